@@ -1,0 +1,124 @@
+"""The top-level functions: :func:`preview`, :func:`credentials_from_env`, :func:`connect`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from stopkit.context import AccessToken, Clock, RequestContext, SystemClock
+from stopkit.errors import ConfigurationError
+from stopkit.orders import AnyStopOrder
+from stopkit.registry import get_venue
+from stopkit.venue import BoundVenue, Credentials, VenueAdapter
+from stopkit.wire import HttpRequest
+
+if TYPE_CHECKING:
+    from stopkit.client import VenueClient
+    from stopkit.retry import RetryPolicy
+    from stopkit.transport import Transport
+
+__all__ = ["bind", "connect", "credentials_from_env", "preview"]
+
+# Stands in for a bearer token that preview cannot fetch (it does no I/O).
+PREVIEW_TOKEN = "PREVIEW-TOKEN"  # noqa: S105  # a placeholder, not a credential
+
+
+def _adapter(venue: str | VenueAdapter) -> VenueAdapter:
+    return get_venue(venue) if isinstance(venue, str) else venue
+
+
+def _credentials(adapter: VenueAdapter, credentials: Credentials | Mapping[str, str] | None) -> Credentials:
+    if credentials is None:
+        return adapter.credentials_from_env(os.environ)
+    if isinstance(credentials, Credentials):
+        if credentials.venue != adapter.name:
+            raise ConfigurationError(
+                f"credentials are for {credentials.venue!r}, not {adapter.name!r}", venue=adapter.name
+            )
+        return credentials
+    return Credentials(adapter.name, credentials)
+
+
+def credentials_from_env(venue: str | VenueAdapter, environ: Mapping[str, str] | None = None) -> Credentials:
+    """The venue's credentials from its environment variables (``os.environ`` by default).
+
+    See ``stopkit venues`` or the README for each venue's variables.
+
+    Raises:
+        PluginError: unknown or broken venue.
+    """
+    adapter = _adapter(venue)
+    return adapter.credentials_from_env(os.environ if environ is None else environ)
+
+
+def bind(
+    venue: str | VenueAdapter,
+    *,
+    credentials: Credentials | Mapping[str, str] | None,
+    config: Mapping[str, Any] | None = None,
+) -> BoundVenue:
+    """The venue's pure adapter bound to credentials and config (keys decoded once).
+
+    Raises:
+        PluginError: unknown or broken venue.
+        ConfigurationError: missing or malformed credentials or config.
+    """
+    adapter = _adapter(venue)
+    return adapter.bind(_credentials(adapter, credentials), config)
+
+
+def preview(
+    venue: str | VenueAdapter,
+    order: AnyStopOrder,
+    *,
+    credentials: Credentials | Mapping[str, str] | None,
+    config: Mapping[str, Any] | None = None,
+    now_ms: int | None = None,
+) -> HttpRequest:
+    """The exact request that would place ``order``, built with no network I/O.
+
+    ``now_ms`` (Unix ms) fixes the timestamp for reproducible signatures; the
+    system clock is used when ``None``. Venues with bearer tokens use the static
+    token from the credentials when there is one, else the placeholder
+    ``PREVIEW-TOKEN`` (a token cannot be fetched without I/O).
+
+    Returns: :class:`HttpRequest` (method, url, headers, body bytes).
+
+    Raises:
+        InvalidOrder, UnsupportedOrder: the order cannot be placed on this venue.
+        ConfigurationError, PluginError: as :func:`bind`.
+    """
+    bound = bind(venue, credentials=credentials, config=config)
+    bound.check_order(order)
+    token = bound.initial_token()
+    if token is None and bound.token_exchange(None) is not None:
+        token = AccessToken(PREVIEW_TOKEN)
+    ctx = RequestContext(now_ms=SystemClock().now_ms() if now_ms is None else now_ms, access_token=token)
+    return bound.build_place_request(order, ctx)
+
+
+def connect(
+    venue: str | VenueAdapter,
+    *,
+    credentials: Credentials | Mapping[str, str] | None,
+    config: Mapping[str, Any] | None = None,
+    transport: Transport | None = None,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+) -> VenueClient:
+    """A :class:`~stopkit.client.VenueClient` for ``venue``; use it with ``async with``.
+
+    ``credentials=None`` reads the venue's environment variables. One aiohttp
+    session is created per client (lazily, on the first request) unless a
+    ``transport`` is given.
+
+    Raises:
+        PluginError: unknown or broken venue.
+        ConfigurationError: missing or malformed credentials or config.
+    """
+    from stopkit.client import VenueClient
+    from stopkit.transport import AiohttpTransport
+
+    bound = bind(venue, credentials=credentials, config=config)
+    return VenueClient(bound, transport=transport or AiohttpTransport(venue=bound.name), clock=clock, retry=retry)

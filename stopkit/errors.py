@@ -1,0 +1,228 @@
+"""The stopkit error tree.
+
+Every error stopkit raises is a :class:`StopkitError`. Local errors mean stopkit
+itself refused before any I/O; remote errors mean the venue, or the network on
+the way to it, answered (or failed to answer)::
+
+    StopkitError
+    ├── LocalError                 nothing was sent
+    │   ├── InvalidOrder           the order is malformed (bad price, missing field, ...)
+    │   ├── UnsupportedOrder       the venue cannot express this order; never downgraded
+    │   ├── ConfigurationError     credentials or venue config missing or malformed
+    │   └── PluginError            a venue plugin failed to load or is not a valid adapter
+    └── RemoteError                the venue or the network was involved
+        ├── AuthenticationError    token/signature refused (HTTP 401/403, bad signature)
+        ├── OrderRejected          the venue refused the order (business rule)
+        │   └── DuplicateClientOrderId
+        ├── OrderNotFound
+        ├── RateLimited            429; ``retry_after_s`` when the venue said
+        ├── VenueUnavailable       5xx / maintenance
+        ├── TransportError         connect failure, reset, timeout
+        └── ResponseShapeError     a body stopkit cannot read
+            └── UnknownVenueValue  a venue enum value with no mapping (``raw_value``)
+
+Every error carries:
+
+- ``retryable``: resending the same request is safe and may succeed;
+- ``outcome_known``: ``False`` when a state-changing request may or may not have
+  taken effect (for instance a timeout after an order POST). Such an outcome must
+  be reconciled, never resent blindly;
+- ``venue``, ``http_status``, ``venue_code``, ``venue_message`` and ``raw_body``
+  where there is one.
+
+No error ever carries a secret: token endpoint bodies are never attached, and
+callers pass only venue answers, never request headers, into ``raw_body``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "DuplicateClientOrderId",
+    "InvalidOrder",
+    "LocalError",
+    "OrderNotFound",
+    "OrderRejected",
+    "PluginError",
+    "RateLimited",
+    "RemoteError",
+    "ResponseShapeError",
+    "StopkitError",
+    "TransportError",
+    "UnknownVenueValue",
+    "UnsupportedOrder",
+    "VenueUnavailable",
+]
+
+# A raw body attached to an error is cut to this many characters, so that a
+# huge HTML error page does not end up in logs whole.
+_RAW_BODY_LIMIT = 4096
+
+
+class StopkitError(Exception):
+    """Base of every stopkit error.
+
+    Attributes:
+        message: human-readable description (never contains a secret).
+        venue: venue name, or ``None`` when no venue is involved.
+        http_status: HTTP status of the venue's answer, if there was one.
+        venue_code: the venue's own error code (``str``), if any.
+        venue_message: the venue's own error text, if any.
+        raw_body: the venue's answer body (text, at most 4096 characters), if any.
+        retryable: resending the same request is safe and may succeed.
+        outcome_known: ``False`` when a state-changing request may have taken effect.
+    """
+
+    default_retryable: bool = False
+    default_outcome_known: bool = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        venue: str | None = None,
+        http_status: int | None = None,
+        venue_code: str | int | None = None,
+        venue_message: str | None = None,
+        raw_body: str | bytes | None = None,
+        retryable: bool | None = None,
+        outcome_known: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.venue = venue
+        self.http_status = http_status
+        self.venue_code = None if venue_code is None else str(venue_code)
+        self.venue_message = venue_message
+        if isinstance(raw_body, bytes):
+            raw_body = raw_body.decode("utf-8", errors="replace")
+        if raw_body is not None and len(raw_body) > _RAW_BODY_LIMIT:
+            raw_body = raw_body[:_RAW_BODY_LIMIT] + "...[truncated]"
+        self.raw_body = raw_body
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.outcome_known = self.default_outcome_known if outcome_known is None else outcome_known
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        details = []
+        if self.venue:
+            details.append(f"venue={self.venue}")
+        if self.http_status is not None:
+            details.append(f"http_status={self.http_status}")
+        if self.venue_code is not None:
+            details.append(f"venue_code={self.venue_code}")
+        if self.venue_message and self.venue_message not in self.message:
+            details.append(f"venue_message={self.venue_message!r}")
+        if not self.outcome_known:
+            details.append("outcome_known=False")
+        if details:
+            parts.append("(" + ", ".join(details) + ")")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, venue={self.venue!r}, http_status={self.http_status!r}, "
+            f"venue_code={self.venue_code!r}, retryable={self.retryable!r}, outcome_known={self.outcome_known!r})"
+        )
+
+
+class LocalError(StopkitError):
+    """stopkit refused before any I/O; nothing reached the venue."""
+
+
+class InvalidOrder(LocalError, ValueError):
+    """The order is malformed. ``field`` names the offending field."""
+
+    def __init__(self, message: str, *, field: str | None = None, venue: str | None = None) -> None:
+        super().__init__(message, venue=venue)
+        self.field = field
+
+
+class UnsupportedOrder(LocalError):
+    """The venue cannot express this order (or operation); it is never downgraded.
+
+    ``feature`` names what is unsupported, e.g. ``"trigger_type=INDEX_PRICE"``.
+    """
+
+    def __init__(self, message: str, *, feature: str | None = None, venue: str | None = None) -> None:
+        super().__init__(message, venue=venue)
+        self.feature = feature
+
+
+class ConfigurationError(LocalError, ValueError):
+    """Credentials or venue configuration are missing or malformed."""
+
+
+class PluginError(LocalError):
+    """A venue plugin could not be loaded or is not a valid adapter. ``plugin`` names it."""
+
+    def __init__(self, message: str, *, plugin: str) -> None:
+        super().__init__(message, venue=plugin)
+        self.plugin = plugin
+
+
+class RemoteError(StopkitError):
+    """The venue, or the network on the way to it, was involved."""
+
+
+class AuthenticationError(RemoteError):
+    """Credentials were refused (expired or invalid token, bad signature, missing scope)."""
+
+
+class OrderRejected(RemoteError):
+    """The venue refused the order or operation for a business reason. Not retryable."""
+
+
+class DuplicateClientOrderId(OrderRejected):
+    """The client order id is already in use on the venue: an earlier send landed."""
+
+
+class OrderNotFound(RemoteError):
+    """The venue does not know the order."""
+
+
+class RateLimited(RemoteError):
+    """The venue throttled the request (HTTP 429). ``retry_after_s`` when given.
+
+    The venue did not process a throttled request, so retrying after the delay is safe.
+    """
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
+        self.retry_after_s = retry_after_s
+
+
+class VenueUnavailable(RemoteError):
+    """The venue answered 5xx or said it is down.
+
+    For a state-changing request the caller sets ``outcome_known=False``: a 5xx
+    after the request was sent does not prove it was not processed.
+    """
+
+    default_retryable = True
+
+
+class TransportError(RemoteError):
+    """The connection failed: refused, reset, or timed out.
+
+    ``outcome_known`` is ``True`` only when the request provably never left (for
+    instance the connection was refused).
+    """
+
+    default_retryable = True
+
+
+class ResponseShapeError(RemoteError):
+    """The venue's answer could not be read (not JSON, missing fields, wrong types)."""
+
+
+class UnknownVenueValue(ResponseShapeError):
+    """A venue enum value has no mapping. ``field`` and ``raw_value`` say which."""
+
+    def __init__(self, message: str, *, field: str, raw_value: object, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
+        self.field = field
+        self.raw_value = raw_value

@@ -1,0 +1,273 @@
+"""The venue-neutral stop-order model.
+
+Two order kinds (see ARCHITECTURE §5):
+
+- :class:`StopOrder`: a **stop-market** order. Once the reference price reaches
+  ``stop_price`` (the trigger price), the venue sends a market order.
+- :class:`StopLimitOrder`: a **stop-limit** order. Once triggered, the venue
+  works a limit order at ``limit_price``.
+
+Both are frozen, keyword-only attrs classes that validate on construction: a bad
+value raises :class:`~stopkit.errors.InvalidOrder` naming the field, before any
+venue is involved. Prices and quantities are :class:`decimal.Decimal`; ``int``
+and decimal strings are accepted and converted exactly, ``float`` is refused
+(it cannot represent most prices exactly).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+import attrs
+
+from stopkit.errors import InvalidOrder
+
+__all__ = [
+    "AnyStopOrder",
+    "OrderKind",
+    "PositionEffect",
+    "Side",
+    "StopLimitOrder",
+    "StopOrder",
+    "TimeInForce",
+    "TriggerType",
+    "to_decimal",
+]
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+class Side(enum.Enum):
+    """Order side."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+
+class PositionEffect(enum.Enum):
+    """Whether the order opens/increases or closes/reduces a position.
+
+    ``None`` on an order means "venue default". CLOSE is reduce-only on perps and
+    BUY_TO_COVER / SELL on equities; SELL + OPEN is a short sale.
+    """
+
+    OPEN = "open"
+    CLOSE = "close"
+
+
+class TriggerType(enum.Enum):
+    """The reference price compared with the stop (trigger) price."""
+
+    DEFAULT = "default"
+    MARK_PRICE = "mark"
+    LAST_PRICE = "last"
+    MID_POINT = "mid"
+    INDEX_PRICE = "index"
+
+
+class TimeInForce(enum.Enum):
+    """Time in force of the order the stop releases (venue rules vary)."""
+
+    GTC = "gtc"
+    DAY = "day"
+    IOC = "ioc"
+    FOK = "fok"
+    GTD = "gtd"
+
+
+class OrderKind(enum.Enum):
+    """The two stop-order kinds stopkit models."""
+
+    STOP_MARKET = "stop-market"
+    STOP_LIMIT = "stop-limit"
+
+
+def to_decimal(value: object, *, field: str) -> Decimal:
+    """Convert ``value`` to a finite :class:`Decimal` exactly.
+
+    Accepts ``Decimal``, ``int`` and decimal strings. Raises
+    :class:`~stopkit.errors.InvalidOrder` naming ``field`` for ``float``, ``bool``,
+    NaN, infinities, unparsable strings and any other type.
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise InvalidOrder(f"{field} must be a Decimal, got bool", field=field)
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidOrder(f"{field} is not a decimal number: {value!r}", field=field) from None
+    elif isinstance(value, float):
+        raise InvalidOrder(
+            f"{field} must be a Decimal (or int/str), not float: floats cannot hold prices exactly",
+            field=field,
+        )
+    else:
+        raise InvalidOrder(f"{field} must be a Decimal, got {type(value).__name__}", field=field)
+    if not result.is_finite():
+        raise InvalidOrder(f"{field} must be finite, got {result}", field=field)
+    return result
+
+
+# attrs converters: one named function per field (mypy's attrs plugin needs
+# named functions), so every error names its field.
+def _positive(value: object, field: str) -> Decimal:
+    result = to_decimal(value, field=field)
+    if result <= 0:
+        raise InvalidOrder(f"{field} must be positive, got {result}", field=field)
+    return result
+
+
+def _to_enum(enum_cls: type[E], value: object, field: str) -> E:
+    if isinstance(value, enum_cls):
+        return value
+    if isinstance(value, str):
+        for member in enum_cls:
+            if value.lower() in (member.value, member.name.lower()):
+                return member
+    allowed = ", ".join(m.name for m in enum_cls)
+    raise InvalidOrder(f"{field} must be one of {allowed}, got {value!r}", field=field)
+
+
+def _quantity(value: object) -> Decimal | None:
+    return None if value is None else _positive(value, "quantity")
+
+
+def _stop_price(value: object) -> Decimal:
+    return _positive(value, "stop_price")
+
+
+def _limit_price(value: object) -> Decimal:
+    if value is None:
+        raise InvalidOrder("a stop-limit order requires limit_price", field="limit_price")
+    return _positive(value, "limit_price")
+
+
+def _side(value: object) -> Side:
+    return _to_enum(Side, value, "side")
+
+
+def _position_effect(value: object) -> PositionEffect | None:
+    return None if value is None else _to_enum(PositionEffect, value, "position_effect")
+
+
+def _trigger_type(value: object) -> TriggerType:
+    return _to_enum(TriggerType, value, "trigger_type")
+
+
+def _time_in_force(value: object) -> TimeInForce:
+    return _to_enum(TimeInForce, value, "time_in_force")
+
+
+def _symbol(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise InvalidOrder(
+            f"symbol must be a non-empty string without surrounding spaces, got {value!r}", field="symbol"
+        )
+    return value
+
+
+def _client_order_id(value: object) -> str:
+    if not isinstance(value, str) or not value or value != value.strip() or len(value) > 64:
+        raise InvalidOrder(
+            f"client_order_id must be a non-empty string of at most 64 characters, got {value!r}",
+            field="client_order_id",
+        )
+    return value
+
+
+def _expire_at(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise InvalidOrder(f"expire_at must be a datetime, got {type(value).__name__}", field="expire_at")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidOrder("expire_at must be timezone-aware (e.g. UTC)", field="expire_at")
+    return value
+
+
+def _new_client_order_id() -> str:
+    return str(uuid.uuid4())
+
+
+@attrs.frozen(kw_only=True)
+class _StopBase:
+    # Shared fields and checks of both order kinds; not public.
+    symbol: str = attrs.field(converter=_symbol)
+    side: Side = attrs.field(converter=_side)
+    quantity: Decimal | None = attrs.field(converter=_quantity)
+    stop_price: Decimal = attrs.field(converter=_stop_price)
+    position_effect: PositionEffect | None = attrs.field(default=None, converter=_position_effect)
+    trigger_type: TriggerType = attrs.field(default=TriggerType.DEFAULT, converter=_trigger_type)
+    time_in_force: TimeInForce = attrs.field(default=TimeInForce.GTC, converter=_time_in_force)
+    expire_at: datetime | None = attrs.field(default=None, converter=_expire_at)
+    client_order_id: str = attrs.field(factory=_new_client_order_id, converter=_client_order_id)
+
+    def __attrs_post_init__(self) -> None:
+        if self.time_in_force is TimeInForce.GTD and self.expire_at is None:
+            raise InvalidOrder("time_in_force=GTD requires expire_at", field="expire_at")
+        if self.expire_at is not None and self.time_in_force is not TimeInForce.GTD:
+            raise InvalidOrder(
+                f"expire_at is only valid with time_in_force=GTD, got {self.time_in_force.name}",
+                field="expire_at",
+            )
+
+    @property
+    def kind(self) -> OrderKind:
+        """The order kind: stop-market or stop-limit."""
+        raise NotImplementedError  # pragma: no cover - overridden
+
+
+@attrs.frozen(kw_only=True)
+class StopOrder(_StopBase):
+    """A stop-market order.
+
+    Fields (keyword-only):
+        symbol: unified (``BTC/USDC:USDC``, ``BTC/USDT``, ``AAPL``) or venue-native
+            (``BTC``, ``spot.btc_usdt``) symbol.
+        side: :class:`Side` (or ``"buy"``/``"sell"``).
+        quantity: ``Decimal`` > 0 in base units or shares; ``None`` = whole
+            position, where the venue supports it (with ``position_effect=CLOSE``).
+        stop_price: ``Decimal`` > 0, the trigger price in quote currency.
+        position_effect: OPEN / CLOSE / ``None`` (venue default).
+        trigger_type: which reference price triggers (DEFAULT = venue default).
+        time_in_force: of the released order; GTD requires ``expire_at``.
+        expire_at: timezone-aware ``datetime``, only with GTD.
+        client_order_id: ours; a UUID4 string is generated when not given.
+
+    Raises:
+        InvalidOrder: naming the field, for floats, NaN, infinities, zero or
+            negative prices/quantities, GTD without ``expire_at`` or ``expire_at``
+            without GTD.
+    """
+
+    @property
+    def kind(self) -> OrderKind:
+        return OrderKind.STOP_MARKET
+
+
+@attrs.frozen(kw_only=True)
+class StopLimitOrder(_StopBase):
+    """A stop-limit order: like :class:`StopOrder`, plus ``limit_price``.
+
+    ``limit_price`` (``Decimal`` > 0) is the limit of the order released by the
+    trigger. Missing, float, NaN or non-positive → :class:`InvalidOrder`.
+    """
+
+    limit_price: Decimal = attrs.field(default=None, converter=_limit_price)
+
+    @property
+    def kind(self) -> OrderKind:
+        return OrderKind.STOP_LIMIT
+
+
+AnyStopOrder = StopOrder | StopLimitOrder
+"""Either order kind."""

@@ -1,0 +1,83 @@
+"""The one retry policy, over tenacity.
+
+What is retried: an attempt that raised a :class:`~stopkit.errors.StopkitError`
+with ``retryable=True`` and, for a state-changing request, ``outcome_known=True``
+(the venue provably did not act on it: connection refused, 429, a refused
+signature). A write whose outcome is unknown is never resent here; the client
+reconciles it. ``RateLimited.retry_after_s`` is honoured. Attempts and total
+time are bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import attrs
+import tenacity
+
+from stopkit.errors import RateLimited, StopkitError
+
+__all__ = ["RetryPolicy", "run_with_retry"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Bounds of the retry loop.
+
+    Fields:
+        max_attempts: attempts in all, including the first (>= 1).
+        timeout_s: per-request timeout in seconds, given to the transport.
+        total_timeout_s: no new attempt starts after this many seconds.
+        backoff_initial_s, backoff_max_s: exponential backoff with jitter between attempts.
+        backoff: ``False`` disables waiting (tests).
+    """
+
+    max_attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))
+    timeout_s: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    total_timeout_s: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    backoff_initial_s: float = 0.05
+    backoff_max_s: float = 2.0
+    backoff: bool = True
+
+
+def _should_retry(writes: bool) -> Callable[[BaseException], bool]:
+    def predicate(exc: BaseException) -> bool:
+        if not isinstance(exc, StopkitError) or not exc.retryable:
+            return False
+        return exc.outcome_known or not writes
+
+    return predicate
+
+
+def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
+    jitter = tenacity.wait_random_exponential(multiplier=policy.backoff_initial_s, max=policy.backoff_max_s)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        if not policy.backoff:
+            return 0.0
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+            return min(exc.retry_after_s, policy.total_timeout_s)
+        return jitter(state)
+
+    return wait
+
+
+async def run_with_retry(policy: RetryPolicy, attempt: Callable[[int], Awaitable[T]], *, writes: bool) -> T:
+    """Run ``attempt(n)`` (n = 1, 2, ...) until it returns or must not be retried.
+
+    The last real exception is re-raised unchanged.
+    """
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(policy.max_attempts) | tenacity.stop_after_delay(policy.total_timeout_s),
+        wait=_wait(policy),
+        retry=tenacity.retry_if_exception(_should_retry(writes)),
+        reraise=True,
+    )
+    async for try_ in retrying:
+        with try_:
+            return await attempt(try_.retry_state.attempt_number)
+    raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises

@@ -1,0 +1,174 @@
+"""Helpers for tests of stopkit and of venue plugins.
+
+- :class:`MockTransport`: answers requests with a function, records what was sent.
+- :func:`vcr_config`: the vcrpy settings stopkit's cassettes use: match on
+  method, path, query and body (not host or port, since simulators listen on
+  ephemeral ports), and scrub secrets from requests and responses on record.
+- :func:`scrub_text`: the secret scrubber itself, for checking cassettes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from stopkit.wire import SENSITIVE_HEADERS, HttpRequest, HttpResponse
+
+__all__ = [
+    "SECRET_FIELDS",
+    "MockTransport",
+    "configure_vcr",
+    "make_vcr",
+    "raw_body_matcher",
+    "scrub_text",
+    "vcr_config",
+]
+
+SECRET_FIELDS = frozenset(
+    {
+        "access_token",
+        "accessToken",
+        "refresh_token",
+        "refreshToken",
+        "client_secret",
+        "token",
+        "code_verifier",
+        "password",
+        "private_key",
+    }
+)
+"""JSON, form and query fields whose values are replaced with ``***`` in cassettes."""
+
+MASK = "***"
+
+
+class MockTransport:
+    """A transport that answers with ``handler(request)`` (sync or async) and keeps every request in ``sent``."""
+
+    def __init__(self, handler: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]) -> None:
+        self.handler = handler
+        self.sent: list[HttpRequest] = []
+        self.closed = False
+
+    async def send(self, request: HttpRequest, *, timeout_s: float) -> HttpResponse:
+        self.sent.append(request)
+        result = self.handler(request)
+        if isinstance(result, HttpResponse):
+            return result
+        return await result
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def _scrub_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: (MASK if k in SECRET_FIELDS and v is not None else _scrub_json(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub_json(v) for v in value]
+    return value
+
+
+def scrub_text(text: str) -> str:
+    """``text`` with secret fields masked, whether it is JSON or form-encoded; other text unchanged."""
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return json.dumps(_scrub_json(json.loads(stripped)), separators=(",", ":"))
+        except ValueError:
+            return text
+    if "=" in stripped and re.fullmatch(r"[^\s]*", stripped):
+        pairs = parse_qsl(stripped, keep_blank_values=True)
+        if pairs:
+            return urlencode([(k, MASK if k in SECRET_FIELDS else v) for k, v in pairs])
+    return text
+
+
+def _scrub_body(body: Any) -> Any:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        try:
+            return scrub_text(body.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            return body
+    if isinstance(body, str):
+        return scrub_text(body)
+    return body
+
+
+def _scrub_request(request: Any) -> Any:
+    for name in list(request.headers):
+        if name.lower() in SENSITIVE_HEADERS:
+            value = request.headers[name]
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            request.headers[name] = f"{scheme} {MASK}".strip()
+    request.body = _scrub_body(request.body)
+    if "?" in request.uri:
+        base, query = request.uri.split("?", 1)
+        pairs = parse_qsl(query, keep_blank_values=True)
+        request.uri = base + "?" + urlencode([(k, MASK if k in SECRET_FIELDS else v) for k, v in pairs])
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    body = response.get("body", {})
+    if isinstance(body, dict) and "string" in body:
+        body["string"] = _scrub_body(body["string"])
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in ("set-cookie",):
+            headers[name] = [MASK]
+    return response
+
+
+def raw_body_matcher(r1: Any, r2: Any) -> None:
+    """vcrpy matcher ``raw_body``: the request bodies are the same bytes (no JSON re-parsing)."""
+    b1 = r1.body or b""
+    b2 = r2.body or b""
+    if isinstance(b1, str):
+        b1 = b1.encode()
+    if isinstance(b2, str):
+        b2 = b2.encode()
+    if b1 != b2:
+        raise AssertionError(f"request bodies differ: {b1!r} != {b2!r}")
+
+
+def configure_vcr(vcr: Any) -> None:
+    """Register stopkit's matchers (``raw_body``) on a ``vcr.VCR`` instance."""
+    vcr.register_matcher("raw_body", raw_body_matcher)
+
+
+def make_vcr(cassette_library_dir: str, *, record_mode: str = "none") -> Any:
+    """A configured ``vcr.VCR`` (requires the ``test`` extra) using :func:`vcr_config`."""
+    import vcr
+
+    instance = vcr.VCR(cassette_library_dir=cassette_library_dir, record_mode=record_mode, **vcr_config())
+    configure_vcr(instance)
+    return instance
+
+
+def vcr_config(*, extra_secret_headers: Iterable[str] = ()) -> dict[str, Any]:
+    """Keyword arguments for ``vcr.VCR(...)`` / pytest-recording's ``vcr_config`` fixture.
+
+    Requests match on method, path, query and exact body bytes (the ``raw_body``
+    matcher: call :func:`configure_vcr`); host and port are ignored. Secrets are
+    scrubbed from both sides before anything is written.
+    """
+    extra = [h.lower() for h in extra_secret_headers]
+
+    def before_request(request: Any) -> Any:
+        for name in list(request.headers):
+            if name.lower() in extra:
+                request.headers[name] = MASK
+        return _scrub_request(request)
+
+    return {
+        "match_on": ["method", "path", "query", "raw_body"],
+        "before_record_request": before_request,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+    }

@@ -1,0 +1,436 @@
+"""The venue adapter contract.
+
+A venue plugin registers one :class:`VenueAdapter` object under the entry-point
+group ``stopkit.venues``. The adapter is stateless; :meth:`VenueAdapter.bind`
+turns credentials and configuration into a :class:`BoundVenue`, which holds the
+decoded keys and the parsed config and does all translation and parsing as pure
+functions: no ``await``, no sockets, no clock, no environment.
+
+Operations are *flows*: generators that yield :class:`Exchange` values (how to
+build one request, how to parse its answer) and receive each parsed result. The
+client runs the flow, building every attempt with a fresh
+:class:`~stopkit.context.RequestContext`, so signed or timestamped requests are
+rebuilt and re-signed on each retry, and multi-request operations (look in open
+orders, then in history) stay pure::
+
+    def get_flow(self, ref):
+        rows = yield Exchange(build=..., parse=self.parse_open_orders)
+        ...
+        return state
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+from collections.abc import Callable, Generator, Mapping
+from decimal import Decimal
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+import cattrs
+
+from stopkit.context import AccessToken, RequestContext, TokenGrant
+from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
+from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType
+from stopkit.state import OrderState
+from stopkit.wire import HttpRequest, HttpResponse
+
+__all__ = [
+    "BoundVenue",
+    "Capabilities",
+    "Credentials",
+    "DemoScenario",
+    "EnvVar",
+    "Exchange",
+    "Flow",
+    "OrderRef",
+    "Simulator",
+    "VenueAdapter",
+    "structure_config",
+]
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+
+@attrs.frozen
+class EnvVar:
+    """One environment variable a venue reads.
+
+    Fields: ``name``; ``description``; ``required`` (no default and no
+    alternative); ``secret`` (never printed).
+    """
+
+    name: str
+    description: str
+    required: bool = False
+    secret: bool = False
+
+
+def _freeze_values(values: Mapping[str, str]) -> Mapping[str, str]:
+    return dict(values)
+
+
+@attrs.frozen(repr=False)
+class Credentials:
+    """A venue's credentials as name → value (names are the venue's env var names).
+
+    The repr lists names only, never values.
+    """
+
+    venue: str
+    values: Mapping[str, str] = attrs.field(converter=_freeze_values)
+
+    def get(self, name: str) -> str | None:
+        """The value of ``name``, or ``None`` when absent or empty."""
+        value = self.values.get(name)
+        return value if value else None
+
+    def require(self, name: str, *, hint: str = "") -> str:
+        """The value of ``name``. Raises :class:`ConfigurationError` naming it when absent."""
+        value = self.get(name)
+        if value is None:
+            raise ConfigurationError(
+                f"{self.venue}: {name} is not set{(' (' + hint + ')') if hint else ''}", venue=self.venue
+            )
+        return value
+
+    def __repr__(self) -> str:
+        return f"Credentials(venue={self.venue!r}, names={sorted(self.values)!r})"
+
+    __str__ = __repr__
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """What a venue can express and do. Checked before any I/O.
+
+    Fields:
+        order_kinds: stop-market and/or stop-limit.
+        trigger_types: accepted :class:`TriggerType` values (DEFAULT included when accepted).
+        time_in_force: accepted :class:`TimeInForce` values.
+        position_effects: accepted values, ``None`` meaning "venue default".
+        whole_position_quantity: ``quantity=None`` is expressible (with CLOSE).
+        client_order_id: the venue stores our client order id (else it is kept locally).
+        get_order, list_open_orders, cancel: the operations with a documented endpoint.
+        reasons: feature → why it is unsupported, e.g. ``{"time_in_force=IOC": "..."}``;
+            used in :class:`UnsupportedOrder` messages.
+    """
+
+    order_kinds: frozenset[OrderKind]
+    trigger_types: frozenset[TriggerType]
+    time_in_force: frozenset[TimeInForce]
+    position_effects: frozenset[PositionEffect | None]
+    whole_position_quantity: bool
+    client_order_id: bool
+    get_order: bool
+    list_open_orders: bool
+    cancel: bool
+    reasons: Mapping[str, str] = attrs.field(factory=dict)
+
+    def _unsupported(self, feature: str, venue: str, default: str) -> UnsupportedOrder:
+        reason = self.reasons.get(feature) or self.reasons.get(feature.split("=")[0]) or default
+        return UnsupportedOrder(f"{venue}: {feature} is not supported: {reason}", feature=feature, venue=venue)
+
+    def check(self, order: AnyStopOrder, *, venue: str) -> None:
+        """Raise :class:`UnsupportedOrder` naming the first feature of ``order`` the venue lacks."""
+        if order.kind not in self.order_kinds:
+            raise self._unsupported(f"kind={order.kind.value}", venue, "order kind not offered")
+        if order.trigger_type not in self.trigger_types:
+            raise self._unsupported(f"trigger_type={order.trigger_type.name}", venue, "trigger type not selectable")
+        if order.time_in_force not in self.time_in_force:
+            raise self._unsupported(f"time_in_force={order.time_in_force.name}", venue, "time in force not offered")
+        if order.position_effect not in self.position_effects:
+            name = "None" if order.position_effect is None else order.position_effect.name
+            raise self._unsupported(f"position_effect={name}", venue, "position effect not expressible")
+        if order.quantity is None:
+            if not self.whole_position_quantity:
+                raise self._unsupported("quantity=None", venue, "whole-position quantity not offered")
+            if order.position_effect is not PositionEffect.CLOSE:
+                raise InvalidOrder(
+                    "quantity=None (whole position) requires position_effect=CLOSE", field="quantity", venue=venue
+                )
+
+    def require(self, operation: str, venue: str) -> None:
+        """Raise :class:`UnsupportedOrder` when ``operation`` (get_order, list_open_orders, cancel) is not offered."""
+        if not getattr(self, operation):
+            raise self._unsupported(operation, venue, "the venue documents no endpoint for it")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (enum names, sorted)."""
+        return {
+            "order_kinds": sorted(k.value for k in self.order_kinds),
+            "trigger_types": sorted(t.name for t in self.trigger_types),
+            "time_in_force": sorted(t.name for t in self.time_in_force),
+            "position_effects": sorted("DEFAULT" if p is None else p.name for p in self.position_effects),
+            "whole_position_quantity": self.whole_position_quantity,
+            "client_order_id": self.client_order_id,
+            "get_order": self.get_order,
+            "list_open_orders": self.list_open_orders,
+            "cancel": self.cancel,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class OrderRef:
+    """Which order an operation is about: a venue order id and/or our client order id.
+
+    ``symbol`` is needed by venues that key orders per market (Pacifica cancel).
+    Raises :class:`InvalidOrder` when neither id is given.
+    """
+
+    venue_order_id: str | None = None
+    client_order_id: str | None = None
+    symbol: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.venue_order_id and not self.client_order_id:
+            raise InvalidOrder("give venue_order_id or client_order_id", field="venue_order_id")
+
+
+@attrs.frozen(kw_only=True)
+class Exchange(Generic[T]):
+    """One HTTP exchange inside a flow.
+
+    Fields:
+        build: ``ctx -> HttpRequest``; called anew for every attempt.
+        parse: ``HttpResponse -> T``; raises a stopkit error for a refusal.
+        writes: the request changes venue state (place, cancel). A write whose
+            outcome is unknown is never resent; it is reconciled.
+        authenticated: the request carries the venue's bearer token.
+        label: short name for logs, e.g. ``"place"``.
+    """
+
+    build: Callable[[RequestContext], HttpRequest]
+    parse: Callable[[HttpResponse], T]
+    writes: bool = False
+    authenticated: bool = True
+    label: str = "request"
+
+
+Flow = Generator[Exchange[Any], Any, T]
+"""An operation: yields exchanges, receives each parsed result, returns ``T``."""
+
+
+class BoundVenue(abc.ABC):
+    """A venue adapter bound to credentials and config. Every method is pure.
+
+    Subclasses implement :meth:`build_place_request`, :meth:`parse_place_response`
+    and :meth:`classify_error`, and override the flows the venue supports.
+    """
+
+    def __init__(self, adapter: VenueAdapter) -> None:
+        self.adapter = adapter
+
+    @property
+    def name(self) -> str:
+        """The venue name."""
+        return self.adapter.name
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The venue's capabilities."""
+        return self.adapter.capabilities
+
+    def check_order(self, order: AnyStopOrder) -> None:
+        """Raise :class:`InvalidOrder` / :class:`UnsupportedOrder` before any I/O.
+
+        The default checks :attr:`capabilities`; venues extend it with their rules.
+        """
+        self.capabilities.check(order, venue=self.name)
+
+    # -- authentication -------------------------------------------------------
+
+    def token_exchange(self, previous: AccessToken | None = None) -> Exchange[TokenGrant] | None:
+        """The exchange that obtains a (new) bearer token, or ``None`` (no token auth, or static token only).
+
+        ``previous`` is the token being replaced, e.g. to use its refresh token.
+        The exchange's ``parse`` must never put the answer body into an error
+        (it holds the token).
+        """
+        return None
+
+    def initial_token(self) -> AccessToken | None:
+        """A token given directly in the credentials (e.g. ``ARIES_ACCESS_TOKEN``), if any."""
+        return None
+
+    # -- placement ------------------------------------------------------------
+
+    @abc.abstractmethod
+    def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
+        """The exact request that places ``order``. Raises InvalidOrder/UnsupportedOrder."""
+
+    @abc.abstractmethod
+    def parse_place_response(self, order: AnyStopOrder, response: HttpResponse) -> OrderState:
+        """The order's state from the venue's answer to the place request; raises on refusal."""
+
+    @abc.abstractmethod
+    def classify_error(self, response: HttpResponse, *, writes: bool = False) -> RemoteError:
+        """The stopkit error for a non-success answer (``writes``: it answered a state change)."""
+
+    def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
+        """Place ``order``; the default is one write exchange."""
+        state: OrderState = yield Exchange(
+            build=functools.partial(self.build_place_request, order),
+            parse=functools.partial(self.parse_place_response, order),
+            writes=True,
+            label="place",
+        )
+        return state
+
+    # -- optional operations --------------------------------------------------
+
+    def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
+        """Read one order back. Default: :class:`UnsupportedOrder`."""
+        self.capabilities.require("get_order", self.name)
+        raise UnsupportedOrder(f"{self.name}: get is not implemented", feature="get_order", venue=self.name)
+        yield  # pragma: no cover - makes this a generator
+
+    def cancel_flow(self, ref: OrderRef) -> Flow[OrderState]:
+        """Cancel one order. Default: :class:`UnsupportedOrder`."""
+        self.capabilities.require("cancel", self.name)
+        raise UnsupportedOrder(f"{self.name}: cancel is not implemented", feature="cancel", venue=self.name)
+        yield  # pragma: no cover - makes this a generator
+
+    def open_orders_flow(self, symbol: str | None = None) -> Flow[list[OrderState]]:
+        """List open stop orders. Default: :class:`UnsupportedOrder`."""
+        self.capabilities.require("list_open_orders", self.name)
+        raise UnsupportedOrder(
+            f"{self.name}: open_orders is not implemented", feature="list_open_orders", venue=self.name
+        )
+        yield  # pragma: no cover - makes this a generator
+
+
+@attrs.frozen(kw_only=True)
+class DemoScenario:
+    """What ``stopkit demo`` does on a venue's simulator.
+
+    Fields:
+        symbol: the venue-native symbol whose price moves.
+        orders: the documented example orders to place.
+        start_price: the price before placement (no stop may trigger at it).
+        near_price: a move toward the stops that must not trigger any.
+        through_price: a move through every stop: all must trigger.
+        notes: one line on where the orders come from (doc URL).
+    """
+
+    symbol: str
+    orders: tuple[Any, ...]
+    start_price: Decimal
+    near_price: Decimal
+    through_price: Decimal
+    notes: str = ""
+
+
+class Simulator(Protocol):
+    """A venue simulator (an aiohttp.web app behaving like the venue's docs).
+
+    Provided by :meth:`VenueAdapter.simulator`; used by ``stopkit demo`` and tests.
+    """
+
+    def make_app(self) -> Any:
+        """A fresh ``aiohttp.web.Application`` serving the venue's paths."""
+        ...
+
+    def demo_credentials(self) -> dict[str, str]:
+        """Credentials (env-var names → values) the simulator accepts."""
+        ...
+
+    def demo_config(self, base_url: str) -> dict[str, Any]:
+        """Venue config pointing the adapter at the simulator served at ``base_url``."""
+        ...
+
+    def demo_scenario(self) -> DemoScenario:
+        """The documented example orders and the price path of the demo."""
+        ...
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        """Move the simulated reference price of ``symbol``; stops it crosses trigger at once."""
+        ...
+
+    def book_state(self, venue: BoundVenue, venue_order_id: str) -> Any:
+        """The simulator's own record of the order, rendered in the venue's wire shape
+        and parsed by ``venue``'s parser into an ``OrderState`` (for venues with no
+        read endpoint)."""
+        ...
+
+
+class VenueAdapter(abc.ABC):
+    """The object a venue plugin registers under the ``stopkit.venues`` entry points.
+
+    Class attributes: ``name`` (the registered name), ``title``, ``doc_url``,
+    ``capabilities``, ``env_vars`` (what :meth:`credentials_from_env` reads).
+    """
+
+    name: str
+    title: str
+    doc_url: str
+    capabilities: Capabilities
+    env_vars: tuple[EnvVar, ...] = ()
+
+    def simulator(self) -> Simulator | None:
+        """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""
+        return None
+
+    def credentials_from_env(self, environ: Mapping[str, str]) -> Credentials:
+        """Collect this venue's variables from ``environ`` (pure: the mapping is passed in).
+
+        Missing required variables are reported later by :meth:`bind`, which knows
+        the alternatives (e.g. a static token or client credentials).
+        """
+        return Credentials(self.name, {v.name: environ[v.name] for v in self.env_vars if environ.get(v.name)})
+
+    @abc.abstractmethod
+    def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
+        """Decode credentials and parse ``config`` once.
+
+        ``config`` values may be typed or strings (from ``--venue-config KEY=VALUE``).
+
+        Raises:
+            ConfigurationError: missing or malformed credentials or config.
+        """
+
+
+_BOOL_TEXT = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+
+
+def _structure_bool(value: object, _type: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOL_TEXT:
+        return _BOOL_TEXT[value.strip().lower()]
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _structure_int(value: object, _type: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"not an integer: {value!r}")
+    return int(value)
+
+
+_config_converter = cattrs.Converter(forbid_extra_keys=True)
+_config_converter.register_structure_hook(bool, _structure_bool)
+_config_converter.register_structure_hook(int, _structure_int)
+
+
+def structure_config(cls: type[C], values: Mapping[str, Any] | None, *, venue: str) -> C:
+    """Build the attrs config class ``cls`` from ``values`` (typed or string values).
+
+    Raises:
+        ConfigurationError: naming the unknown key or the key whose value does not convert.
+    """
+    data = dict(values or {})
+    known = {a.name for a in attrs.fields(cls)}  # type: ignore[arg-type]  # cls is an attrs class
+    for key in data:
+        if key not in known:
+            raise ConfigurationError(
+                f"{venue}: unknown config key {key!r}; known keys: {', '.join(sorted(known))}", venue=venue
+            )
+    try:
+        return _config_converter.structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        messages = "; ".join(cattrs.transform_error(exc))
+        raise ConfigurationError(f"{venue}: bad config: {messages}", venue=venue) from None
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"{venue}: bad config: {exc}", venue=venue) from None

@@ -1,0 +1,144 @@
+"""HTTP values and wire formatting, with no I/O.
+
+:class:`HttpRequest` is what an adapter builds and the transport sends byte for
+byte; :class:`HttpResponse` is what the transport hands back to the adapter's
+parser. Bodies are ``bytes`` serialized by stopkit (never by aiohttp), so what
+is signed is exactly what is sent and what a cassette stores.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from stopkit.errors import ResponseShapeError
+
+__all__ = [
+    "SENSITIVE_HEADERS",
+    "HttpRequest",
+    "HttpResponse",
+    "canonical_json",
+    "compact_json",
+    "format_decimal",
+    "masked_headers",
+]
+
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "pf-api-key", "x-api-key"})
+"""Header names (lower case) whose values are masked in reprs, previews and cassettes."""
+
+
+def _mask_value(name: str, value: str) -> str:
+    if name.lower() not in SENSITIVE_HEADERS:
+        return value
+    scheme, _, rest = value.partition(" ")
+    if rest and scheme.lower() in ("bearer", "basic"):
+        return f"{scheme} ***"
+    return "***"
+
+
+def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Return a copy of ``headers`` with sensitive values replaced by ``***``.
+
+    ``Authorization: Bearer abc`` becomes ``Authorization: Bearer ***``.
+    """
+    return {name: _mask_value(name, value) for name, value in headers.items()}
+
+
+def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    return dict(headers)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class HttpRequest:
+    """One HTTP request, fully built and (where the venue wants it) signed.
+
+    Fields:
+        method: ``"GET"``, ``"POST"``, ``"DELETE"``, ...
+        url: absolute URL including any query string.
+        headers: header name → value; sent as given.
+        body: the exact body bytes, or ``None`` for no body.
+
+    The repr masks sensitive header values (see :data:`SENSITIVE_HEADERS`).
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
+    body: bytes | None = None
+
+    def json(self) -> Any:
+        """The body parsed as JSON (``None`` when there is no body)."""
+        return None if self.body is None else json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpRequest(method={self.method!r}, url={self.url!r}, "
+            f"headers={masked_headers(self.headers)!r}, body={self.body!r})"
+        )
+
+
+def _lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+@attrs.frozen(kw_only=True)
+class HttpResponse:
+    """One HTTP response as received.
+
+    Fields:
+        status: HTTP status code.
+        headers: header name (lower-cased) → value.
+        body: the raw body bytes (possibly empty).
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_lower_headers)
+    body: bytes = b""
+
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self, *, venue: str | None = None) -> Any:
+        """The body parsed as JSON, with exact ``Decimal`` for non-integer numbers.
+
+        Raises:
+            ResponseShapeError: the body is empty or not JSON (carries the raw body).
+        """
+        try:
+            return json.loads(self.body, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            raise ResponseShapeError(
+                "venue answered with a body that is not JSON",
+                venue=venue,
+                http_status=self.status,
+                raw_body=self.body,
+            ) from None
+
+
+def format_decimal(value: Decimal) -> str:
+    """Canonical decimal text: fixed-point, no exponent, no trailing zeros.
+
+    ``Decimal("0.010")`` → ``"0.01"``, ``Decimal("91000.0")`` → ``"91000"``,
+    ``Decimal("1E+3")`` → ``"1000"``, ``Decimal("-0")`` → ``"0"``.
+    """
+    if value.is_zero():
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def compact_json(obj: Any) -> bytes:
+    """Compact JSON (``,`` and ``:`` separators, insertion order, ASCII only) as bytes."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Compact JSON with object keys sorted at every depth (lists keep order), ASCII only."""
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=True).encode("ascii")

@@ -1,0 +1,65 @@
+"""Shared test configuration: cassettes under ``cassettes/<venue>/`` with stopkit's vcr settings.
+
+Cassette tests replay with record mode ``none`` (set in pyproject's addopts):
+no server is started and nothing but the cassette answers. To re-record, run
+``python -m pytest tests/venues/<venue> --record-mode=rewrite``: the tests then
+start the venue's simulator on 127.0.0.1 and vcrpy writes what passed over the
+loopback, secrets scrubbed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stopkit.testing import configure_vcr, vcr_config as stopkit_vcr_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "cassettes"
+
+# Nothing listens here: in replay mode a request that escapes the cassette fails loudly.
+UNREACHABLE_BASE_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict[str, Any]:
+    """pytest-recording: stopkit's matchers and scrubbers."""
+    return stopkit_vcr_config()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """pytest-recording hook: register the ``raw_body`` matcher."""
+    configure_vcr(vcr)
+
+
+@pytest.fixture
+def recording(request: pytest.FixtureRequest) -> bool:
+    """True when cassettes are being (re)written, i.e. the simulator must really run."""
+    return str(request.config.getoption("--record-mode")) != "none"
+
+
+@pytest.fixture
+def served() -> Callable[[Any], Any]:
+    """Start an aiohttp app on 127.0.0.1 (ephemeral port); returns ``async (app) -> RunningServer``."""
+    from venues._simkit import serve
+
+    servers: list[Any] = []
+
+    async def start(app: Any) -> Any:
+        server = await serve(app)
+        servers.append(server)
+        return server
+
+    start.servers = servers  # type: ignore[attr-defined]
+    return start
+
+
+@pytest.fixture(autouse=True)
+async def _close_servers(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "served" in request.fixturenames:
+        for server in request.getfixturevalue("served").servers:
+            await server.close()
