@@ -1,0 +1,221 @@
+"""VenueClient: flows, retries, unknown outcomes and bearer tokens, over a MockTransport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+import pytest
+from conftest import FakeAdapter
+
+import stopkit
+from stopkit import (
+    FrozenClock,
+    HttpRequest,
+    HttpResponse,
+    InvalidOrder,
+    OrderStatus,
+    RetryPolicy,
+    Side,
+    StopOrder,
+    TimeInForce,
+    TransportError,
+    UnsupportedOrder,
+    VenueUnavailable,
+)
+from stopkit.testing import MockTransport
+
+ORDER = StopOrder(symbol="X", side=Side.SELL, quantity=Decimal(1), stop_price=Decimal(10))
+FAST = RetryPolicy(max_attempts=3, backoff=False, timeout_s=1)
+
+
+def ok(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=200, body=b'{"id": 7}')
+
+
+async def test_place_runs_the_flow_and_remembers(fake_adapter: FakeAdapter) -> None:
+    """place() builds with the injected clock, parses, and keeps the last state."""
+    transport = MockTransport(ok)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, transport=transport, clock=FrozenClock(1_000), retry=FAST
+    ) as client:
+        state = await client.place(ORDER)
+        assert state.venue_order_id == "7"
+        assert state.status is OrderStatus.ACCEPTED
+        assert transport.sent[0].headers["X-Now"] == "1000"
+        assert client.last_state(client_order_id=ORDER.client_order_id) == state
+        assert client.last_state(venue_order_id="7") == state
+    assert transport.closed
+
+
+async def test_unsupported_and_invalid_before_io(fake_adapter: FakeAdapter) -> None:
+    """Capability and type checks raise before anything is sent."""
+    transport = MockTransport(ok)
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(UnsupportedOrder, match="fake venues only rest GTC") as info:
+            await client.place(StopOrder(symbol="X", side="buy", quantity=1, stop_price=1, time_in_force="ioc"))
+        assert info.value.feature == "time_in_force=IOC"
+        with pytest.raises(UnsupportedOrder, match="whole-position"):
+            await client.place(StopOrder(symbol="X", side="sell", quantity=None, stop_price=1))
+        with pytest.raises(InvalidOrder):
+            await client.place("not an order")  # type: ignore[arg-type]
+        with pytest.raises(UnsupportedOrder, match="cancel"):
+            await client.cancel(venue_order_id="1")
+    assert transport.sent == []
+    assert ORDER.time_in_force is TimeInForce.GTC
+
+
+async def test_write_with_unknown_outcome_is_never_resent(fake_adapter: FakeAdapter) -> None:
+    """A 503 after an order POST is not resent: the error says the outcome is unknown."""
+    transport = MockTransport(lambda r: HttpResponse(status=503, body=b"down"))
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.place(ORDER)
+    assert info.value.outcome_known is False
+    assert len(transport.sent) == 1
+
+
+async def test_timeout_after_send_is_never_resent(fake_adapter: FakeAdapter) -> None:
+    """A transport timeout on an order POST propagates with outcome_known=False, sent once."""
+
+    def timeout(request: HttpRequest) -> HttpResponse:
+        raise TransportError("no response", outcome_known=False)
+
+    transport = MockTransport(timeout)
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(TransportError) as info:
+            await client.place(ORDER)
+    assert info.value.outcome_known is False
+    assert len(transport.sent) == 1
+
+
+async def test_refused_connection_is_retried_and_restamped(fake_adapter: FakeAdapter) -> None:
+    """A write that provably never left is retried, rebuilt with a fresh context each attempt."""
+    clock = FrozenClock(5_000)
+    calls = 0
+
+    def flaky(request: HttpRequest) -> HttpResponse:
+        nonlocal calls
+        calls += 1
+        clock.advance(250)
+        if calls < 3:
+            raise TransportError("refused", outcome_known=True)
+        return ok(request)
+
+    transport = MockTransport(flaky)
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, clock=clock, retry=FAST) as client:
+        await client.place(ORDER)
+    assert [r.headers["X-Attempt"] for r in transport.sent] == ["1", "2", "3"]
+    assert [r.headers["X-Now"] for r in transport.sent] == ["5000", "5250", "5500"]
+
+
+async def test_reads_retry_on_5xx_and_rate_limits(fake_adapter: FakeAdapter) -> None:
+    """Reads are retried on 503 and 429 and succeed; attempts are bounded."""
+    answers = [HttpResponse(status=503), HttpResponse(status=429), HttpResponse(status=200, body=b'{"status":"filled"}')]
+    transport = MockTransport(lambda r: answers.pop(0))
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        state = await client.get(venue_order_id="9")
+    assert state.status is OrderStatus.FILLED
+    assert len(transport.sent) == 3
+
+    always = MockTransport(lambda r: HttpResponse(status=503))
+    async with stopkit.connect(fake_adapter, credentials={}, transport=always, retry=FAST) as client:
+        with pytest.raises(VenueUnavailable):
+            await client.get(venue_order_id="9")
+    assert len(always.sent) == 3
+
+
+async def test_flow_handles_not_found_by_looking_elsewhere(fake_adapter: FakeAdapter) -> None:
+    """A flow can catch a venue error thrown into it and continue with another request."""
+
+    def route(request: HttpRequest) -> HttpResponse:
+        if "/open/" in request.url:
+            return HttpResponse(status=404)
+        return HttpResponse(status=200, body=b'{"status":"canceled"}')
+
+    transport = MockTransport(route)
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        state = await client.get(venue_order_id="3")
+    assert state.status is OrderStatus.CANCELED
+    assert [r.url.rsplit("/", 2)[1] for r in transport.sent] == ["open", "history"]
+
+
+async def test_one_token_request_for_many_concurrent_calls(fake_adapter: FakeAdapter) -> None:
+    """100 concurrent place() calls on no token cause exactly one token request."""
+    token_calls = 0
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        nonlocal token_calls
+        if request.url.endswith("/token"):
+            token_calls += 1
+            await asyncio.sleep(0.01)
+            return HttpResponse(status=200, body=json.dumps({"token": "T1", "expires_in": 3600}).encode())
+        assert request.headers["Authorization"] == "Bearer T1"
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, retry=FAST
+    ) as client:
+        orders = [StopOrder(symbol="X", side="sell", quantity=1, stop_price=1) for _ in range(100)]
+        states = await asyncio.gather(*(client.place(o) for o in orders))
+    assert token_calls == 1
+    assert len(states) == 100
+
+
+async def test_expired_token_refreshed_before_use(fake_adapter: FakeAdapter) -> None:
+    """A token close to expiry is replaced before the next request."""
+    clock = FrozenClock(0)
+    issued = []
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/token"):
+            issued.append(f"T{len(issued) + 1}")
+            return HttpResponse(status=200, body=json.dumps({"token": issued[-1], "expires_in": 600}).encode())
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, clock=clock, retry=FAST
+    ) as client:
+        await client.place(ORDER)
+        clock.advance(400_000)  # 200 s left: more than the 60 s margin, keep it
+        await client.place(StopOrder(symbol="X", side="sell", quantity=1, stop_price=1))
+        clock.advance(150_000)  # 50 s left: inside min(60 s, 20 % of 600 s), refresh
+        await client.place(StopOrder(symbol="X", side="sell", quantity=1, stop_price=1))
+    auth = [r.headers.get("Authorization") for r in transport.sent if r.url.endswith("/orders")]
+    assert auth == ["Bearer T1", "Bearer T1", "Bearer T2"]
+
+
+async def test_401_refreshes_once_and_retries(fake_adapter: FakeAdapter) -> None:
+    """A 401 on a request leads to one token refresh and one resend; a second 401 propagates."""
+    tokens = iter(["T1", "T2", "T3"])
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/token"):
+            return HttpResponse(status=200, body=json.dumps({"token": next(tokens), "expires_in": 3600}).encode())
+        if request.headers["Authorization"] == "Bearer T1":
+            return HttpResponse(status=401)
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, retry=FAST
+    ) as client:
+        state = await client.place(ORDER)
+    assert state.venue_order_id == "7"
+    order_auth = [r.headers["Authorization"] for r in transport.sent if r.url.endswith("/orders")]
+    assert order_auth == ["Bearer T1", "Bearer T2"]
+
+    always = MockTransport(
+        lambda r: HttpResponse(status=200, body=b'{"token": "T", "expires_in": 3600}')
+        if r.url.endswith("/token")
+        else HttpResponse(status=401)
+    )
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True}, transport=always, retry=FAST
+    ) as client:
+        with pytest.raises(stopkit.AuthenticationError):
+            await client.place(ORDER)
+    assert sum(1 for r in always.sent if r.url.endswith("/orders")) == 2

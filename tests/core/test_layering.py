@@ -1,0 +1,59 @@
+"""Architecture rules pinned by tests: what may import what."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_stopkit_never_imports_venues() -> None:
+    """The core does not depend on any venue; venues are found through entry points."""
+    for path in (ROOT / "stopkit").rglob("*.py"):
+        assert not any(m == "venues" or m.startswith("venues.") for m in _imports(path)), path
+
+
+def test_only_transport_imports_aiohttp_and_only_retry_imports_tenacity() -> None:
+    """One transport module, one retry module."""
+    for path in (ROOT / "stopkit").rglob("*.py"):
+        mods = _imports(path)
+        if path.name != "transport.py":
+            assert not any(m.split(".")[0] == "aiohttp" for m in mods), path
+        if path.name != "retry.py":
+            assert not any(m.split(".")[0] == "tenacity" for m in mods), path
+
+
+def test_venue_adapters_are_pure() -> None:
+    """Adapter modules import no I/O library and never read the clock or the environment."""
+    forbidden = {"aiohttp", "asyncio", "socket", "requests", "httpx", "time", "os", "random", "tenacity"}
+    for path in (ROOT / "venues").rglob("*.py"):
+        if path.name in ("simulator.py", "_simkit.py"):
+            continue
+        mods = {m.split(".")[0] for m in _imports(path)}
+        assert not (mods & forbidden), f"{path} imports {mods & forbidden}"
+        assert "await " not in path.read_text(encoding="utf-8"), path
+
+
+def test_import_stopkit_loads_no_http_stack() -> None:
+    """`import stopkit` loads the model only: no aiohttp, tenacity or venue."""
+    code = (
+        "import sys, stopkit; "
+        "bad = [m for m in ('aiohttp', 'tenacity', 'venues', 'nacl') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,77 @@
+"""Wire values: canonical decimals, canonical JSON, masked headers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stopkit import HttpRequest, HttpResponse, ResponseShapeError
+from stopkit.wire import canonical_json, compact_json, format_decimal, masked_headers
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("0.010", "0.01"),
+        ("91000.0", "91000"),
+        ("91000", "91000"),
+        ("1E+3", "1000"),
+        ("1.2300E+2", "123"),
+        ("0.00000001", "0.00000001"),
+        ("1E-8", "0.00000001"),
+        ("-0", "0"),
+        ("0.000", "0"),
+        ("145.00", "145"),
+        ("47950.50", "47950.5"),
+    ],
+)
+def test_format_decimal_table(value: str, text: str) -> None:
+    """Canonical text: fixed-point, no exponent, no trailing zeros."""
+    assert format_decimal(Decimal(value)) == text
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=Decimal("-1e20"), max_value=Decimal("1e20")))
+def test_format_decimal_round_trips(value: Decimal) -> None:
+    """The text parses back to the same number and has no exponent or trailing fractional zero."""
+    text = format_decimal(value)
+    assert Decimal(text) == value
+    assert "E" not in text.upper()
+    if "." in text:
+        assert not text.endswith("0")
+        assert not text.endswith(".")
+
+
+def test_canonical_json_sorts_every_depth_and_keeps_lists() -> None:
+    """Keys sort at every depth, lists keep their order, output is compact ASCII."""
+    obj = {"b": 1, "a": {"z": [3, {"y": 1, "x": 2}], "c": True}, "é": "ü"}
+    assert canonical_json(obj) == b'{"a":{"c":true,"z":[3,{"x":2,"y":1}]},"b":1,"\\u00e9":"\\u00fc"}'
+    assert compact_json({"b": 1, "a": 2}) == b'{"b":1,"a":2}'
+
+
+def test_masked_headers_and_request_repr() -> None:
+    """Bearer tokens and API keys never show in masked headers or a request repr."""
+    headers = {"Authorization": "Bearer s3cr3t", "PF-API-KEY": "k3y", "Content-Type": "application/json"}
+    masked = masked_headers(headers)
+    assert masked == {"Authorization": "Bearer ***", "PF-API-KEY": "***", "Content-Type": "application/json"}
+    request = HttpRequest(method="POST", url="https://x/y", headers=headers, body=b"{}")
+    assert "s3cr3t" not in repr(request)
+    assert "k3y" not in repr(request)
+    assert request.headers["Authorization"] == "Bearer s3cr3t"  # the real value is still sent
+
+
+def test_response_json_uses_decimal_and_reports_bad_bodies() -> None:
+    """Numbers parse to exact Decimals; a non-JSON body is a ResponseShapeError carrying it."""
+    response = HttpResponse(status=200, headers={"Content-Type": "application/json"}, body=b'{"p": 0.1}')
+    assert response.json() == {"p": Decimal("0.1")}
+    assert response.headers["content-type"] == "application/json"
+    with pytest.raises(ResponseShapeError) as info:
+        HttpResponse(status=502, body=b"<html>Bad gateway</html>").json(venue="v")
+    assert info.value.http_status == 502
+    assert info.value.raw_body == "<html>Bad gateway</html>"
+    with pytest.raises(ResponseShapeError):
+        HttpResponse(status=200, body=b"").json()
+    assert json.loads(compact_json({"x": "1"})) == {"x": "1"}
