@@ -333,6 +333,14 @@ class Simulator(Protocol):
         """A fresh ``aiohttp.web.Application`` serving the venue's paths."""
         ...
 
+    async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve the app on ``host`` (loopback) at ``port`` (0 = ephemeral); returns the base URL."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        ...
+
     def demo_credentials(self) -> dict[str, str]:
         """Credentials (env-var names → values) the simulator accepts."""
         ...

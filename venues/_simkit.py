@@ -19,7 +19,7 @@ from decimal import Decimal
 import attrs
 from aiohttp import web
 
-__all__ = ["RunningServer", "limit_fill_price", "serve", "should_trigger"]
+__all__ = ["RunningServer", "ServedSimulator", "limit_fill_price", "serve", "should_trigger"]
 
 
 def should_trigger(*, buy: bool, stop_price: Decimal, price: Decimal) -> bool:
@@ -62,3 +62,26 @@ async def serve(app: web.Application, *, host: str = "127.0.0.1", port: int = 0)
     await site.start()
     bound_port = sock.getsockname()[1]
     return RunningServer(runner=runner, base_url=f"http://{host}:{bound_port}")
+
+
+class ServedSimulator:
+    """Mixin for simulators: serve :meth:`make_app` on loopback with :meth:`start`, stop with :meth:`stop`.
+
+    ``stopkit demo`` uses these two methods, so stopkit itself never imports aiohttp.web.
+    """
+
+    _server: RunningServer | None = None
+
+    def make_app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve the simulator; returns its base URL (``http://127.0.0.1:<port>``)."""
+        self._server = await serve(self.make_app(), host=host, port=port)
+        return self._server.base_url
+
+    async def stop(self) -> None:
+        """Stop serving (idempotent)."""
+        if self._server is not None:
+            await self._server.close()
+            self._server = None

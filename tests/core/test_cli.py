@@ -78,7 +78,9 @@ def test_bad_input_is_one_line_without_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
 ) -> None:
     """Bad input exits 2 with one line naming the problem."""
-    monkeypatch.setenv("PACIFICA_PRIVATE_KEY", "1GMkH3brNXiNNs1tiFZHu4yZSRrzJwxi5wB9bHFtMikjwpAW9DMZzU2Pqakc5it8X3N5vPmqdN7KF4CCUpmKhq")
+    monkeypatch.setenv(
+        "PACIFICA_PRIVATE_KEY", "1GMkH3brNXiNNs1tiFZHu4yZSRrzJwxi5wB9bHFtMikjwpAW9DMZzU2Pqakc5it8X3N5vPmqdN7KF4CCUpmKhq"
+    )
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2

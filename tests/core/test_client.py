@@ -112,7 +112,11 @@ async def test_refused_connection_is_retried_and_restamped(fake_adapter: FakeAda
 
 async def test_reads_retry_on_5xx_and_rate_limits(fake_adapter: FakeAdapter) -> None:
     """Reads are retried on 503 and 429 and succeed; attempts are bounded."""
-    answers = [HttpResponse(status=503), HttpResponse(status=429), HttpResponse(status=200, body=b'{"status":"filled"}')]
+    answers = [
+        HttpResponse(status=503),
+        HttpResponse(status=429),
+        HttpResponse(status=200, body=b'{"status":"filled"}'),
+    ]
     transport = MockTransport(lambda r: answers.pop(0))
     async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
         state = await client.get(venue_order_id="9")
@@ -209,9 +213,11 @@ async def test_401_refreshes_once_and_retries(fake_adapter: FakeAdapter) -> None
     assert order_auth == ["Bearer T1", "Bearer T2"]
 
     always = MockTransport(
-        lambda r: HttpResponse(status=200, body=b'{"token": "T", "expires_in": 3600}')
-        if r.url.endswith("/token")
-        else HttpResponse(status=401)
+        lambda r: (
+            HttpResponse(status=200, body=b'{"token": "T", "expires_in": 3600}')
+            if r.url.endswith("/token")
+            else HttpResponse(status=401)
+        )
     )
     async with stopkit.connect(
         fake_adapter, credentials={}, config={"token_auth": True}, transport=always, retry=FAST

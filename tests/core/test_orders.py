@@ -134,7 +134,7 @@ def test_gtd_needs_expire_at_and_expire_at_needs_gtd() -> None:
 def test_naive_expire_at_is_refused() -> None:
     """A naive datetime is ambiguous and refused."""
     with pytest.raises(InvalidOrder, match="timezone"):
-        StopOrder(**BASE, time_in_force=TimeInForce.GTD, expire_at=datetime(2026, 12, 1))  # noqa: DTZ001
+        StopOrder(**BASE, time_in_force=TimeInForce.GTD, expire_at=datetime(2026, 12, 1))
 
 
 def test_whole_position_quantity_is_representable() -> None:

@@ -58,7 +58,7 @@ def test_invalid_plugins(monkeypatch: pytest.MonkeyPatch, value: str, message: s
 
 def test_unknown_venue(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unknown name lists what is installed."""
-    with pytest.raises(PluginError, match="installed venues: .*pacifica"):
+    with pytest.raises(PluginError, match=r"installed venues: .*pacifica"):
         registry.get_venue("nope")
 
 
