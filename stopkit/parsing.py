@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from stopkit.errors import ResponseShapeError, UnknownVenueValue
+from stopkit.wire import HttpResponse
 
 __all__ = [
     "lookup",
@@ -21,6 +22,7 @@ __all__ = [
     "parse_iso8601",
     "parse_unix_ms",
     "require_mapping",
+    "retry_after_s",
 ]
 
 V = TypeVar("V")
@@ -120,3 +122,19 @@ def lookup(table: Mapping[str, V], raw: object, *, venue: str, field: str) -> V:
     if isinstance(raw, str) and raw in table:
         return table[raw]
     raise UnknownVenueValue(f"{venue}: unknown {field} value {raw!r}", field=field, raw_value=raw, venue=venue)
+
+
+def retry_after_s(response: HttpResponse) -> float | None:
+    """The ``Retry-After`` header in seconds, or ``None``.
+
+    The HTTP-date form would need the clock (adapters are pure), so it gives
+    ``None`` and the retry policy's backoff applies.
+    """
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None

@@ -61,6 +61,8 @@ class HttpRequest:
         url: absolute URL including any query string.
         headers: header name → value; sent as given.
         body: the exact body bytes, or ``None`` for no body.
+        sensitive_body: the body holds a secret (e.g. a token request's client
+            secret); it is then masked in the repr and in previews.
 
     The repr masks sensitive header values (see :data:`SENSITIVE_HEADERS`).
     """
@@ -69,15 +71,17 @@ class HttpRequest:
     url: str
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
     body: bytes | None = None
+    sensitive_body: bool = False
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when there is no body)."""
         return None if self.body is None else json.loads(self.body)
 
     def __repr__(self) -> str:
+        body = f"<{len(self.body)} bytes masked>" if self.sensitive_body and self.body is not None else repr(self.body)
         return (
             f"HttpRequest(method={self.method!r}, url={self.url!r}, "
-            f"headers={masked_headers(self.headers)!r}, body={self.body!r})"
+            f"headers={masked_headers(self.headers)!r}, body={body})"
         )
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from stopkit.testing import configure_vcr, vcr_config as stopkit_vcr_config
+from stopkit.testing import configure_vcr
+from stopkit.testing import vcr_config as stopkit_vcr_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
@@ -42,8 +43,11 @@ def recording(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-def served() -> Callable[[Any], Any]:
-    """Start an aiohttp app on 127.0.0.1 (ephemeral port); returns ``async (app) -> RunningServer``."""
+async def served() -> AsyncIterator[Callable[[Any], Any]]:
+    """Start aiohttp apps on 127.0.0.1 (ephemeral ports): ``await served(app)`` → RunningServer.
+
+    Every server started this way is closed when the test ends.
+    """
     from venues._simkit import serve
 
     servers: list[Any] = []
@@ -53,13 +57,6 @@ def served() -> Callable[[Any], Any]:
         servers.append(server)
         return server
 
-    start.servers = servers  # type: ignore[attr-defined]
-    return start
-
-
-@pytest.fixture(autouse=True)
-async def _close_servers(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    yield
-    if "served" in request.fixturenames:
-        for server in request.getfixturevalue("served").servers:
-            await server.close()
+    yield start
+    for server in servers:
+        await server.close()

@@ -61,6 +61,9 @@ def test_masked_headers_and_request_repr() -> None:
     assert "s3cr3t" not in repr(request)
     assert "k3y" not in repr(request)
     assert request.headers["Authorization"] == "Bearer s3cr3t"  # the real value is still sent
+    token_request = HttpRequest(method="POST", url="https://x/token", body=b"client_secret=abc", sensitive_body=True)
+    assert "abc" not in repr(token_request)
+    assert "17 bytes masked" in repr(token_request)
 
 
 def test_response_json_uses_decimal_and_reports_bad_bodies() -> None:

@@ -1,0 +1,102 @@
+"""Shared Aries test data: documented bodies verbatim (sheet §3, §6) and helpers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from stopkit.orders import StopLimitOrder, StopOrder
+from stopkit.venue import Credentials
+from venues.aries import VENUE
+from venues.aries.adapter import AriesBoundVenue
+
+ACCOUNT = "ACC123456"
+CLIENT_ID = "test-client-id"
+CLIENT_SECRET = "test-client-secret-7d1f0c"
+STATIC_TOKEN = "static-token-9a8b7c"
+REFRESH_TOKEN = "refresh-token-5e4d3c"
+
+# https://finance.dev/api-reference/orders/place-order, Response example (verbatim).
+ORD_RESPONSE = b"""{
+  "success": true,
+  "clOrdId": "ORDER-20260115-001",
+  "status": "NEW",
+  "symbol": "AAPL",
+  "side": "BUY",
+  "qty": "100",
+  "cumQty": "0",
+  "leavesQty": "100",
+  "avgPrice": "0",
+  "text": "Order accepted",
+  "ordRejReason": "",
+  "transactTime": "2026-01-15T14:30:05Z"
+}"""
+
+# https://finance.dev/api-reference/accounts/list-active-orders, TradeOrderV2 example (verbatim).
+TRADE_ORDER_V2 = b"""{"clOrdId": "clord-20260115-aapl-001", "ordId": "ord-7f3a9c2e-0001", "accountId": "TEST-ACCOUNT-001", "clientId": "demo-oauth-client",
+ "symbol": "AAPL", "side": "BUY", "type": "LIMIT", "timeInForce": "DAY", "qty": "100", "price": "175.50", "stopPrice": "", "ordStatus": "NEW",
+ "cumQty": "0", "leavesQty": "100", "avgPrice": "0", "currency": "USD", "exDestination": "NASDAQ", "text": "", "ordRejReason": "",
+ "securityType": "EQUITY", "category": "SINGLE_LEG", "legs": [], "createdAt": "2026-01-15T14:30:00Z", "updatedAt": "2026-01-15T14:30:05Z"}"""  # noqa: E501
+
+# [sdk] cancel example request and answer (verbatim, sheet §3.2).
+CANCEL_REQUEST = (
+    b'{"origClOrdId":"ORDER-123456","tradingAccountId":"TEST-ACCOUNT-001","symbol":"AAPL","side":"BUY",'
+    b'"securityType":"CS"}'
+)
+CANCEL_RESPONSE = (
+    b'{"success":true,"clOrdId":"ORDER-20260115-002","origClOrdId":"ORDER-20260115-001","status":"CANCELED",'
+    b'"text":"Cancel request processed"}'
+)
+
+# The two documented error shapes (sheet §6).
+NESTED_ERROR = (
+    b'{"error":{"type":"VALIDATION","code":"INVALID_STOP_PRICE","message":"stopPrice must be below the market",'
+    b'"details":{},"request_id":"req-1"},"meta":{}}'
+)
+FLAT_ERROR = (
+    b'{"error":"validation failed","codes":[{"code":"INVALID_PRECISION","description":"at most 5 decimals",'
+    b'"field":"stopPrice"}],"metadata":{}}'
+)
+
+
+def bound(**config: Any) -> AriesBoundVenue:
+    """Aries bound to client credentials + a static token for the test account."""
+    creds = Credentials(
+        "aries",
+        {
+            "ARIES_ACCESS_TOKEN": STATIC_TOKEN,
+            "ARIES_CLIENT_ID": CLIENT_ID,
+            "ARIES_CLIENT_SECRET": CLIENT_SECRET,
+            "ARIES_ACCOUNT_ID": ACCOUNT,
+        },
+    )
+    return VENUE.bind(creds, config)
+
+
+def stop_order(**overrides: Any) -> StopOrder:
+    """The stop-order page's example: sell 100 AAPL if it drops to 145."""
+    fields: dict[str, Any] = {
+        "symbol": "AAPL",
+        "side": "sell",
+        "quantity": Decimal(100),
+        "stop_price": Decimal("145.00"),
+        "time_in_force": "day",
+        "client_order_id": "cid-stop-1",
+    }
+    fields.update(overrides)
+    return StopOrder(**fields)
+
+
+def stop_limit_order(**overrides: Any) -> StopLimitOrder:
+    """The stop-limit page's example: sell 100 AAPL, arm at 145.00, don't sell below 144.50."""
+    fields: dict[str, Any] = {
+        "symbol": "AAPL",
+        "side": "sell",
+        "quantity": Decimal(100),
+        "stop_price": Decimal("145.00"),
+        "limit_price": Decimal("144.50"),
+        "time_in_force": "day",
+        "client_order_id": "cid-stop-limit-1",
+    }
+    fields.update(overrides)
+    return StopLimitOrder(**fields)

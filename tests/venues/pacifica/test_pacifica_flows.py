@@ -1,0 +1,133 @@
+"""Pacifica flows over a MockTransport: which requests get/cancel/open_orders send, and how answers combine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import stopkit
+from stopkit.errors import OrderNotFound
+from stopkit.retry import RetryPolicy
+from stopkit.state import OrderStatus
+from stopkit.testing import MockTransport
+from stopkit.wire import HttpRequest, HttpResponse
+
+SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+ACCOUNT = "FAe4sisG95oZ42w7buUn5qEE4TAnfTTFPiguZUHmhiF"
+CLOID = "d25ac10b-58cc-4372-a567-0e02b2c3d479"
+
+
+def _ok(data: Any, **extra: Any) -> HttpResponse:
+    return HttpResponse(status=200, body=json.dumps({"success": True, "data": data, "error": None, "code": None,
+                                                     **extra}).encode())  # fmt: skip
+
+
+def _history_row(order_id: int, client_order_id: str, status: str = "filled") -> dict[str, Any]:
+    return {
+        "order_id": order_id, "client_order_id": client_order_id, "symbol": "BTC", "side": "ask",
+        "initial_price": "0", "average_filled_price": "47990", "amount": "0.1", "filled_amount": "0.1",
+        "order_status": status, "order_type": "stop_market", "stop_price": "48000", "stop_parent_order_id": None,
+        "reduce_only": True, "reason": None, "created_at": 1, "updated_at": 2,
+    }  # fmt: skip
+
+
+def _client(handler: Any) -> tuple[stopkit.VenueClient, MockTransport]:
+    transport = MockTransport(handler)
+    client = stopkit.connect(
+        "pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX}, transport=transport,
+        clock=stopkit.FrozenClock(1716200000000), retry=RetryPolicy(max_attempts=1, backoff=False),
+    )  # fmt: skip
+    return client, transport
+
+
+def _route(request: HttpRequest) -> tuple[str, dict[str, list[str]]]:
+    parts = urlsplit(request.url)
+    return parts.path, parse_qs(parts.query)
+
+
+async def test_get_by_client_id_pages_history_then_reads_events() -> None:
+    """Not open → history pages followed by next_cursor until the client id appears → history_by_id."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, query = _route(request)
+        if path == "/api/v1/orders":
+            assert query == {"account": [ACCOUNT]}
+            return _ok([])
+        if path == "/api/v1/orders/history":
+            if "cursor" not in query:
+                return _ok([_history_row(1, "00000000-0000-4000-8000-000000000001")], next_cursor="c2", has_more=True)
+            assert query["cursor"] == ["c2"]
+            return _ok([_history_row(77, CLOID)], next_cursor=None, has_more=False)
+        assert path == "/api/v1/orders/history_by_id"
+        assert query == {"order_id": ["77"]}
+        return _ok([])  # no events: the history row itself is the answer
+
+    client, transport = _client(handler)
+    async with client:
+        state = await client.get(client_order_id=CLOID)
+    assert (state.venue_order_id, state.status, state.venue_status) == ("77", OrderStatus.FILLED, "filled")
+    assert [_route(r)[0] for r in transport.sent] == [
+        "/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/history", "/api/v1/orders/history_by_id",
+    ]  # fmt: skip
+    assert all(r.method == "GET" and r.body is None for r in transport.sent)
+
+
+async def test_get_by_client_id_not_in_history() -> None:
+    """History exhausted without the client id → OrderNotFound, no history_by_id request."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, _ = _route(request)
+        return _ok([]) if path == "/api/v1/orders" else _ok([], next_cursor=None, has_more=False)
+
+    client, transport = _client(handler)
+    async with client:
+        with pytest.raises(OrderNotFound):
+            await client.get(client_order_id=CLOID)
+    assert len(transport.sent) == 2
+
+
+async def test_open_orders_keeps_only_stops_of_the_symbol() -> None:
+    """Plain limit rows and other symbols are left out."""
+    rows = [
+        {"order_id": 1, "client_order_id": None, "symbol": "BTC", "side": "bid", "price": "1", "initial_amount": "1",
+         "filled_amount": "0", "stop_price": None, "order_type": "limit", "reduce_only": False, "created_at": 1},
+        {"order_id": 2, "client_order_id": CLOID, "symbol": "BTC", "side": "ask", "price": "0", "initial_amount": "1",
+         "filled_amount": "0", "stop_price": "48000", "order_type": "stop_market", "reduce_only": True,
+         "created_at": 1},
+        {"order_id": "3", "client_order_id": None, "symbol": "ETH", "side": "ask", "price": "0", "initial_amount": "1",
+         "filled_amount": "0", "stop_price": "3000", "order_type": "stop_market", "reduce_only": True,
+         "created_at": 1},
+    ]  # fmt: skip
+    client, _ = _client(lambda request: _ok(rows))
+    async with client:
+        btc = await client.open_orders("BTC/USDC:USDC")
+        every = await client.open_orders()
+    assert [s.venue_order_id for s in btc] == ["2"]
+    assert [s.venue_order_id for s in every] == ["2", "3"]
+    assert all(s.status is OrderStatus.ACCEPTED for s in every)
+
+
+async def test_cancel_read_back_not_yet_terminal_is_pending_cancel() -> None:
+    """The cancel is signed (order_id integer); a read-back still showing the stop → PENDING_CANCEL."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, _ = _route(request)
+        if path == "/api/v1/orders/stop/cancel":
+            body = json.loads(request.body or b"")
+            assert (body["order_id"], body["symbol"], body["account"]) == (5, "BTC", ACCOUNT)
+            assert list(body)[:5] == ["account", "signature", "timestamp", "expiry_window", "symbol"]
+            return HttpResponse(status=200, body=b'{"success": true}')
+        return _ok([
+            {"order_id": 5, "client_order_id": CLOID, "symbol": "BTC", "side": "ask", "price": "0",
+             "initial_amount": "0.1", "filled_amount": "0", "stop_price": "48000", "order_type": "stop_market",
+             "reduce_only": True, "created_at": 1},
+        ])  # fmt: skip
+
+    client, transport = _client(handler)
+    async with client:
+        state = await client.cancel(venue_order_id="5", symbol="BTC")
+    assert state.status is OrderStatus.PENDING_CANCEL
+    assert transport.sent[0].headers["Content-Type"] == "application/json"

@@ -1,0 +1,653 @@
+"""An Aries simulator: an aiohttp.web app behaving as finance.dev documents the REST API.
+
+Paths (sheet §2-§3; https://finance.dev/api-reference):
+
+- ``POST /v1/oauth2/token``: ``client_credentials`` and ``refresh_token`` grants. Accepts a JSON
+  or a form-encoded body (or only one, when built with ``token_encoding``). Issues random opaque
+  tokens (``expires_in`` 3600 s; refresh tokens 30 days, rotated on use). Wrong client
+  credentials → 401, a bad grant or refresh token → 400, both in the nested error shape.
+- Every other path needs ``Authorization: Bearer <valid, unexpired token>`` (401 otherwise).
+- ``POST /v1/orders``: STOP / STOP_LIMIT per the field table (sheet §3.1): known fields only,
+  decimals as strings with at most 5 decimal places, ``qty`` > 0, STOP without ``price``,
+  STOP_LIMIT with both prices, required ``timeInForce``. Validation errors → 400 in the flat
+  shape ``{"error": ..., "codes": [{"code", "description", "field"}], "metadata": {}}``.
+  Answers the ``OrdResponse`` ack (``status: NEW``). A halted symbol (:meth:`halt`) is
+  rejected with HTTP 200 ``success: false, status: REJECTED`` (sheet §8.5).
+- ``GET /v2/accounts/{id}/orders`` (today's orders) and ``.../orders/history`` (``from``
+  required, ≤ 90 days), ``TradeOrderV2`` rows, ``limit`` ≤ 500, ``nextCursor`` paging (0 = end),
+  ``orders: null`` when empty.
+- ``POST /v1/orders/cancel``: ``origClOrdId``, account, ``symbol`` and ``side`` must match the
+  order; a finished order → 200 ``status: REJECTED``; unknown id → 404 (nested shape).
+
+Market model: :meth:`set_price` moves a symbol's reference price. Stops trigger per the
+documented table (SELL/SELL_SHORT when the price falls to or below ``stopPrice``,
+BUY/BUY_TO_COVER when it rises to or above, https://finance.dev/api-reference/orders/stop-order):
+a STOP fills at that price; a STOP_LIMIT fills when the price is at or better than ``price``,
+else it rests and still shows ``NEW`` (Aries shows no trigger, sheet §5).
+
+Assumptions (undocumented): filled and cancelled orders stay in the active list for the rest
+of "today", which in the simulator lasts until :meth:`end_day` (DAY orders then expire; every
+finished order leaves the active list and stays in the history). ``clientId`` is echoed as
+sent (on the real venue it may be the OAuth client id, sheet §8.8).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+import attrs
+from aiohttp import web
+
+from stopkit.orders import StopLimitOrder, StopOrder
+from stopkit.state import OrderState
+from stopkit.venue import BoundVenue, DemoScenario
+from stopkit.wire import format_decimal
+from venues._simkit import ServedSimulator, limit_fill_price, should_trigger
+from venues.aries.parse import parse_trade_order
+
+__all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
+
+DEMO_CLIENT_ID = "stopkit-sim-client"
+DEMO_CLIENT_SECRET = "sim-secret-8f3c1e9a5b7d4a2c"  # noqa: S105  # a simulator test value, not a real secret
+DEMO_ACCOUNT_ID = "ACC123456"
+
+_TOKEN_LIFETIME_S = 3600
+_REFRESH_LIFETIME_S = 2_592_000
+_SCOPE = "order:execution order:information account:information position:information"
+_DAY_MS = 86_400_000
+
+# The simulator's own copies of the documented enums (sheet §3.1), kept apart from the adapter's.
+_SIDES = frozenset({"BUY", "SELL", "SELL_SHORT", "BUY_TO_COVER"})
+_BUY_SIDES = frozenset({"BUY", "BUY_TO_COVER"})
+_TYPES = frozenset({"MARKET", "LIMIT", "STOP", "STOP_LIMIT"})
+_TIFS = frozenset({"DAY", "GTC", "IOC", "FOK", "EXTENDED_HOURS", "AT_THE_OPENING", "AT_THE_CLOSE", "ATO", "ATC", "EXT"})
+_PLACE_FIELDS = frozenset(
+    {"tradingAccountId", "accountId", "symbol", "side", "type", "qty", "timeInForce", "stopPrice", "price"}
+    | {"clientId", "currency", "legs"}
+)
+_CANCEL_FIELDS = frozenset(
+    {"origClOrdId", "tradingAccountId", "accountId", "symbol", "side", "securityType"}
+    | {"putCall", "strikePrice", "maturity"}
+)
+_WORKING = frozenset({"NEW", "PARTIALLY_FILLED"})
+_DECIMAL_RE = re.compile(r"\d+(\.\d{1,5})?")
+_SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9.\-]{0,19}")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _system_ms() -> int:
+    # The real clock, in Unix ms.
+    return time.time_ns() // 1_000_000
+
+
+def _iso(ms: int) -> str:
+    # Unix ms → ``2026-01-15T14:30:05Z``.
+    return datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _nested_error(status: int, etype: str, code: str, message: str) -> web.Response:
+    # The nested error shape (models/apperror.py).
+    body = {
+        "error": {
+            "type": etype,
+            "code": code,
+            "message": message,
+            "details": {},
+            "request_id": secrets.token_hex(8),
+        },
+        "meta": {},
+    }
+    return web.json_response(body, status=status)
+
+
+def _flat_error(status: int, message: str, codes: list[tuple[str, str, str]]) -> web.Response:
+    # The flat error shape (errors/errorresponse.py): codes are (code, field, description).
+    body = {
+        "error": message,
+        "codes": [{"code": c, "description": d, "field": f} for c, f, d in codes],
+        "metadata": {},
+    }
+    return web.json_response(body, status=status)
+
+
+@attrs.define
+class _SimOrder:
+    # One order as the simulated broker keeps it.
+    cl_ord_id: str
+    ord_id: str
+    account_id: str
+    client_tag: str
+    symbol: str
+    side: str
+    type: str
+    time_in_force: str
+    qty: Decimal
+    price: Decimal | None
+    stop_price: Decimal
+    status: str
+    created_ms: int
+    updated_ms: int
+    cum_qty: Decimal = Decimal(0)
+    avg_price: Decimal = Decimal(0)
+    text: str = ""
+    rej_reason: str = ""
+    triggered: bool = False
+    today: bool = True
+
+
+class AriesSimulator(ServedSimulator):
+    """The Aries simulator (see the module docstring); :meth:`start`/:meth:`stop` serve it on loopback.
+
+    Args:
+        clock_ms: the simulator's clock in Unix ms (token expiry, timestamps); the system clock
+            by default. Tests inject one to expire tokens or to match a frozen client clock.
+        token_encoding: ``"json"`` or ``"form"`` to accept only that token body encoding;
+            ``None`` (default) accepts both.
+        client_id, client_secret, account_id: the credentials it accepts.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock_ms: Callable[[], int] | None = None,
+        token_encoding: str | None = None,
+        client_id: str = DEMO_CLIENT_ID,
+        client_secret: str = DEMO_CLIENT_SECRET,
+        account_id: str = DEMO_ACCOUNT_ID,
+    ) -> None:
+        if token_encoding not in (None, "json", "form"):
+            raise ValueError(f"token_encoding must be None, 'json' or 'form', got {token_encoding!r}")
+        self.clock_ms = clock_ms or _system_ms
+        self.token_encoding = token_encoding
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.account_id = account_id
+        self.grants: list[str] = []
+        """The grant types served, in order (for tests)."""
+        self.order_requests = 0
+        """Authenticated requests answered (for tests)."""
+        self._access: dict[str, int] = {}
+        self._refresh: dict[str, int] = {}
+        self._orders: dict[str, _SimOrder] = {}
+        self._prices: dict[str, Decimal] = {}
+        self._halted: set[str] = set()
+        self._seq = 0
+
+    # -- Simulator protocol -----------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """A fresh application serving the documented paths."""
+        app = web.Application(middlewares=[self._auth_middleware])
+        app.router.add_post("/v1/oauth2/token", self._token)
+        app.router.add_post("/v1/orders", self._place)
+        app.router.add_post("/v1/orders/cancel", self._cancel)
+        app.router.add_get("/v2/accounts/{account}/orders", self._active)
+        app.router.add_get("/v2/accounts/{account}/orders/history", self._history)
+        return app
+
+    def demo_credentials(self) -> dict[str, str]:
+        """``ARIES_CLIENT_ID``/``ARIES_CLIENT_SECRET`` (simulator test values) and ``ARIES_ACCOUNT_ID``."""
+        return {
+            "ARIES_CLIENT_ID": self.client_id,
+            "ARIES_CLIENT_SECRET": self.client_secret,
+            "ARIES_ACCOUNT_ID": self.account_id,
+        }
+
+    def demo_config(self, base_url: str) -> dict[str, Any]:
+        """Config pointing the adapter at ``base_url`` (and at the token encoding accepted, if strict)."""
+        config: dict[str, Any] = {"base_url": base_url}
+        if self.token_encoding is not None:
+            config["token_encoding"] = self.token_encoding
+        return config
+
+    def demo_scenario(self) -> DemoScenario:
+        """The stop-order and stop-limit-order pages' example: sell 100 AAPL, stop 145.00 (limit 144.50)."""
+        return DemoScenario(
+            symbol="AAPL",
+            orders=(
+                StopOrder(
+                    symbol="AAPL", side="sell", quantity=Decimal(100), stop_price=Decimal("145.00"), time_in_force="day"
+                ),
+                StopLimitOrder(
+                    symbol="AAPL",
+                    side="sell",
+                    quantity=Decimal(100),
+                    stop_price=Decimal("145.00"),
+                    limit_price=Decimal("144.50"),
+                    time_in_force="day",
+                ),
+            ),
+            start_price=Decimal("150"),
+            near_price=Decimal("146"),
+            through_price=Decimal("144.90"),
+            notes="Sell 100 AAPL: arm at 145.00, but don't sell below 144.50"
+            " (https://finance.dev/api-reference/orders/stop-limit-order; stop-order page for the STOP)",
+        )
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        """Move ``symbol``'s reference price; stops it reaches trigger and fill (or rest) at once."""
+        self._prices[symbol] = price
+        for order in self._orders.values():
+            if order.symbol == symbol:
+                self._evaluate(order, price)
+
+    def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
+        """The simulator's record of ``venue_order_id`` as a ``TradeOrderV2`` row, parsed by the adapter.
+
+        Raises:
+            KeyError: no such order.
+        """
+        row = self.render(self._orders[venue_order_id])
+        parser = getattr(venue, "parse_trade_order", None)
+        if callable(parser):
+            result: OrderState = parser(row)
+            return result
+        return parse_trade_order(row)
+
+    # -- test controls ----------------------------------------------------------
+
+    def halt(self, symbol: str) -> None:
+        """Reject new orders on ``symbol`` (HTTP 200, ``success: false``, ``status: REJECTED``)."""
+        self._halted.add(symbol)
+
+    def end_day(self) -> None:
+        """Close "today": working DAY orders expire; finished orders leave the active list (history keeps them)."""
+        now = self.clock_ms()
+        for order in self._orders.values():
+            if order.status in _WORKING and order.time_in_force == "DAY":
+                order.status, order.updated_ms, order.text = "EXPIRED", now, "Day order expired"
+            if order.status not in _WORKING:
+                order.today = False
+
+    def expire_tokens(self) -> None:
+        """Invalidate every access token now (refresh tokens stay valid)."""
+        self._access.clear()
+
+    def render(self, order: _SimOrder) -> dict[str, Any]:
+        """``order`` as a ``TradeOrderV2`` JSON object (sheet §3.4)."""
+        return {
+            "clOrdId": order.cl_ord_id,
+            "ordId": order.ord_id,
+            "accountId": order.account_id,
+            "clientId": order.client_tag,
+            "symbol": order.symbol,
+            "side": order.side,
+            "type": order.type,
+            "timeInForce": order.time_in_force,
+            "qty": format_decimal(order.qty),
+            "price": "" if order.price is None else format_decimal(order.price),
+            "stopPrice": format_decimal(order.stop_price),
+            "ordStatus": order.status,
+            "cumQty": format_decimal(order.cum_qty),
+            "leavesQty": format_decimal(order.qty - order.cum_qty if order.status in _WORKING else Decimal(0)),
+            "avgPrice": format_decimal(order.avg_price),
+            "currency": "USD",
+            "exDestination": "",
+            "text": order.text,
+            "ordRejReason": order.rej_reason,
+            "securityType": "EQUITY",
+            "category": "SINGLE_LEG",
+            "legs": [],
+            "createdAt": _iso(order.created_ms),
+            "updatedAt": _iso(order.updated_ms),
+        }
+
+    # -- market -----------------------------------------------------------------
+
+    def _evaluate(self, order: _SimOrder, price: Decimal) -> None:
+        # Trigger per the documented table, then fill per _simkit's rules; a STOP_LIMIT that
+        # cannot fill rests and still shows NEW.
+        if order.status not in _WORKING:
+            return
+        buy = order.side in _BUY_SIDES
+        if not order.triggered:
+            if not should_trigger(buy=buy, stop_price=order.stop_price, price=price):
+                return
+            order.triggered = True
+        fill = limit_fill_price(buy=buy, limit_price=order.price, price=price)
+        if fill is None:
+            return
+        order.cum_qty, order.avg_price = order.qty, fill
+        order.status, order.updated_ms, order.text = "FILLED", self.clock_ms(), "Filled"
+
+    def _next_id(self, prefix: str) -> str:
+        # ORDER-20260115-001 style ids (date from the simulator clock).
+        self._seq += 1
+        day = datetime.fromtimestamp(self.clock_ms() // 1000, tz=UTC).strftime("%Y%m%d")
+        return f"{prefix}-{day}-{self._seq:03d}"
+
+    # -- auth ---------------------------------------------------------------------
+
+    @web.middleware
+    async def _auth_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Bearer check for everything but the token endpoint; HTTP errors in the nested shape.
+        if request.path != "/v1/oauth2/token":
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            expiry = self._access.get(token) if scheme == "Bearer" else None
+            if expiry is None or expiry <= self.clock_ms():
+                return _nested_error(401, "AUTHENTICATION", "INVALID_TOKEN", "invalid or expired access token")
+            self.order_requests += 1
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            code = "NOT_FOUND" if exc.status == 404 else "BAD_REQUEST"
+            return _nested_error(exc.status, code, code, exc.reason)
+
+    def _issue(self) -> web.Response:
+        # A new access token and refresh token (opaque random strings).
+        now = self.clock_ms()
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self._access[access] = now + _TOKEN_LIFETIME_S * 1000
+        self._refresh[refresh] = now + _REFRESH_LIFETIME_S * 1000
+        return web.json_response(
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": _TOKEN_LIFETIME_S,
+                "refresh_token": refresh,
+                "refresh_token_expires_in": _REFRESH_LIFETIME_S,
+                "scope": _SCOPE,
+            }
+        )
+
+    async def _token(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        ctype = request.content_type
+        fields: dict[str, Any]
+        if ctype == "application/json" and self.token_encoding in (None, "json"):
+            try:
+                data = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                return _nested_error(400, "BAD_REQUEST", "invalid_request", "body is not JSON")
+            if not isinstance(data, dict):
+                return _nested_error(400, "BAD_REQUEST", "invalid_request", "body must be a JSON object")
+            fields = data
+        elif ctype == "application/x-www-form-urlencoded" and self.token_encoding in (None, "form"):
+            try:
+                pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+            except (ValueError, UnicodeDecodeError):
+                return _nested_error(400, "BAD_REQUEST", "invalid_request", "malformed form body")
+            fields = dict(pairs)
+            if len(fields) != len(pairs):
+                return _nested_error(400, "BAD_REQUEST", "invalid_request", "repeated form field")
+        else:
+            return _nested_error(400, "BAD_REQUEST", "invalid_request", f"unsupported content type {ctype!r}")
+        if not all(isinstance(v, str) for v in fields.values()):
+            return _nested_error(400, "VALIDATION", "invalid_request", "every field must be a string")
+        grant = fields.get("grant_type")
+        if grant not in ("client_credentials", "refresh_token"):
+            return _nested_error(400, "BAD_REQUEST", "unsupported_grant_type", f"unsupported grant_type {grant!r}")
+        client_ok = hmac.compare_digest(str(fields.get("client_id", "")), self.client_id) and hmac.compare_digest(
+            str(fields.get("client_secret", "")).encode(), self.client_secret.encode()
+        )
+        if not client_ok:
+            return _nested_error(401, "AUTHENTICATION", "invalid_client", "client authentication failed")
+        if grant == "refresh_token":
+            refresh = fields.get("refresh_token")
+            expiry = self._refresh.pop(refresh, None) if isinstance(refresh, str) else None
+            if expiry is None or expiry <= self.clock_ms():
+                return _nested_error(400, "AUTHENTICATION", "invalid_grant", "refresh token is invalid or expired")
+        self.grants.append(grant)
+        return self._issue()
+
+    # -- orders ---------------------------------------------------------------------
+
+    async def _json_body(self, request: web.Request) -> dict[str, Any] | web.Response:
+        # The JSON object body (decimals kept exact) or a 400 in the flat shape.
+        if request.content_type != "application/json":
+            return _flat_error(
+                400, "invalid content type", [("INVALID_CONTENT_TYPE", "", "Content-Type must be application/json")]
+            )
+        try:
+            data = json.loads(await request.read(), parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            return _flat_error(400, "invalid JSON", [("INVALID_JSON", "", "body is not JSON")])
+        if not isinstance(data, dict):
+            return _flat_error(400, "invalid JSON", [("INVALID_JSON", "", "body must be a JSON object")])
+        return data
+
+    def _account(self, data: Mapping[str, Any], errors: list[tuple[str, str, str]]) -> None:
+        # tradingAccountId and/or accountId: present, equal, and the simulator's account.
+        ids = [data[k] for k in ("tradingAccountId", "accountId") if k in data]
+        if not ids:
+            errors.append(("REQUIRED", "tradingAccountId", "provide accountId or tradingAccountId"))
+        elif any(not isinstance(i, str) or not 1 <= len(i) <= 50 for i in ids):
+            errors.append(("INVALID_FIELD", "tradingAccountId", "must be a string of 1-50 characters"))
+        elif len(set(ids)) > 1:
+            errors.append(("INVALID_FIELD", "accountId", "accountId and tradingAccountId differ"))
+        elif ids[0] != self.account_id:
+            errors.append(("INVALID_ACCOUNT", "tradingAccountId", "unknown trading account"))
+
+    @staticmethod
+    def _decimal(data: Mapping[str, Any], field: str, errors: list[tuple[str, str, str]]) -> Decimal | None:
+        # A positive decimal string with at most 5 decimal places.
+        value = data.get(field)
+        if not isinstance(value, str):
+            errors.append(("INVALID_FIELD", field, "must be a decimal string"))
+            return None
+        if not _DECIMAL_RE.fullmatch(value):
+            errors.append(("INVALID_PRECISION", field, "must be a decimal with at most 5 digits after the point"))
+            return None
+        result = Decimal(value)
+        if result <= 0:
+            errors.append(("INVALID_FIELD", field, "must be greater than 0"))
+            return None
+        return result
+
+    async def _place(self, request: web.Request) -> web.Response:
+        data = await self._json_body(request)
+        if isinstance(data, web.Response):
+            return data
+        errors: list[tuple[str, str, str]] = []
+        for key in sorted(set(data) - _PLACE_FIELDS):
+            errors.append(("UNKNOWN_FIELD", key, "unknown field"))
+        if "legs" in data:
+            errors.append(("UNSUPPORTED", "legs", "the simulator handles equities only"))
+        self._account(data, errors)
+        symbol, side, otype, tif = data.get("symbol"), data.get("side"), data.get("type"), data.get("timeInForce")
+        if not isinstance(symbol, str) or not _SYMBOL_RE.fullmatch(symbol):
+            errors.append(("INVALID_FIELD", "symbol", "must be an uppercase ticker of 1-20 characters"))
+        if side not in _SIDES:
+            errors.append(("INVALID_ENUM", "side", "must be BUY, SELL, SELL_SHORT or BUY_TO_COVER"))
+        if otype not in _TYPES:
+            errors.append(("INVALID_ENUM", "type", "must be MARKET, LIMIT, STOP or STOP_LIMIT"))
+        elif otype not in ("STOP", "STOP_LIMIT"):
+            errors.append(("UNSUPPORTED", "type", "the simulator handles STOP and STOP_LIMIT only"))
+        if tif is None:
+            errors.append(("REQUIRED", "timeInForce", "timeInForce is required"))
+        elif tif not in _TIFS:
+            errors.append(("INVALID_ENUM", "timeInForce", "unknown time in force"))
+        qty = self._decimal(data, "qty", errors)
+        stop = self._decimal(data, "stopPrice", errors) if "stopPrice" in data else None
+        if otype in ("STOP", "STOP_LIMIT") and "stopPrice" not in data:
+            errors.append(("REQUIRED", "stopPrice", f"{otype} requires stopPrice"))
+        price = None
+        if otype == "STOP" and "price" in data:
+            errors.append(("INVALID_FIELD", "price", "do not send price on a STOP order"))
+        elif otype == "STOP_LIMIT":
+            if "price" not in data:
+                errors.append(("REQUIRED", "price", "STOP_LIMIT requires price"))
+            else:
+                price = self._decimal(data, "price", errors)
+        tag = data.get("clientId", "")
+        if not isinstance(tag, str) or len(tag) > 50:
+            errors.append(("INVALID_FIELD", "clientId", "must be a string of at most 50 characters"))
+        currency = data.get("currency")
+        if currency is not None and (not isinstance(currency, str) or len(currency) != 3):
+            errors.append(("INVALID_FIELD", "currency", "must be a 3-letter code"))
+        if errors:
+            return _flat_error(400, "validation failed", errors)
+        assert isinstance(symbol, str) and isinstance(side, str) and isinstance(otype, str)  # noqa: S101, PT018
+        assert isinstance(tif, str) and qty is not None and stop is not None  # noqa: S101, PT018
+        now = self.clock_ms()
+        order = _SimOrder(
+            cl_ord_id=self._next_id("ORDER"),
+            ord_id=f"ord-{secrets.token_hex(6)}",
+            account_id=self.account_id,
+            client_tag=tag,
+            symbol=symbol,
+            side=side,
+            type=otype,
+            time_in_force=tif,
+            qty=qty,
+            price=price,
+            stop_price=stop,
+            status="NEW",
+            created_ms=now,
+            updated_ms=now,
+        )
+        if symbol in self._halted:
+            order.status, order.rej_reason, order.text = "REJECTED", "SYMBOL_HALTED", "Trading is halted in the symbol"
+        self._orders[order.cl_ord_id] = order
+        ack = {
+            "success": order.status != "REJECTED",
+            "clOrdId": order.cl_ord_id,
+            "status": order.status,
+            "symbol": symbol,
+            "side": side,
+            "qty": format_decimal(qty),
+            "cumQty": "0",
+            "leavesQty": "0" if order.status == "REJECTED" else format_decimal(qty),
+            "avgPrice": "0",
+            "text": order.text or "Order accepted",
+            "ordRejReason": order.rej_reason,
+            "transactTime": _iso(now),
+        }
+        # A stop already through the market triggers right after the ack.
+        if symbol in self._prices:
+            self._evaluate(order, self._prices[symbol])
+        return web.json_response(ack)
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        data = await self._json_body(request)
+        if isinstance(data, web.Response):
+            return data
+        errors: list[tuple[str, str, str]] = []
+        for key in sorted(set(data) - _CANCEL_FIELDS):
+            errors.append(("UNKNOWN_FIELD", key, "unknown field"))
+        self._account(data, errors)
+        orig = data.get("origClOrdId")
+        if not isinstance(orig, str) or not 1 <= len(orig) <= 100:
+            errors.append(("REQUIRED", "origClOrdId", "must be a string of 1-100 characters"))
+        if not isinstance(data.get("symbol"), str) or not data.get("symbol"):
+            errors.append(("REQUIRED", "symbol", "symbol is required"))
+        if data.get("side") not in _SIDES:
+            errors.append(("REQUIRED", "side", "side is required: BUY, SELL, SELL_SHORT or BUY_TO_COVER"))
+        if data.get("securityType", "CS") not in ("CS", "OPT"):
+            errors.append(("INVALID_ENUM", "securityType", "must be CS or OPT"))
+        if errors:
+            return _flat_error(400, "validation failed", errors)
+        order = self._orders.get(str(orig))
+        if order is None:
+            return _nested_error(404, "NOT_FOUND", "ORDER_NOT_FOUND", "order not found")
+        if data["symbol"] != order.symbol or data["side"] != order.side:
+            return _flat_error(
+                400, "validation failed", [("MISMATCH", "symbol", "symbol and side must match the order")]
+            )
+        cancel_id = self._next_id("CANCEL")
+        if order.status not in _WORKING:
+            return web.json_response(
+                {
+                    "success": False,
+                    "clOrdId": cancel_id,
+                    "origClOrdId": order.cl_ord_id,
+                    "status": "REJECTED",
+                    "text": f"Order is already {order.status}",
+                    "ordRejReason": "TOO_LATE_TO_CANCEL",
+                }
+            )
+        order.status, order.updated_ms, order.text = "CANCELED", self.clock_ms(), "Canceled by user"
+        return web.json_response(
+            {
+                "success": True,
+                "clOrdId": cancel_id,
+                "origClOrdId": order.cl_ord_id,
+                "status": "CANCELED",
+                "text": "Cancel request processed",
+            }
+        )
+
+    # -- reads ------------------------------------------------------------------------
+
+    def _page_args(self, request: web.Request) -> tuple[int, int] | web.Response:
+        # limit (1-500, default 50) and cursor (>= 0, default 0), or a 400.
+        try:
+            limit = int(request.query.get("limit", "50"))
+            cursor = int(request.query.get("cursor", "0"))
+        except ValueError:
+            return _flat_error(400, "validation failed", [("INVALID_FIELD", "limit", "limit and cursor are integers")])
+        if not 1 <= limit <= 500 or cursor < 0:
+            return _flat_error(400, "validation failed", [("INVALID_FIELD", "limit", "limit 1-500, cursor >= 0")])
+        return limit, cursor
+
+    def _page(self, orders: list[_SimOrder], limit: int, cursor: int) -> web.Response:
+        # One page of TradeOrderV2 rows; nextCursor is the next offset, 0 at the end; null when empty.
+        chunk = orders[cursor : cursor + limit]
+        following = cursor + limit if cursor + limit < len(orders) else 0
+        return web.json_response({"orders": [self.render(o) for o in chunk] or None, "nextCursor": following})
+
+    def _check_account(self, request: web.Request) -> web.Response | None:
+        # The path's account must be the simulator's.
+        if request.match_info["account"] != self.account_id:
+            return _nested_error(403, "AUTHORIZATION", "ACCOUNT_FORBIDDEN", "account not accessible with this token")
+        return None
+
+    async def _active(self, request: web.Request) -> web.Response:
+        refused = self._check_account(request)
+        if refused is not None:
+            return refused
+        args = self._page_args(request)
+        if isinstance(args, web.Response):
+            return args
+        return self._page([o for o in self._orders.values() if o.today], *args)
+
+    @staticmethod
+    def _rfc3339_ms(text: str) -> int | None:
+        # RFC 3339 text (with Z or an offset) → Unix ms, or None.
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None or "T" not in text.upper():
+            return None
+        return int(parsed.timestamp() * 1000)
+
+    async def _history(self, request: web.Request) -> web.Response:
+        refused = self._check_account(request)
+        if refused is not None:
+            return refused
+        args = self._page_args(request)
+        if isinstance(args, web.Response):
+            return args
+        query = request.query
+        start = self._rfc3339_ms(query.get("from", ""))
+        if start is None:
+            return _flat_error(400, "validation failed", [("REQUIRED", "from", "from (RFC 3339) is required")])
+        end = self._rfc3339_ms(query["to"]) if query.get("to") else self.clock_ms()
+        if end is None:
+            return _flat_error(400, "validation failed", [("INVALID_FIELD", "to", "to must be RFC 3339")])
+        if end - start > 90 * _DAY_MS or end < start:
+            return _flat_error(400, "validation failed", [("INVALID_RANGE", "from", "the window is at most 90 days")])
+        order_by = query.get("order_by", "desc")
+        if order_by not in ("asc", "desc"):
+            return _flat_error(400, "validation failed", [("INVALID_ENUM", "order_by", "asc or desc")])
+        exclude_today = query.get("exclude_today", "false")
+        if exclude_today not in ("true", "false"):
+            return _flat_error(400, "validation failed", [("INVALID_FIELD", "exclude_today", "true or false")])
+        rows = [
+            o
+            for o in self._orders.values()
+            if start <= o.created_ms <= end and not (exclude_today == "true" and o.today)
+        ]
+        rows.sort(key=lambda o: (o.created_ms, o.cl_ord_id), reverse=order_by == "desc")
+        return self._page(rows, *args)

@@ -1,0 +1,147 @@
+"""Build Aries requests (pure): place, list active orders, list history, cancel.
+
+Place: ``POST /v1/orders`` with ``Authorization: Bearer <token>`` and
+``Content-Type: application/json`` (https://finance.dev/api-reference/orders/place-order).
+Body fields, in this order (sheet §3.1)::
+
+    {"tradingAccountId":"ACC123456","symbol":"AAPL","side":"SELL","type":"STOP_LIMIT",
+     "qty":"100","stopPrice":"145","price":"144.5","timeInForce":"DAY","clientId":"<ours>"}
+
+``price`` only on STOP_LIMIT ("Do not send" on STOP, https://finance.dev/api-reference/orders/stop-order).
+Decimals are strings in stopkit's canonical form (``145.00`` → ``"145"``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import quote, urlencode
+
+from stopkit.context import RequestContext
+from stopkit.errors import ConfigurationError
+from stopkit.orders import AnyStopOrder, StopLimitOrder
+from stopkit.wire import HttpRequest, compact_json, format_decimal
+from venues.aries.constants import (
+    CANCEL_PATH,
+    ORDERS_PATH,
+    PAGE_LIMIT,
+    SECURITY_TYPE_EQUITY,
+    VENUE_NAME,
+    active_orders_path,
+    history_orders_path,
+)
+from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TIF_TO_VENUE
+
+__all__ = [
+    "auth_headers",
+    "build_active_orders_request",
+    "build_cancel_request",
+    "build_history_request",
+    "build_place_body",
+    "build_place_request",
+    "rfc3339_utc",
+]
+
+_DAY_MS = 86_400_000
+
+
+def auth_headers(ctx: RequestContext, *, json_body: bool) -> dict[str, str]:
+    """``Authorization: Bearer <token>`` (+ ``Content-Type: application/json`` for bodies).
+
+    Raises:
+        ConfigurationError: the context carries no token (the client always supplies one).
+    """
+    if ctx.access_token is None:
+        raise ConfigurationError(f"{VENUE_NAME}: no access token for an authenticated request", venue=VENUE_NAME)
+    headers = {"Authorization": f"Bearer {ctx.access_token.value}"}
+    if json_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def build_place_body(order: AnyStopOrder, *, account_id: str, symbol: str) -> bytes:
+    """The exact ``POST /v1/orders`` body for a checked order and its native ``symbol``."""
+    body: dict[str, str] = {
+        "tradingAccountId": account_id,
+        "symbol": symbol,
+        "side": SIDE_TO_VENUE[(order.side, order.position_effect)],
+        "type": KIND_TO_TYPE[order.kind],
+        "qty": format_decimal(_quantity(order)),
+        "stopPrice": format_decimal(order.stop_price),
+    }
+    if isinstance(order, StopLimitOrder):
+        body["price"] = format_decimal(order.limit_price)
+    body["timeInForce"] = TIF_TO_VENUE[order.time_in_force]
+    # clientId is a free tag, not a client order id or idempotency key (sheet §3.1, §8.8):
+    # we send ours only to help reconcile by hand; nothing relies on its echo.
+    body["clientId"] = order.client_order_id
+    return compact_json(body)
+
+
+def _quantity(order: AnyStopOrder) -> Decimal:
+    # check_order has refused quantity=None already.
+    if order.quantity is None:  # pragma: no cover - guarded by check_order
+        raise ConfigurationError(f"{VENUE_NAME}: quantity is required", venue=VENUE_NAME)
+    return order.quantity
+
+
+def build_place_request(
+    order: AnyStopOrder, ctx: RequestContext, *, base_url: str, account_id: str, symbol: str
+) -> HttpRequest:
+    """``POST {base_url}/v1/orders`` placing ``order`` (already checked)."""
+    return HttpRequest(
+        method="POST",
+        url=base_url + ORDERS_PATH,
+        headers=auth_headers(ctx, json_body=True),
+        body=build_place_body(order, account_id=account_id, symbol=symbol),
+    )
+
+
+def rfc3339_utc(ms: int) -> str:
+    """Unix ms → RFC 3339 UTC text with second precision, e.g. ``2026-01-15T14:30:00Z``."""
+    return datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_active_orders_request(ctx: RequestContext, *, base_url: str, account_id: str, cursor: int) -> HttpRequest:
+    """``GET /v2/accounts/{id}/orders?limit=500&cursor=<cursor>`` (today's orders, sheet §3.4)."""
+    query = urlencode({"limit": PAGE_LIMIT, "cursor": cursor})
+    path = active_orders_path(quote(account_id, safe=""))
+    return HttpRequest(method="GET", url=f"{base_url}{path}?{query}", headers=auth_headers(ctx, json_body=False))
+
+
+def build_history_request(
+    ctx: RequestContext, *, base_url: str, account_id: str, cursor: int, lookback_days: int
+) -> HttpRequest:
+    """``GET /v2/accounts/{id}/orders/history?from=<now - lookback>&order_by=desc&limit=500&cursor=<cursor>``.
+
+    ``from`` (RFC 3339, required, window ≤ 90 days) is computed from ``ctx.now_ms``.
+    """
+    query = urlencode(
+        {
+            "from": rfc3339_utc(ctx.now_ms - lookback_days * _DAY_MS),
+            "order_by": "desc",
+            "limit": PAGE_LIMIT,
+            "cursor": cursor,
+        }
+    )
+    path = history_orders_path(quote(account_id, safe=""))
+    return HttpRequest(method="GET", url=f"{base_url}{path}?{query}", headers=auth_headers(ctx, json_body=False))
+
+
+def build_cancel_request(
+    ctx: RequestContext, *, base_url: str, account_id: str, orig_cl_ord_id: str, symbol: str, side: str
+) -> HttpRequest:
+    """``POST /v1/orders/cancel`` with ``origClOrdId, tradingAccountId, symbol, side, securityType`` (sheet §3.2).
+
+    ``side`` is always sent (required in the [sdk], sheet §8.9); ``securityType`` is ``CS`` (equities).
+    """
+    body = compact_json(
+        {
+            "origClOrdId": orig_cl_ord_id,
+            "tradingAccountId": account_id,
+            "symbol": symbol,
+            "side": side,
+            "securityType": SECURITY_TYPE_EQUITY,
+        }
+    )
+    return HttpRequest(method="POST", url=base_url + CANCEL_PATH, headers=auth_headers(ctx, json_body=True), body=body)

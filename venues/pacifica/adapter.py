@@ -1,0 +1,308 @@
+"""The Pacifica adapter: :class:`PacificaAdapter` (registered as ``pacifica``) and
+:class:`PacificaVenue` (bound to keys and config; every method pure).
+
+Docs: https://docs.pacifica.fi/api-documentation/api/rest-api/orders/create-stop-order
+and the venue sheet ``venues/pacifica.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from stopkit.context import RequestContext
+from stopkit.errors import InvalidOrder, OrderNotFound, RemoteError
+from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType
+from stopkit.state import OrderState, OrderStatus
+from stopkit.venue import (
+    BoundVenue,
+    Capabilities,
+    Credentials,
+    EnvVar,
+    Exchange,
+    Flow,
+    OrderRef,
+    Simulator,
+    VenueAdapter,
+)
+from stopkit.wire import HttpRequest, HttpResponse
+from venues.pacifica import parse, translate
+from venues.pacifica.auth import PacificaKeys
+from venues.pacifica.config import PacificaConfig, parse_config
+from venues.pacifica.constants import (
+    DOC_URL,
+    ENV_ACCOUNT,
+    ENV_API_KEY,
+    ENV_PRIVATE_KEY,
+    HISTORY_MAX_PAGES,
+    HISTORY_PAGE_LIMIT,
+    TITLE,
+    VENUE_NAME,
+)
+
+__all__ = ["PacificaAdapter", "PacificaVenue"]
+
+CAPABILITIES = Capabilities(
+    order_kinds=frozenset({OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT}),
+    trigger_types=frozenset(
+        {TriggerType.DEFAULT, TriggerType.MARK_PRICE, TriggerType.LAST_PRICE, TriggerType.MID_POINT}
+    ),
+    time_in_force=frozenset({TimeInForce.GTC}),
+    position_effects=frozenset({None, PositionEffect.OPEN, PositionEffect.CLOSE}),
+    whole_position_quantity=True,
+    client_order_id=True,
+    get_order=True,
+    list_open_orders=True,
+    cancel=True,
+    reasons={
+        "trigger_type=INDEX_PRICE": "Pacifica triggers on mark_price, last_trade_price or mid_price only "
+        "(stop_order.trigger_price_type, sheet §4)",
+        "time_in_force": "the create-stop-order request has no time-in-force field; a stop rests until "
+        "triggered or cancelled (GTC only, sheet §4)",
+    },
+)
+
+
+class PacificaVenue(BoundVenue):
+    """Pacifica bound to a signing key (and account) and a :class:`PacificaConfig`. Pure."""
+
+    def __init__(self, adapter: PacificaAdapter, *, keys: PacificaKeys, config: PacificaConfig, api_key: str | None):
+        super().__init__(adapter)
+        self.keys = keys
+        self.config = config
+        self._api_key = api_key
+
+    def __repr__(self) -> str:
+        return f"PacificaVenue(account={self.keys.account!r}, base_url={self.config.base_url!r})"
+
+    @property
+    def account(self) -> str:
+        """The account (base58 public key) orders are placed for."""
+        return self.keys.account
+
+    # -- placement ------------------------------------------------------------
+
+    def check_order(self, order: AnyStopOrder) -> None:
+        """Capabilities, then Pacifica's rules: a full-UUID client order id, a USDC-perp or
+        native symbol, ASCII-only signed values (all before any I/O).
+
+        Raises:
+            UnsupportedOrder: INDEX_PRICE trigger, a time in force other than GTC, a spot symbol.
+            InvalidOrder: a non-UUID client order id, a malformed symbol, ``quantity=None`` without CLOSE.
+        """
+        super().check_order(order)
+        translate.validate_client_order_id(order.client_order_id)
+        translate.native_symbol(order.symbol)
+
+    def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
+        """The signed ``POST /api/v1/orders/stop/create`` (see :func:`translate.build_place_request`)."""
+        self.check_order(order)
+        return translate.build_place_request(order, ctx, keys=self.keys, config=self.config, api_key=self._api_key)
+
+    def parse_place_response(self, order: AnyStopOrder, response: HttpResponse) -> OrderState:
+        """ACCEPTED with the venue's ``order_id`` (see :func:`parse.parse_place_response`)."""
+        return parse.parse_place_response(order, response)
+
+    def classify_error(self, response: HttpResponse, *, writes: bool = False) -> RemoteError:
+        """See :func:`parse.classify_error`."""
+        return parse.classify_error(response, writes=writes)
+
+    # -- reads ----------------------------------------------------------------
+
+    def _open_orders_exchange(self) -> Exchange[list[Mapping[str, Any]]]:
+        return Exchange(
+            build=lambda ctx: translate.build_open_orders_request(
+                account=self.account, config=self.config, api_key=self._api_key
+            ),
+            parse=parse.parse_open_orders,
+            authenticated=False,
+            label="open_orders",
+        )
+
+    def _history_by_id_exchange(self, order_id: int) -> Exchange[OrderState | None]:
+        return Exchange(
+            build=lambda ctx: translate.build_history_by_id_request(
+                order_id=order_id, config=self.config, api_key=self._api_key
+            ),
+            parse=parse.parse_history_by_id,
+            authenticated=False,
+            label="history_by_id",
+        )
+
+    def _history_exchange(self, cursor: str | None) -> Exchange[parse.HistoryPage]:
+        return Exchange(
+            build=lambda ctx: translate.build_history_request(
+                account=self.account,
+                limit=HISTORY_PAGE_LIMIT,
+                cursor=cursor,
+                config=self.config,
+                api_key=self._api_key,
+            ),
+            parse=parse.parse_history_page,
+            authenticated=False,
+            label="history",
+        )
+
+    def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
+        """Read one stop back, by venue order id (preferred) or client order id.
+
+        1. ``GET /api/v1/orders?account=``: an open stop row → ACCEPTED ``open``.
+        2. Else, by order id: ``GET /api/v1/orders/history_by_id?order_id=`` (events; the
+           newest decides, see :func:`parse.parse_history_by_id`). By client order id
+           only: ``GET /api/v1/orders/history`` pages (at most 20 pages of 100 rows) to learn
+           its ``order_id``, then its events (or the history row when it has none).
+
+        Raises:
+            InvalidOrder: a non-integer venue order id.
+            OrderNotFound: no trace of the order.
+        """
+        order_id = translate.parse_venue_order_id(ref.venue_order_id) if ref.venue_order_id else None
+        rows: list[Mapping[str, Any]] = yield self._open_orders_exchange()
+        for row in rows:
+            if parse.is_stop_row(row) and _matches(
+                row, order_id, None if order_id is not None else ref.client_order_id
+            ):
+                return parse.parse_open_order_row(row)
+        history_row: Mapping[str, Any] | None = None
+        if order_id is None:
+            history_row = yield from self._find_in_history(str(ref.client_order_id))
+            if history_row is None:
+                raise self._not_found(ref)
+            order_id = translate.parse_venue_order_id(str(parse.parse_history_row(history_row).venue_order_id))
+        state: OrderState | None = yield self._history_by_id_exchange(order_id)
+        if state is not None:
+            return state
+        if history_row is not None:
+            return parse.parse_history_row(history_row)
+        raise self._not_found(ref)
+
+    def _find_in_history(self, client_order_id: str) -> Flow[Mapping[str, Any] | None]:
+        # Pages through order history for the row carrying client_order_id.
+        cursor: str | None = None
+        for _ in range(HISTORY_MAX_PAGES):
+            page: parse.HistoryPage = yield self._history_exchange(cursor)
+            for row in page.rows:
+                if row.get("client_order_id") == client_order_id:
+                    return row
+            if not page.has_more or page.next_cursor is None:
+                return None
+            cursor = page.next_cursor
+        return None
+
+    def _not_found(self, ref: OrderRef) -> OrderNotFound:
+        which = f"order_id={ref.venue_order_id}" if ref.venue_order_id else f"client_order_id={ref.client_order_id}"
+        return OrderNotFound(
+            f"{VENUE_NAME}: no stop order with {which} in open orders or order history", venue=VENUE_NAME
+        )
+
+    def open_orders_flow(self, symbol: str | None = None) -> Flow[list[OrderState]]:
+        """The account's open stop orders (``GET /api/v1/orders``, stop ``order_type`` rows only),
+        optionally of one symbol (unified or native)."""
+        wanted = translate.native_symbol(symbol) if symbol is not None else None
+        rows: list[Mapping[str, Any]] = yield self._open_orders_exchange()
+        return [
+            parse.parse_open_order_row(row)
+            for row in rows
+            if parse.is_stop_row(row) and (wanted is None or row.get("symbol") == wanted)
+        ]
+
+    # -- cancel ---------------------------------------------------------------
+
+    def cancel_flow(self, ref: OrderRef) -> Flow[OrderState]:
+        """Cancel a stop: signed ``POST /api/v1/orders/stop/cancel`` (op ``cancel_stop_order``)
+        with ``order_id`` (JSON integer, preferred) or ``client_order_id``, and ``symbol``.
+
+        After ``{"success": true}`` the order is read back through :meth:`get_flow`, so
+        the state returned is the venue's own (normally CANCELED ``cancelled``). If the
+        venue's history does not show a terminal status yet, the read-back state is
+        returned as PENDING_CANCEL (the venue accepted the cancel; it is in flight).
+
+        Raises:
+            InvalidOrder: ``ref.symbol`` is missing (Pacifica keys the cancel by market), or an id is malformed.
+            OrderNotFound: the venue does not know the stop (e.g. ``Stop order not found``).
+        """
+        if not ref.symbol:
+            raise InvalidOrder(
+                f"{VENUE_NAME}: cancel needs the order's symbol (the cancel-stop-order request requires it)",
+                field="symbol",
+                venue=VENUE_NAME,
+            )
+        payload = translate.cancel_payload(
+            ref.symbol, venue_order_id=ref.venue_order_id, client_order_id=ref.client_order_id
+        )
+        yield Exchange(
+            build=functools.partial(
+                translate.build_cancel_request, payload, keys=self.keys, config=self.config, api_key=self._api_key
+            ),
+            parse=parse.parse_cancel_response,
+            writes=True,
+            authenticated=False,
+            label="cancel",
+        )
+        state: OrderState = yield from self.get_flow(ref)
+        if not state.status.is_terminal:
+            return _evolve_status(state, OrderStatus.PENDING_CANCEL)
+        return state
+
+
+def _matches(row: Mapping[str, Any], order_id: int | None, client_order_id: str | None) -> bool:
+    # Does an open-orders row carry the wanted id (order ids may arrive as int or string)?
+    if order_id is not None:
+        return str(row.get("order_id")) == str(order_id)
+    return client_order_id is not None and row.get("client_order_id") == client_order_id
+
+
+def _evolve_status(state: OrderState, status: OrderStatus) -> OrderState:
+    return attrs.evolve(state, status=status)
+
+
+class PacificaAdapter(VenueAdapter):
+    """Pacifica perpetuals: Ed25519-signed JSON bodies, stops by ``POST /api/v1/orders/stop/create``.
+
+    Environment: ``PACIFICA_PRIVATE_KEY`` (required, secret), ``PACIFICA_ACCOUNT``
+    (when the key is an agent wallet's), ``PACIFICA_API_KEY`` (optional, secret).
+    Config: see :class:`~venues.pacifica.config.PacificaConfig`.
+    """
+
+    name = VENUE_NAME
+    title = TITLE
+    doc_url = DOC_URL
+    capabilities = CAPABILITIES
+    env_vars = (
+        EnvVar(
+            ENV_PRIVATE_KEY,
+            "the signing key: base58 64-byte Solana secret key, base58/hex 32-byte seed, or a Solana keypair "
+            "JSON file path (the account's own key or a bound agent wallet's)",
+            required=True,
+            secret=True,
+        ),
+        EnvVar(
+            ENV_ACCOUNT,
+            "the main account or subaccount public key (base58) when the key is an agent wallet's; "
+            "defaults to the key's own public key",
+        ),
+        EnvVar(ENV_API_KEY, "optional PF-API-KEY header value (raises rate limits only)", secret=True),
+    )
+
+    def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> PacificaVenue:
+        """Decode the key once and parse the config.
+
+        Raises:
+            ConfigurationError: missing/malformed ``PACIFICA_PRIVATE_KEY`` or
+                ``PACIFICA_ACCOUNT`` (never echoed), or bad config.
+        """
+        parsed = parse_config(config)
+        private_key = credentials.require(ENV_PRIVATE_KEY, hint="base58 Solana secret key, seed, or keypair file")
+        keys = PacificaKeys.from_credentials(
+            private_key, credentials.get(ENV_ACCOUNT), key_name=ENV_PRIVATE_KEY, account_name=ENV_ACCOUNT
+        )
+        return PacificaVenue(self, keys=keys, config=parsed, api_key=credentials.get(ENV_API_KEY))
+
+    def simulator(self) -> Simulator:
+        """A fresh :class:`~venues.pacifica.simulator.PacificaSimulator` (imports aiohttp)."""
+        from venues.pacifica.simulator import PacificaSimulator
+
+        return PacificaSimulator()

@@ -1,0 +1,466 @@
+"""Pacifica answers → OrderState, and error answers → stopkit errors (pure).
+
+Answers come in the envelope ``{"success": bool, "data": ..., "error": str|null,
+"code": int|null}`` (live errors may add ``error_id``); some documented
+examples show bare bodies (``{"order_id": 12345}``, a bare list), which are
+accepted too. Sources: sheet §3 and §6,
+https://docs.pacifica.fi/api-documentation/api/error-codes,
+https://docs.pacifica.fi/api-documentation/api/signing/error-handling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from stopkit.errors import (
+    AuthenticationError,
+    DuplicateClientOrderId,
+    OrderNotFound,
+    OrderRejected,
+    RateLimited,
+    RemoteError,
+    ResponseShapeError,
+    VenueUnavailable,
+)
+from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder
+from stopkit.parsing import lookup, parse_decimal, parse_id, parse_unix_ms, require_mapping, retry_after_s
+from stopkit.state import OrderState, OrderStatus
+from stopkit.wire import HttpResponse
+from venues.pacifica.constants import VENUE_NAME
+from venues.pacifica.mapping import (
+    CANCEL_REASON,
+    EVENT_PHASE,
+    ORDER_STATUS,
+    ORDER_TYPE_KIND,
+    STOP_ORDER_TYPES,
+    TERMINAL_EVENTS,
+    VENUE_SIDE,
+)
+from venues.pacifica.translate import native_symbol
+
+__all__ = [
+    "HistoryPage",
+    "classify_error",
+    "is_stop_row",
+    "parse_cancel_response",
+    "parse_history_by_id",
+    "parse_history_page",
+    "parse_history_row",
+    "parse_open_order_row",
+    "parse_open_orders",
+    "parse_place_response",
+]
+
+V = VENUE_NAME
+
+# -- errors -----------------------------------------------------------------
+
+# Error class and retryability per venue error, looked up by error_id first, then by
+# message prefix, then by the 422 business code (sheet §6).
+_ErrorRule = tuple[type[RemoteError], bool]
+
+ERROR_ID_RULES: Final[Mapping[str, _ErrorRule]] = {
+    "signature_verification_failed": (AuthenticationError, False),
+    "invalid_amount": (OrderRejected, False),
+}
+
+# https://docs.pacifica.fi/api-documentation/api/signing/error-handling
+MESSAGE_PREFIX_RULES: Final[Sequence[tuple[str, _ErrorRule]]] = (
+    ("Invalid signature", (AuthenticationError, False)),  # not base58 / not an Ed25519 signature
+    # Expired (or malformed) message: the venue did not accept it; a re-signed request may pass.
+    ("Invalid message", (AuthenticationError, True)),
+    ("Invalid public key", (AuthenticationError, False)),
+    ("Verification failed", (AuthenticationError, False)),  # wrong key or content differs from what was signed
+    ("Unauthorized", (AuthenticationError, False)),  # e.g. an agent wallet not bound to the account [obs]
+)
+
+# 422 business codes, current numbering (ccxt python/ccxt/pacifica.py exceptions.exact). Codes not
+# listed are business refusals (OrderRejected).
+BUSINESS_CODE_RULES: Final[Mapping[int, _ErrorRule]] = {
+    6: (OrderNotFound, False),  # ORDER_NOT_FOUND
+    36: (DuplicateClientOrderId, False),  # DUPLICATE_CLIENT_ORDER_ID
+    37: (OrderNotFound, False),  # UNUSED_CLIENT_ORDER_ID: no order carries this client id
+}
+
+_RATELIMIT_T = re.compile(r"(?:^|;)\s*t=(\d+(?:\.\d+)?)")
+
+
+def _retry_after_s(response: HttpResponse) -> float | None:
+    # Retry-After (seconds) first; else the t= (seconds to refresh) of the "ratelimit" header,
+    # e.g. '"credits";r=0;t=32' (https://docs.pacifica.fi/api-documentation/api/rate-limits).
+    seconds = retry_after_s(response)
+    if seconds is not None:
+        return seconds
+    header = response.headers.get("ratelimit")
+    if header is not None:
+        match = _RATELIMIT_T.search(header)
+        if match:
+            return float(match.group(1))
+    return None
+
+
+def _error_fields(body: Any) -> tuple[str | None, int | str | None, str | None]:
+    # (message, code, error_id) of an error envelope; Nones when absent.
+    if not isinstance(body, Mapping):
+        return None, None, None
+    message = body.get("error")
+    code = body.get("code")
+    error_id = body.get("error_id")
+    return (
+        message if isinstance(message, str) else None,
+        code if isinstance(code, int | str) and not isinstance(code, bool) else None,
+        error_id if isinstance(error_id, str) else None,
+    )
+
+
+def _business_code(code: int | str | None) -> int | None:
+    if isinstance(code, int):
+        return code
+    if isinstance(code, str) and code.strip().isdigit():
+        return int(code)
+    return None
+
+
+def _rule_for(status: int, message: str | None, code: int | str | None, error_id: str | None) -> _ErrorRule | None:
+    # The table rule for an error envelope: error_id, then message prefix, then 422 business code.
+    if error_id is not None and error_id in ERROR_ID_RULES:
+        return ERROR_ID_RULES[error_id]
+    if message is not None:
+        for prefix, rule in MESSAGE_PREFIX_RULES:
+            if message.startswith(prefix):
+                return rule
+        if "order not found" in message.lower():  # "Stop order not found", "Order not found"
+            return (OrderNotFound, False)
+    business = _business_code(code)
+    if status == 422 and business is not None and business in BUSINESS_CODE_RULES:
+        return BUSINESS_CODE_RULES[business]
+    return None
+
+
+def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteError:
+    """The stopkit error for a non-success Pacifica answer.
+
+    - 429 → :class:`RateLimited` (``retry_after_s`` from ``Retry-After``, else the
+      ``ratelimit`` header's ``t=``);
+    - 5xx → :class:`VenueUnavailable`, ``outcome_known = not writes``;
+    - then, for a JSON error envelope: by ``error_id``, message prefix (signature errors
+      → :class:`AuthenticationError`, retryable only for ``Invalid message`` = expired),
+      then 422 business code (36 → :class:`DuplicateClientOrderId`, 6/37 →
+      :class:`OrderNotFound`);
+    - else by status: 401/403 → :class:`AuthenticationError` (a 403 naming the builder
+      code → :class:`OrderRejected`: an unapproved builder code is a refusal of this
+      order, not of the credentials), 404 → :class:`OrderNotFound`, other 4xx and
+      ``success: false`` → :class:`OrderRejected`;
+    - a body that is not JSON → :class:`ResponseShapeError` (401/403: AuthenticationError).
+    """
+    status = response.status
+    try:
+        body: Any = response.json(venue=V)
+    except ResponseShapeError:
+        body = None
+    message, code, error_id = _error_fields(body)
+    fields: dict[str, Any] = {
+        "venue": V,
+        "http_status": status,
+        "venue_code": error_id if error_id is not None else code,
+        "venue_message": message,
+        "raw_body": response.body,
+    }
+    text = message or f"HTTP {status}"
+    if status == 429:
+        return RateLimited(f"{V}: rate limited: {text}", retry_after_s=_retry_after_s(response), **fields)
+    if status >= 500:
+        return VenueUnavailable(f"{V}: venue unavailable: {text}", outcome_known=not writes, **fields)
+    if not isinstance(body, Mapping):
+        if status in (401, 403):
+            return AuthenticationError(f"{V}: access refused (HTTP {status})", **fields)
+        return ResponseShapeError(f"{V}: HTTP {status} answer is not a JSON object", **fields)
+    rule = _rule_for(status, message, code, error_id)
+    if rule is not None:
+        cls, retryable = rule
+        return cls(f"{V}: {text}", retryable=retryable, **fields)
+    if status in (401, 403):
+        if message is not None and "builder" in message.lower():
+            return OrderRejected(f"{V}: builder code refused: {text}", **fields)
+        return AuthenticationError(f"{V}: access refused: {text}", **fields)
+    if status == 404:
+        return OrderNotFound(f"{V}: not found: {text}", **fields)
+    if 400 <= status < 500 or (200 <= status < 300 and body.get("success") is False):
+        return OrderRejected(f"{V}: refused: {text}", **fields)
+    return ResponseShapeError(f"{V}: unexpected HTTP {status} answer", **fields)
+
+
+# -- success bodies ---------------------------------------------------------
+
+
+def _is_error_envelope(body: Any) -> bool:
+    return isinstance(body, Mapping) and (body.get("success") is False or body.get("error") not in (None, ""))
+
+
+def _ok_body(response: HttpResponse, *, writes: bool) -> Any:
+    # The JSON body of a 2xx answer; an error status or error envelope raises its stopkit error.
+    if not 200 <= response.status < 300:
+        raise classify_error(response, writes=writes)
+    try:
+        body = response.json(venue=V)
+    except ResponseShapeError as exc:
+        # A write that answered 2xx may well have taken effect.
+        exc.outcome_known = not writes
+        raise
+    if _is_error_envelope(body):
+        raise classify_error(response, writes=writes)
+    return body
+
+
+def _data(body: Any) -> Any:
+    # The payload: "data" of an envelope, or the bare documented body.
+    if isinstance(body, Mapping) and "data" in body and ("success" in body or "error" in body):
+        return body["data"]
+    return body
+
+
+def parse_place_response(order: AnyStopOrder, response: HttpResponse) -> OrderState:
+    """The state of a just-created stop: ACCEPTED, ``venue_status="open"``.
+
+    Accepts ``{"order_id": 12345}`` and ``{"success": true, "data": {"order_id": "241221627"}, ...}``
+    (id as int or string). Raises the classified error for a refusal; an unreadable
+    2xx body raises :class:`ResponseShapeError` with ``outcome_known=False``.
+    """
+    body = _ok_body(response, writes=True)
+    data = _data(body)
+    if not isinstance(data, Mapping) or "order_id" not in data:
+        raise ResponseShapeError(
+            f"{V}: create-stop answer has no order_id",
+            venue=V,
+            http_status=response.status,
+            raw_body=response.body,
+            outcome_known=False,
+        )
+    order_id = parse_id(data["order_id"], venue=V, field="order_id")
+    return OrderState(
+        venue=V,
+        venue_order_id=order_id,
+        client_order_id=order.client_order_id,
+        symbol=native_symbol(order.symbol),
+        side=order.side,
+        kind=order.kind,
+        status=OrderStatus.ACCEPTED,
+        venue_status="open",
+        quantity=order.quantity,
+        stop_price=order.stop_price,
+        limit_price=order.limit_price if isinstance(order, StopLimitOrder) else None,
+        raw=body if isinstance(body, Mapping) else {"data": body},
+    )
+
+
+def parse_cancel_response(response: HttpResponse) -> None:
+    """Accept ``{"success": true}`` (with or without the rest of the envelope); raise otherwise."""
+    body = _ok_body(response, writes=True)
+    if not isinstance(body, Mapping) or body.get("success") is not True:
+        raise ResponseShapeError(
+            f'{V}: cancel answer is not {{"success": true}}',
+            venue=V,
+            http_status=response.status,
+            raw_body=response.body,
+            outcome_known=False,
+        )
+
+
+def _rows(body: Any, what: str) -> list[Mapping[str, Any]]:
+    data = _data(body)
+    if not isinstance(data, list):
+        raise ResponseShapeError(f"{V}: expected a list of {what}, got {type(data).__name__}", venue=V)
+    return [require_mapping(row, venue=V, what=what) for row in data]
+
+
+def is_stop_row(row: Mapping[str, Any]) -> bool:
+    """True when the row's ``order_type`` is one of the stop types (``stop_market``, ``stop_limit``, TP/SL)."""
+    return row.get("order_type") in STOP_ORDER_TYPES
+
+
+def _str(row: Mapping[str, Any], field: str, *, optional: bool = False) -> str | None:
+    value = row.get(field)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ResponseShapeError(f"{V}: {field} must be a string, got {value!r}", venue=V)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class _RowFacts:
+    # What every Pacifica order row says about the order, whatever the endpoint.
+    order_id: str
+    client_order_id: str | None
+    symbol: str
+    kind: OrderKind
+    side: Any
+    quantity: Decimal | None
+    filled: Decimal
+    stop_price: Decimal | None
+    limit_price: Decimal | None
+    created_at: Any
+    updated_at: Any
+
+
+def _facts(row: Mapping[str, Any], *, amount_field: str, price_field: str) -> _RowFacts:
+    kind = lookup(ORDER_TYPE_KIND, row.get("order_type"), venue=V, field="order_type")
+    price = parse_decimal(row.get(price_field), venue=V, field=price_field, optional=True)
+    amount = parse_decimal(row.get(amount_field), venue=V, field=amount_field, optional=True)
+    return _RowFacts(
+        order_id=str(parse_id(row.get("order_id"), venue=V, field="order_id")),
+        client_order_id=_str(row, "client_order_id", optional=True) or None,
+        symbol=str(_str(row, "symbol")),
+        kind=kind,
+        side=lookup(VENUE_SIDE, row.get("side"), venue=V, field="side"),
+        quantity=amount,
+        filled=parse_decimal(row.get("filled_amount"), venue=V, field="filled_amount", optional=True) or Decimal(0),
+        stop_price=parse_decimal(row.get("stop_price"), venue=V, field="stop_price", optional=True),
+        # A stop-market row carries no meaningful limit price.
+        limit_price=price if kind is OrderKind.STOP_LIMIT and price else None,
+        created_at=parse_unix_ms(row.get("created_at"), venue=V, field="created_at"),
+        updated_at=parse_unix_ms(row.get("updated_at"), venue=V, field="updated_at"),
+    )
+
+
+def _state(facts: _RowFacts, *, status: OrderStatus, venue_status: str, reason: str | None, raw: Any) -> OrderState:
+    return OrderState(
+        venue=V,
+        venue_order_id=facts.order_id,
+        client_order_id=facts.client_order_id,
+        symbol=facts.symbol,
+        side=facts.side,
+        kind=facts.kind,
+        status=status,
+        venue_status=venue_status,
+        quantity=facts.quantity,
+        filled_quantity=facts.filled,
+        stop_price=facts.stop_price,
+        limit_price=facts.limit_price,
+        created_at=facts.created_at,
+        updated_at=facts.updated_at,
+        reason=reason,
+        raw=raw,
+    )
+
+
+def parse_open_order_row(row: Mapping[str, Any]) -> OrderState:
+    """One ``GET /api/v1/orders`` row as a state.
+
+    An open stop row is an armed stop: ACCEPTED, ``venue_status="open"`` (PARTIALLY_FILLED
+    when ``filled_amount`` > 0). Assumption [unverified, sheet §8.1]: once triggered, a
+    stop no longer shows a stop ``order_type`` here; the events of history_by_id are
+    authoritative for that.
+    """
+    facts = _facts(row, amount_field="initial_amount", price_field="price")
+    status = OrderStatus.PARTIALLY_FILLED if facts.filled > 0 else OrderStatus.ACCEPTED
+    return _state(facts, status=status, venue_status="open", reason=None, raw=row)
+
+
+def parse_open_orders(response: HttpResponse) -> list[Mapping[str, Any]]:
+    """The rows of ``GET /api/v1/orders?account=`` (envelope or bare list), all order types."""
+    return _rows(_ok_body(response, writes=False), "open orders")
+
+
+def _closed_status(order_status: str, reason: str | None) -> OrderStatus:
+    # A non-open order_status, refined by the cancel reason (expired -> EXPIRED).
+    status = lookup(ORDER_STATUS, order_status, venue=V, field="order_status")
+    if status is OrderStatus.CANCELED and reason:
+        return lookup(CANCEL_REASON, reason, venue=V, field="reason")
+    return status
+
+
+def parse_history_row(row: Mapping[str, Any]) -> OrderState:
+    """One ``GET /api/v1/orders/history`` row (summary of one order) as a state.
+
+    ``order_status`` maps through :data:`~venues.pacifica.mapping.ORDER_STATUS`
+    (``cancelled`` refined by ``reason``); ``venue_status`` is ``order_status``.
+    """
+    facts = _facts(row, amount_field="amount", price_field="initial_price")
+    order_status = str(_str(row, "order_status"))
+    reason = _str(row, "reason", optional=True)
+    status = _closed_status(order_status, reason)
+    return _state(facts, status=status, venue_status=order_status, reason=reason, raw=row)
+
+
+@attrs.frozen
+class HistoryPage:
+    """One page of order history: ``rows``, ``next_cursor`` and ``has_more``."""
+
+    rows: list[Mapping[str, Any]]
+    next_cursor: str | None
+    has_more: bool
+
+
+def parse_history_page(response: HttpResponse) -> HistoryPage:
+    """``GET /api/v1/orders/history`` → rows plus paging (``next_cursor``, ``has_more``)."""
+    body = _ok_body(response, writes=False)
+    rows = _rows(body, "order history rows")
+    cursor = body.get("next_cursor") if isinstance(body, Mapping) else None
+    has_more = body.get("has_more") if isinstance(body, Mapping) else False
+    if cursor is not None and not isinstance(cursor, str | int):
+        raise ResponseShapeError(f"{V}: next_cursor must be a string, got {cursor!r}", venue=V)
+    return HistoryPage(rows=rows, next_cursor=None if cursor is None else str(cursor), has_more=has_more is True)
+
+
+def _history_id(row: Mapping[str, Any]) -> int:
+    value = parse_id(row.get("history_id"), venue=V, field="history_id")
+    if value is None or not value.isdigit():
+        raise ResponseShapeError(f"{V}: history_id must be an integer, got {row.get('history_id')!r}", venue=V)
+    return int(value)
+
+
+def parse_history_by_id(response: HttpResponse) -> OrderState | None:
+    """The state of one order from its events (``GET /api/v1/orders/history_by_id``), or
+    ``None`` when the venue returns no events (unknown id).
+
+    The newest event (highest ``history_id``) wins:
+
+    - ``order_status`` other than ``open`` decides (``filled``, ``partially_filled``,
+      ``cancelled`` refined by ``reason`` e.g. expired → EXPIRED, ``rejected``), as do
+      the terminal events ``cancel``/``force_cancel``/``expired``;
+    - while ``open``, the events say how far the stop got: ``stop_created`` → ACCEPTED,
+      ``stop_triggered`` (and ``stop_upgrade``, ``make``) → TRIGGERED; events such as
+      ``adjust`` keep the phase of the events before them.
+
+    ``venue_status`` is the newest ``event_type`` while ``open``, else its ``order_status``.
+    """
+    body = _ok_body(response, writes=False)
+    rows = _rows(body, "order events")
+    if not rows:
+        return None
+    events = sorted(rows, key=_history_id)
+    phase = OrderStatus.ACCEPTED
+    for event in events:
+        step = lookup(EVENT_PHASE, event.get("event_type"), venue=V, field="event_type")
+        if step is not None:
+            phase = step
+    newest = events[-1]
+    event_type = str(newest.get("event_type"))
+    order_status = str(_str(newest, "order_status"))
+    reason = _str(newest, "reason", optional=True)
+    if order_status == "open" and event_type not in TERMINAL_EVENTS:
+        lookup(ORDER_STATUS, order_status, venue=V, field="order_status")
+        status, venue_status = phase, event_type
+    elif event_type in TERMINAL_EVENTS and order_status in ("open", "cancelled"):
+        status = TERMINAL_EVENTS[event_type] if not reason else _closed_status("cancelled", reason)
+        venue_status = order_status
+    else:
+        status, venue_status = _closed_status(order_status, reason), order_status
+    # Kind, quantity and prices from the stop's own rows (the oldest stop-typed event), if any.
+    stop_rows = [e for e in events if is_stop_row(e)]
+    first = _facts(stop_rows[0] if stop_rows else events[0], amount_field="initial_amount", price_field="price")
+    last = _facts(newest, amount_field="initial_amount", price_field="price")
+    facts = attrs.evolve(
+        first,
+        filled=last.filled,
+        stop_price=first.stop_price if first.stop_price is not None else last.stop_price,
+        updated_at=last.created_at,
+    )
+    raw = body if isinstance(body, Mapping) else {"data": rows}
+    return _state(facts, status=status, venue_status=venue_status, reason=reason, raw=raw)

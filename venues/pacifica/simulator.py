@@ -1,0 +1,790 @@
+"""A Pacifica simulator: an aiohttp.web app that behaves as the Pacifica docs describe.
+
+Paths (https://docs.pacifica.fi/api-documentation/api/rest-api):
+
+- ``POST /api/v1/orders/stop/create`` (op ``create_stop_order``) and
+  ``POST /api/v1/orders/stop/cancel`` (op ``cancel_stop_order``), signed;
+- ``POST /api/v1/agent/bind`` (op ``bind_agent_wallet``), signed by the main key;
+- ``GET /api/v1/orders?account=``, ``GET /api/v1/orders/history?account=&limit=&cursor=``,
+  ``GET /api/v1/orders/history_by_id?order_id=``, unsigned.
+
+Checks, in the venue's observed order (sheet §6): Content-Type, JSON body
+deserialisation (field types, enums, full-UUID client ids, unknown fields),
+then the Ed25519 signature, re-implemented here from the sheet's rules (§2.1):
+the payload is re-derived from the body itself (everything but ``account``,
+``agent_wallet``, ``signature``, ``timestamp``, ``expiry_window``), so any
+difference between what was signed and what was sent fails with
+``Verification failed``; ``timestamp + expiry_window`` before the simulator's
+clock gives ``Invalid message``; an agent wallet must be bound to the account
+(registered in the constructor, with :meth:`PacificaSimulator.bind_agent`, or
+through ``/api/v1/agent/bind``), else ``Unauthorized``. Then business rules:
+known market, tick and lot multiples (BTC tick 1, lot 0.00001), duplicate client
+order ids (422 code 36), approved builder codes (403).
+
+Prices: every market has a mark, a last-trade and a mid price; :meth:`set_price`
+moves all three, :meth:`set_reference_price` one. A stop compares its
+``trigger_price_type`` price with ``stop_price`` (``bid`` stops trigger at or
+above, ``ask`` stops at or below, venues._simkit.should_trigger). An omitted
+``trigger_price_type`` triggers on ``mid_price``, as the official MCP server
+observed (sheet §7.7), not on the documented ``mark_price``.
+
+Trigger: event ``stop_triggered``; then a reduce-only stop with no position to
+reduce is rejected (``force_cancel`` event, status ``rejected``); the simulator
+accepts reduce-only at creation, since whether the venue checks then is
+unverified (sheet §8.3). A stop-market fills at the last price
+(``fulfill_market``); a stop-limit fills when the last price is at or better
+than its limit (``fulfill_limit``), else rests (``make``) and fills on a later
+move. Assumption [unverified, sheet §8.1]: the triggered order keeps its
+``order_id`` and shows its released type (``limit``/``market``) in open orders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+import base58
+import nacl.exceptions
+import nacl.signing
+from aiohttp import web
+
+from stopkit.errors import OrderNotFound
+from stopkit.orders import PositionEffect, Side, StopLimitOrder, StopOrder
+from stopkit.state import OrderState
+from stopkit.venue import BoundVenue, DemoScenario
+from stopkit.wire import HttpResponse
+from venues._simkit import ServedSimulator, limit_fill_price, should_trigger
+from venues.pacifica import parse
+from venues.pacifica.constants import (
+    DOC_URL,
+    ENV_ACCOUNT,
+    ENV_PRIVATE_KEY,
+    PATH_AGENT_BIND,
+    PATH_OPEN_ORDERS,
+    PATH_ORDER_HISTORY,
+    PATH_ORDER_HISTORY_BY_ID,
+    PATH_STOP_CANCEL,
+    PATH_STOP_CREATE,
+)
+
+__all__ = ["DEMO_AGENT_SEED", "DEMO_SEED", "Market", "PacificaSimulator"]
+
+# Fixed test keys generated for the simulator (not the published vector keys, not real accounts).
+DEMO_SEED = hashlib.sha256(b"stopkit pacifica simulator demo account").digest()
+DEMO_AGENT_SEED = hashlib.sha256(b"stopkit pacifica simulator demo agent").digest()
+
+_HEADER_FIELDS = frozenset({"account", "agent_wallet", "signature", "timestamp", "expiry_window"})
+_DEFAULT_WINDOW_MS = 30_000
+_PRICE_TYPES = ("mark_price", "last_trade_price", "mid_price")
+_SIDES = ("bid", "ask")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_BUILDER_CODE = re.compile(r"[A-Za-z0-9]{3,16}")
+
+
+@attrs.frozen
+class Market:
+    """A simulated market's tick size (prices) and lot size (amounts)."""
+
+    tick_size: Decimal
+    lot_size: Decimal
+
+
+DEFAULT_MARKETS: Mapping[str, Market] = {
+    "BTC": Market(Decimal("1"), Decimal("0.00001")),
+    "ETH": Market(Decimal("0.1"), Decimal("0.0001")),
+    "SOL": Market(Decimal("0.01"), Decimal("0.01")),
+}
+_START_PRICES = {"BTC": Decimal("50000"), "ETH": Decimal("3000"), "SOL": Decimal("150")}
+
+
+def _b58(data: bytes) -> str:
+    return base58.b58encode(data).decode("ascii")
+
+
+def _pubkey_of(seed: bytes) -> str:
+    return _b58(bytes(nacl.signing.SigningKey(seed).verify_key))
+
+
+def _secret_of(seed: bytes) -> str:
+    key = nacl.signing.SigningKey(seed)
+    return _b58(seed + bytes(key.verify_key))
+
+
+def _fmt(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    if value.is_zero():
+        return "0"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _sorted_keys(value: Any) -> Any:
+    # The canonical form of sheet §2.1 step 5: keys sorted at every depth, lists kept in order.
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
+class _Reject(Exception):
+    # An error answer in the venue's envelope.
+    def __init__(self, status: int, message: str, code: int | None = None, *, error_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = status if code is None else code
+        self.error_id = error_id
+
+    def response(self) -> web.Response:
+        body: dict[str, Any] = {"success": False, "data": None, "error": self.message, "code": self.code}
+        if self.error_id is not None:
+            body["error_id"] = self.error_id
+        return web.json_response(body, status=self.status)
+
+
+def _deserialize_error(detail: str) -> _Reject:
+    return _Reject(400, f"Failed to deserialize the JSON body into the target type: {detail}")
+
+
+@attrs.define
+class _Event:
+    history_id: int
+    event_type: str
+    order_status: str
+    order_type: str
+    filled_amount: Decimal
+    cancelled_amount: Decimal
+    amount: Decimal | None
+    created_at: int
+
+
+@attrs.define
+class _Order:
+    order_id: int
+    account: str
+    client_order_id: str | None
+    symbol: str
+    side: str
+    reduce_only: bool
+    stop_price: Decimal
+    limit_price: Decimal | None
+    amount: Decimal | None
+    trigger_price_type: str | None
+    created_at: int
+    updated_at: int
+    status: str = "open"
+    triggered: bool = False
+    filled: Decimal = Decimal(0)
+    cancelled: Decimal = Decimal(0)
+    average_price: Decimal = Decimal(0)
+    reason: str | None = None
+    events: list[_Event] = attrs.field(factory=list)
+
+    @property
+    def stop_type(self) -> str:
+        return "stop_market" if self.limit_price is None else "stop_limit"
+
+    @property
+    def released_type(self) -> str:
+        return "market" if self.limit_price is None else "limit"
+
+    @property
+    def current_type(self) -> str:
+        return self.released_type if self.triggered else self.stop_type
+
+
+class PacificaSimulator(ServedSimulator):
+    """The simulated Pacifica venue.
+
+    Args:
+        clock: a callable returning the simulator's time in Unix ms (signature expiry,
+            timestamps); the system clock when ``None``.
+        markets: symbol → :class:`Market`; BTC, ETH and SOL by default.
+        agents: agent public key → account public key, already bound (the demo agent
+            is bound to the demo account by default).
+        approved_builder_codes: builder codes users have approved (``STOPKIT`` by default).
+        demo_position: the demo account's initial long BTC position (so reduce-only sells are valid).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], int] | None = None,
+        markets: Mapping[str, Market] | None = None,
+        agents: Mapping[str, str] | None = None,
+        approved_builder_codes: frozenset[str] = frozenset({"STOPKIT"}),
+        demo_position: Decimal = Decimal("1"),
+    ) -> None:
+        self._clock = clock or (lambda: time.time_ns() // 1_000_000)
+        self.markets: dict[str, Market] = dict(DEFAULT_MARKETS if markets is None else markets)
+        self.demo_account = _pubkey_of(DEMO_SEED)
+        self.demo_agent = _pubkey_of(DEMO_AGENT_SEED)
+        self.agents: dict[str, str] = {self.demo_agent: self.demo_account} if agents is None else dict(agents)
+        self.approved_builder_codes = approved_builder_codes
+        self.prices: dict[str, dict[str, Decimal]] = {
+            symbol: dict.fromkeys(_PRICE_TYPES, _START_PRICES.get(symbol, Decimal(100))) for symbol in self.markets
+        }
+        self.positions: dict[tuple[str, str], Decimal] = {(self.demo_account, "BTC"): demo_position}
+        self.orders: dict[int, _Order] = {}
+        self._used_client_ids: set[tuple[str, str]] = set()
+        self._next_order_id = 241_221_600
+        self._next_history_id = 641_452_500
+        self._injected: list[web.Response] = []
+        self.requests: list[tuple[str, str]] = []
+
+    # -- Simulator protocol -------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """A fresh app serving the documented paths."""
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_post(PATH_STOP_CREATE, self._create_stop)
+        app.router.add_post(PATH_STOP_CANCEL, self._cancel_stop)
+        app.router.add_post(PATH_AGENT_BIND, self._bind_agent)
+        app.router.add_get(PATH_OPEN_ORDERS, self._open_orders)
+        app.router.add_get(PATH_ORDER_HISTORY, self._history)
+        app.router.add_get(PATH_ORDER_HISTORY_BY_ID, self._history_by_id)
+        return app
+
+    def demo_credentials(self) -> dict[str, str]:
+        """The demo account's own key (a fixed generated test key) and its public key."""
+        return {ENV_PRIVATE_KEY: _secret_of(DEMO_SEED), ENV_ACCOUNT: self.demo_account}
+
+    def demo_agent_credentials(self) -> dict[str, str]:
+        """The demo agent wallet's key, acting for the demo account (bound by default)."""
+        return {ENV_PRIVATE_KEY: _secret_of(DEMO_AGENT_SEED), ENV_ACCOUNT: self.demo_account}
+
+    def demo_config(self, base_url: str) -> dict[str, Any]:
+        """Config pointing the adapter at ``base_url``."""
+        return {"base_url": base_url}
+
+    def demo_scenario(self) -> DemoScenario:
+        """The documented example (BTC, sell 0.1 reduce-only, stop 48000, limit 47950) and its stop-market twin."""
+        common: dict[str, Any] = {
+            "symbol": "BTC",
+            "side": Side.SELL,
+            "position_effect": PositionEffect.CLOSE,
+            "quantity": Decimal("0.1"),
+            "stop_price": Decimal("48000"),
+        }
+        return DemoScenario(
+            symbol="BTC",
+            orders=(StopLimitOrder(limit_price=Decimal("47950"), **common), StopOrder(**common)),
+            start_price=Decimal("50000"),
+            near_price=Decimal("48500"),
+            through_price=Decimal("47990"),
+            notes=f"the create-stop-order example ({DOC_URL}), as a sell stop-loss of a long BTC position",
+        )
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        """Move the mark, last-trade and mid price of ``symbol`` to ``price``; crossed stops trigger."""
+        self._market(symbol)
+        for price_type in _PRICE_TYPES:
+            self.prices[symbol][price_type] = price
+        self._evaluate(symbol)
+
+    def set_reference_price(self, symbol: str, price_type: str, price: Decimal) -> None:
+        """Move one of ``mark_price``, ``last_trade_price``, ``mid_price`` of ``symbol``."""
+        self._market(symbol)
+        if price_type not in _PRICE_TYPES:
+            raise ValueError(f"price_type must be one of {_PRICE_TYPES}, got {price_type!r}")
+        self.prices[symbol][price_type] = price
+        self._evaluate(symbol)
+
+    def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
+        """The order's events rendered as ``history_by_id`` returns them, parsed by the adapter."""
+        order = self.orders.get(int(venue_order_id))
+        if order is None:
+            raise OrderNotFound(f"pacifica simulator: no order {venue_order_id}", venue="pacifica")
+        body = json.dumps(self._envelope(self._event_rows(order))).encode()
+        state = parse.parse_history_by_id(HttpResponse(status=200, body=body))
+        if state is None:  # pragma: no cover - an order always has its stop_created event
+            raise OrderNotFound(f"pacifica simulator: no events for {venue_order_id}", venue="pacifica")
+        return state
+
+    # -- test hooks ---------------------------------------------------------------------
+
+    def bind_agent(self, account: str, agent_wallet: str) -> None:
+        """Bind ``agent_wallet`` to ``account`` (as ``POST /api/v1/agent/bind`` would)."""
+        self.agents[agent_wallet] = account
+
+    def set_position(self, account: str, symbol: str, size: Decimal) -> None:
+        """Set a position (positive long, negative short)."""
+        self.positions[(account, symbol)] = size
+
+    def fail_next(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        """Answer the next request (any path) with ``status`` and ``body`` (JSON unless ``str``)."""
+        if isinstance(body, str):
+            response = web.Response(status=status, text=body, headers=dict(headers or {}))
+        else:
+            response = web.json_response(body, status=status, headers=dict(headers or {}))
+        self._injected.append(response)
+
+    # -- machinery ----------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+        self.requests.append((request.method, request.path))
+        if self._injected:
+            return self._injected.pop(0)
+        try:
+            result: web.StreamResponse = await handler(request)
+        except _Reject as reject:
+            return reject.response()
+        return result
+
+    @staticmethod
+    def _envelope(data: Any, **extra: Any) -> dict[str, Any]:
+        return {"success": True, "data": data, "error": None, "code": None, **extra}
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    def _market(self, symbol: str) -> Market:
+        market = self.markets.get(symbol)
+        if market is None:
+            raise KeyError(f"unknown simulated market {symbol!r}")
+        return market
+
+    async def _json_body(self, request: web.Request) -> dict[str, Any]:
+        # Content type, then a JSON object body.
+        if request.content_type != "application/json":
+            raise _Reject(400, "Expected request with `Content-Type: application/json`")
+        raw = await request.read()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise _deserialize_error("body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise _deserialize_error("expected a JSON object")
+        return body
+
+    @staticmethod
+    def _check_fields(
+        obj: Mapping[str, Any], spec: Mapping[str, tuple[type | tuple[type, ...], bool]], where: str
+    ) -> None:
+        # Deserialisation: unknown fields, missing required fields, wrong JSON types (bool is not int).
+        for key in obj:
+            if key not in spec:
+                raise _deserialize_error(f"{where}unknown field `{key}`")
+        for key, (types, required) in spec.items():
+            if key not in obj or obj[key] is None:
+                if required:
+                    raise _deserialize_error(f"{where}missing field `{key}`")
+                continue
+            value = obj[key]
+            if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+                raise _deserialize_error(f"{where}invalid type for `{key}`: boolean")
+            if not isinstance(value, types):
+                raise _deserialize_error(f"{where}invalid type for `{key}`: {type(value).__name__}")
+
+    _HEADER_SPEC: Mapping[str, tuple[type | tuple[type, ...], bool]] = {
+        "account": (str, True),
+        "agent_wallet": (str, False),
+        "signature": (str, True),
+        "timestamp": (int, True),
+        "expiry_window": (int, False),
+    }
+
+    def _verify(self, body: Mapping[str, Any], op: str) -> str:
+        # The signature checks of https://docs.pacifica.fi/api-documentation/api/signing/error-handling;
+        # returns the account.
+        try:
+            signature = base58.b58decode(body["signature"].encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise _Reject(400, "Invalid signature: not base58") from None
+        if len(signature) != 64:
+            raise _Reject(400, "Invalid signature: not an Ed25519 signature")
+        account = body["account"]
+        agent = body.get("agent_wallet")
+        keys: dict[str, bytes] = {}
+        for name, text in (("account", account), ("agent_wallet", agent)):
+            if text is None:
+                continue
+            try:
+                raw = base58.b58decode(text.encode("ascii"))
+            except (ValueError, UnicodeEncodeError):
+                raise _Reject(400, f"Invalid public key: {name}") from None
+            if len(raw) != 32:
+                raise _Reject(400, f"Invalid public key: {name}")
+            keys[name] = raw
+        timestamp: int = body["timestamp"]
+        window: int = _DEFAULT_WINDOW_MS if body.get("expiry_window") is None else body["expiry_window"]
+        if window <= 0 or timestamp + window < self._now():
+            raise _Reject(400, "Invalid message: expired or malformed")
+        payload = {key: value for key, value in body.items() if key not in _HEADER_FIELDS}
+        message = {"type": op, "timestamp": timestamp, "expiry_window": window, "data": payload}
+        data = json.dumps(_sorted_keys(message), separators=(",", ":"), ensure_ascii=True).encode("utf-8")
+        signer = keys["agent_wallet"] if agent is not None else keys["account"]
+        try:
+            nacl.signing.VerifyKey(signer).verify(data, signature)
+        except nacl.exceptions.BadSignatureError:
+            raise _Reject(
+                400,
+                "Verification failed: signature does not match signer and canonical payload.",
+                error_id="signature_verification_failed",
+            ) from None
+        if agent is not None and self.agents.get(agent) != account:
+            raise _Reject(400, f"Unauthorized: agent wallet {agent} is not bound to account {account}")
+        return str(account)
+
+    def _event(self, order: _Order, event_type: str, *, order_type: str | None = None) -> None:
+        self._next_history_id += 1
+        now = self._now()
+        order.updated_at = now
+        order.events.append(
+            _Event(
+                history_id=self._next_history_id,
+                event_type=event_type,
+                order_status=order.status,
+                order_type=order_type or order.current_type,
+                filled_amount=order.filled,
+                cancelled_amount=order.cancelled,
+                amount=order.amount,
+                created_at=now,
+            )
+        )
+
+    # -- create -------------------------------------------------------------------------
+
+    _CREATE_SPEC: Mapping[str, tuple[type | tuple[type, ...], bool]] = {
+        **_HEADER_SPEC,
+        "symbol": (str, True),
+        "side": (str, True),
+        "reduce_only": (bool, True),
+        "stop_order": (dict, True),
+        "builder_code": (str, False),
+    }
+    _STOP_ORDER_SPEC: Mapping[str, tuple[type | tuple[type, ...], bool]] = {
+        "stop_price": (str, True),
+        "limit_price": (str, False),
+        "client_order_id": (str, False),
+        "trigger_price_type": (str, False),
+        "amount": (str, False),
+    }
+
+    @staticmethod
+    def _decimal(text: str, field: str) -> Decimal:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise _Reject(400, f"Invalid {field}: {text!r} is not a decimal number") from None
+        if not value.is_finite():
+            raise _Reject(400, f"Invalid {field}: {text!r}")
+        return value
+
+    async def _create_stop(self, request: web.Request) -> web.Response:
+        body = await self._json_body(request)
+        self._check_fields(body, self._CREATE_SPEC, "")
+        stop = body["stop_order"]
+        self._check_fields(stop, self._STOP_ORDER_SPEC, "stop_order: ")
+        if body["side"] not in _SIDES:
+            raise _deserialize_error(f"side: unknown variant `{body['side']}`, expected `bid` or `ask`")
+        trigger_type = stop.get("trigger_price_type")
+        if trigger_type is not None and trigger_type not in _PRICE_TYPES:
+            raise _deserialize_error(f"stop_order.trigger_price_type: unknown variant `{trigger_type}`")
+        client_id = stop.get("client_order_id")
+        if client_id is not None and not _UUID.fullmatch(client_id):
+            raise _deserialize_error("stop_order.client_order_id: invalid UUID")
+        account = self._verify(body, "create_stop_order")
+
+        symbol = body["symbol"]
+        market = self.markets.get(symbol)
+        if market is None:
+            raise _Reject(400, f"Market not found: {symbol}")
+        stop_price = self._decimal(stop["stop_price"], "stop price")
+        limit_text = stop.get("limit_price")
+        limit_price = None if limit_text is None else self._decimal(limit_text, "limit price")
+        for name, price in (("Stop price", stop_price), ("Limit price", limit_price)):
+            if price is None:
+                continue
+            if price <= 0:
+                raise _Reject(400, f"{name} must be positive")
+            if price % market.tick_size != 0:
+                raise _Reject(400, f"{name} {price} is not a multiple of tick size {_fmt(market.tick_size)}")
+        amount_text = stop.get("amount")
+        amount = None if amount_text is None else self._decimal(amount_text, "amount")
+        if amount is not None:
+            if amount < 0:
+                raise _Reject(400, "Amount must not be negative")
+            if amount % market.lot_size != 0:
+                raise _Reject(400, f"Amount {amount} is not a multiple of lot size {_fmt(market.lot_size)}")
+        elif not body["reduce_only"]:
+            raise _Reject(422, "Invalid stop order amount: omitting amount requires reduce_only", 18)
+        builder = body.get("builder_code")
+        if builder is not None:
+            if not _BUILDER_CODE.fullmatch(builder):
+                raise _Reject(400, "Invalid builder code: 3-16 alphanumeric characters")
+            if builder not in self.approved_builder_codes:
+                raise _Reject(403, f"Builder code {builder} is not approved by this account", 50)
+        if client_id is not None:
+            if (account, client_id) in self._used_client_ids:
+                raise _Reject(422, f"Duplicate client order id {client_id}", 36)
+            self._used_client_ids.add((account, client_id))
+
+        self._next_order_id += 1
+        now = self._now()
+        order = _Order(
+            order_id=self._next_order_id,
+            account=account,
+            client_order_id=client_id,
+            symbol=symbol,
+            side=body["side"],
+            reduce_only=body["reduce_only"],
+            stop_price=stop_price,
+            limit_price=limit_price,
+            amount=amount,
+            trigger_price_type=trigger_type,
+            created_at=now,
+            updated_at=now,
+        )
+        self.orders[order.order_id] = order
+        self._event(order, "stop_created")
+        self._evaluate(symbol)
+        # Live answers carry the id as a string inside the envelope (sheet §3.1).
+        return web.json_response(self._envelope({"order_id": str(order.order_id)}))
+
+    # -- cancel ---------------------------------------------------------------------------
+
+    _CANCEL_SPEC: Mapping[str, tuple[type | tuple[type, ...], bool]] = {
+        **_HEADER_SPEC,
+        "symbol": (str, True),
+        "order_id": (int, False),
+        "client_order_id": (str, False),
+    }
+
+    async def _cancel_stop(self, request: web.Request) -> web.Response:
+        body = await self._json_body(request)
+        self._check_fields(body, self._CANCEL_SPEC, "")
+        if body.get("order_id") is None and body.get("client_order_id") is None:
+            raise _deserialize_error("one of `order_id` or `client_order_id` is required")
+        client_id = body.get("client_order_id")
+        if client_id is not None and not _UUID.fullmatch(client_id):
+            raise _deserialize_error("client_order_id: invalid UUID")
+        account = self._verify(body, "cancel_stop_order")
+        order = self._find(account, body.get("order_id"), client_id)
+        if order is None or order.symbol != body["symbol"] or order.triggered or order.status != "open":
+            raise _Reject(400, "Stop order not found")
+        order.status = "cancelled"
+        order.reason = "cancel"
+        order.cancelled = (order.amount or Decimal(0)) - order.filled
+        self._event(order, "cancel")
+        return web.json_response(self._envelope(None))
+
+    def _find(self, account: str, order_id: int | None, client_id: str | None) -> _Order | None:
+        for order in self.orders.values():
+            if order.account != account:
+                continue
+            if order_id is not None and order.order_id == order_id:
+                return order
+            if order_id is None and client_id is not None and order.client_order_id == client_id:
+                return order
+        return None
+
+    # -- agent bind -------------------------------------------------------------------------
+
+    async def _bind_agent(self, request: web.Request) -> web.Response:
+        body = await self._json_body(request)
+        self._check_fields(body, {**self._HEADER_SPEC, "agent_wallet": (str, True)}, "")
+        # Signed by the main key; agent_wallet is the payload here, not the signer.
+        agent = body["agent_wallet"]
+        account = self._verify_bind(body)
+        self.agents[agent] = account
+        return web.json_response(self._envelope(None))
+
+    def _verify_bind(self, body: Mapping[str, Any]) -> str:
+        # agent_wallet is the signed payload of bind_agent_wallet (python-sdk rest/api_agent_keys.py),
+        # so the generic check (which treats it as the signer) does not apply.
+        try:
+            signature = base58.b58decode(body["signature"].encode("ascii"))
+            account_key = base58.b58decode(body["account"].encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise _Reject(400, "Invalid signature") from None
+        window: int = _DEFAULT_WINDOW_MS if body.get("expiry_window") is None else body["expiry_window"]
+        if body["timestamp"] + window < self._now():
+            raise _Reject(400, "Invalid message: expired or malformed")
+        message = {
+            "type": "bind_agent_wallet",
+            "timestamp": body["timestamp"],
+            "expiry_window": window,
+            "data": {"agent_wallet": body["agent_wallet"]},
+        }
+        data = json.dumps(_sorted_keys(message), separators=(",", ":"), ensure_ascii=True).encode("utf-8")
+        try:
+            nacl.signing.VerifyKey(account_key).verify(data, signature)
+        except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+            raise _Reject(
+                400,
+                "Verification failed: signature does not match signer and canonical payload.",
+                error_id="signature_verification_failed",
+            ) from None
+        return str(body["account"])
+
+    # -- reads ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _account_query(request: web.Request) -> str:
+        account = request.query.get("account")
+        if not account:
+            raise _Reject(400, "Missing query parameter `account`")
+        return account
+
+    def _open_row(self, order: _Order) -> dict[str, Any]:
+        return {
+            "order_id": order.order_id,
+            "client_order_id": order.client_order_id,
+            "symbol": order.symbol,
+            "side": order.side,
+            "price": _fmt(order.limit_price) if order.limit_price is not None else "0",
+            "initial_amount": _fmt(order.amount),
+            "filled_amount": _fmt(order.filled),
+            "cancelled_amount": _fmt(order.cancelled),
+            "stop_price": _fmt(order.stop_price),
+            "order_type": order.current_type,
+            "stop_parent_order_id": None,
+            "reduce_only": order.reduce_only,
+            "trigger_price_type": order.trigger_price_type,
+            "created_at": order.created_at,
+            "updated_at": order.updated_at,
+        }
+
+    async def _open_orders(self, request: web.Request) -> web.Response:
+        account = self._account_query(request)
+        rows = [
+            self._open_row(order)
+            for order in self.orders.values()
+            if order.account == account and order.status in ("open", "partially_filled")
+        ]
+        return web.json_response(self._envelope(rows))
+
+    def _history_row(self, order: _Order) -> dict[str, Any]:
+        return {
+            "order_id": order.order_id,
+            "client_order_id": order.client_order_id,
+            "symbol": order.symbol,
+            "side": order.side,
+            "initial_price": _fmt(order.limit_price) if order.limit_price is not None else "0",
+            "average_filled_price": _fmt(order.average_price),
+            "amount": _fmt(order.amount),
+            "filled_amount": _fmt(order.filled),
+            "order_status": order.status,
+            "order_type": order.stop_type,
+            "stop_price": _fmt(order.stop_price),
+            "stop_parent_order_id": None,
+            "reduce_only": order.reduce_only,
+            "reason": order.reason,
+            "created_at": order.created_at,
+            "updated_at": order.updated_at,
+        }
+
+    async def _history(self, request: web.Request) -> web.Response:
+        account = self._account_query(request)
+        try:
+            limit = int(request.query.get("limit", "100"))
+            offset = int(base58.b58decode(request.query["cursor"]).decode()) if "cursor" in request.query else 0
+        except (ValueError, UnicodeDecodeError):
+            raise _Reject(400, "Invalid query parameter `limit` or `cursor`") from None
+        if limit <= 0 or offset < 0:
+            raise _Reject(400, "Invalid query parameter `limit` or `cursor`")
+        mine = sorted((o for o in self.orders.values() if o.account == account), key=lambda o: -o.order_id)
+        page = mine[offset : offset + limit]
+        has_more = offset + limit < len(mine)
+        cursor = _b58(str(offset + limit).encode()) if has_more else None
+        body = self._envelope([self._history_row(order) for order in page], next_cursor=cursor, has_more=has_more)
+        return web.json_response(body)
+
+    def _event_rows(self, order: _Order) -> list[dict[str, Any]]:
+        # Newest first, as the documented example lists them.
+        return [
+            {
+                "history_id": event.history_id,
+                "order_id": order.order_id,
+                "client_order_id": order.client_order_id,
+                "symbol": order.symbol,
+                "side": order.side,
+                "price": _fmt(order.limit_price) if order.limit_price is not None else "0",
+                "initial_amount": _fmt(event.amount),
+                "filled_amount": _fmt(event.filled_amount),
+                "cancelled_amount": _fmt(event.cancelled_amount),
+                "event_type": event.event_type,
+                "order_type": event.order_type,
+                "order_status": event.order_status,
+                "stop_price": _fmt(order.stop_price),
+                "stop_parent_order_id": None,
+                "reduce_only": order.reduce_only,
+                "created_at": event.created_at,
+            }
+            for event in reversed(order.events)
+        ]
+
+    async def _history_by_id(self, request: web.Request) -> web.Response:
+        text = request.query.get("order_id", "")
+        if not text.isdigit():
+            raise _Reject(400, "Invalid query parameter `order_id`: expected an integer")
+        order = self.orders.get(int(text))
+        # An unknown id gives an empty list [obs] (pacifica-mcp src/tools/orders.ts).
+        return web.json_response(self._envelope([] if order is None else self._event_rows(order)))
+
+    # -- market ---------------------------------------------------------------------------
+
+    def _evaluate(self, symbol: str) -> None:
+        # Trigger armed stops the reference prices crossed, then fill resting released limit orders.
+        prices = self.prices[symbol]
+        for order in sorted(self.orders.values(), key=lambda o: o.order_id):
+            if order.symbol != symbol or order.status not in ("open", "partially_filled"):
+                continue
+            if not order.triggered:
+                reference = prices[order.trigger_price_type or "mid_price"]
+                if should_trigger(buy=order.side == "bid", stop_price=order.stop_price, price=reference):
+                    self._trigger(order)
+            else:
+                self._try_fill(order, resting=True)
+
+    def _position_room(self, order: _Order) -> Decimal:
+        # How much a reduce-only order may trade: the size of an opposite position.
+        size = self.positions.get((order.account, order.symbol), Decimal(0))
+        reduces = size > 0 if order.side == "ask" else size < 0
+        return abs(size) if reduces else Decimal(0)
+
+    def _trigger(self, order: _Order) -> None:
+        order.triggered = True
+        self._event(order, "stop_triggered", order_type=order.stop_type)
+        if order.reduce_only and self._position_room(order) == 0:
+            order.status = "rejected"
+            order.reason = "force_cancel"
+            order.cancelled = order.amount or Decimal(0)
+            self._event(order, "force_cancel")
+            return
+        if order.amount is None:
+            order.amount = self._position_room(order)
+        self._try_fill(order, resting=False)
+
+    def _try_fill(self, order: _Order, *, resting: bool) -> None:
+        last = self.prices[order.symbol]["last_trade_price"]
+        buy = order.side == "bid"
+        price = limit_fill_price(buy=buy, limit_price=order.limit_price, price=last)
+        if price is None:
+            if not resting:
+                self._event(order, "make")
+            return
+        quantity = (order.amount or Decimal(0)) - order.filled
+        if order.reduce_only:
+            quantity = min(quantity, self._position_room(order))
+        if quantity <= 0:
+            order.status = "cancelled"
+            order.reason = "force_cancel"
+            self._event(order, "force_cancel")
+            return
+        key = (order.account, order.symbol)
+        self.positions[key] = self.positions.get(key, Decimal(0)) + (quantity if buy else -quantity)
+        order.average_price = price
+        order.filled += quantity
+        order.status = "filled" if order.filled >= (order.amount or Decimal(0)) else "partially_filled"
+        self._event(order, "fulfill_market" if order.limit_price is None else "fulfill_limit")
