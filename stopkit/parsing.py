@@ -7,6 +7,7 @@ offending field, never a silent default.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 V = TypeVar("V")
+
+# The fractional seconds of an ISO 8601 time: the dot after the seconds and its digits.
+_FRACTION = re.compile(r"(?<=:\d\d)\.(\d*)")
 
 
 def require_mapping(value: object, *, venue: str, what: str) -> Mapping[str, Any]:
@@ -102,12 +106,12 @@ def parse_iso8601(value: object, *, venue: str, field: str) -> datetime | None:
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    # Truncate fractional seconds to 6 digits.
-    if "." in text:
-        head, _, rest = text.partition(".")
-        digits = "".join(c for c in rest[:9] if c.isdigit())
-        tail = rest[len(digits) :]
-        text = f"{head}.{digits[:6].ljust(6, '0')}{tail}" if digits else head + tail
+    # Cut fractional seconds to 6 digits; the offset after them stays as it is.
+    match = _FRACTION.search(text)
+    if match:
+        if not match.group(1):
+            raise ResponseShapeError(f"{venue}: {field} is not an ISO 8601 timestamp: {value!r}", venue=venue)
+        text = text[: match.start()] + "." + match.group(1)[:6].ljust(6, "0") + text[match.end() :]
     try:
         result = datetime.fromisoformat(text)
     except ValueError:

@@ -70,9 +70,7 @@ async def test_aries_cassette_place_get_cancel(recording: bool, served: Callable
 
 
 @pytest.mark.vcr
-async def test_aries_cassette_expired_token_refresh(
-    recording: bool, served: Callable[[Any], Awaitable[Any]]
-) -> None:
+async def test_aries_cassette_expired_token_refresh(recording: bool, served: Callable[[Any], Awaitable[Any]]) -> None:
     """Replay: the venue answers 401 to an expired token; one refresh_token grant; the read succeeds."""
     clock = FrozenClock(START_MS)
     sim, base_url = await _setup(recording, served, clock)

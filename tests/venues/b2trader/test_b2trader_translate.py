@@ -1,0 +1,269 @@
+"""B2TRADER translation: exact bytes and headers, GTD dates, symbols, spot rules (sheet §3.1, §4, §7)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import b2trader_support as support
+import pytest
+
+import stopkit
+from stopkit import (
+    InvalidOrder,
+    PositionEffect,
+    RequestContext,
+    Side,
+    StopLimitOrder,
+    StopOrder,
+    TimeInForce,
+    TriggerType,
+    UnsupportedOrder,
+)
+from venues.b2trader.adapter import B2TraderBound
+from venues.b2trader.mapping import market_id_for
+from venues.b2trader.translate import format_cancellation_date
+
+
+@pytest.fixture
+def b2t() -> type[support.B2TData]:
+    """Constants and helpers of the B2TRADER tests."""
+    return support.B2TData
+
+
+@pytest.fixture
+def bound() -> B2TraderBound:
+    """B2TRADER bound to test credentials."""
+    return support.make_bound()
+
+
+@pytest.fixture
+def ctx() -> RequestContext:
+    """A request context holding a test access token."""
+    return support.make_ctx()
+
+
+@pytest.fixture
+def doc_stop() -> StopOrder:
+    """The documented example stop-market."""
+    return support.make_doc_stop()
+
+
+@pytest.fixture
+def doc_stop_limit() -> StopLimitOrder:
+    """The documented example as a stop-limit."""
+    return support.make_doc_stop_limit()
+
+
+STOP_HEADERS = {
+    "Authorization": "Bearer jwt-test-value",
+    "accountId": "685a7eaa360f9e7416221a61",
+    "Content-Type": "application/json; x-api-version=4.0",
+    "Accept": "*/*",
+}
+
+
+def test_documented_example_exact_bytes_and_headers(bound, ctx, doc_stop) -> None:
+    """The documented Buy Market stop: exact URL, the four headers in order, exact body bytes."""
+    request = bound.build_place_request(doc_stop, ctx)
+    assert request.method == "POST"
+    assert request.url == "https://trade.broker.invalid/frontoffice/api/v3/stop-orders"
+    assert list(request.headers.items()) == list(STOP_HEADERS.items())
+    assert request.body == (
+        b'{"order":{"marketId":"spot.btc_usdt","side":"Buy","orderType":"Market","activationPrice":"128000",'
+        b'"requestedAmount":"0.01","timeInForce":"Ioc"}}'
+    )
+
+
+def test_documented_example_values_match_the_docs(bound, ctx, doc_stop, b2t) -> None:
+    """Same keys in the same order and equal values as the docs' example; we send strings, the docs numbers."""
+    documented = json.loads(b2t.DOC_REQUEST_BODY, parse_float=Decimal)
+    sent = json.loads(bound.build_place_request(doc_stop, ctx).body)
+    assert list(sent) == ["order"]
+    assert list(sent["order"]) == list(documented["order"])  # activationPrice inside "order", same order
+    for key, value in documented["order"].items():
+        if isinstance(value, str):
+            assert sent["order"][key] == value
+        else:
+            assert isinstance(sent["order"][key], str)  # decimal strings (sheet §8.1)
+            assert Decimal(sent["order"][key]) == Decimal(value)
+
+
+def test_stop_limit_sends_limit_type_and_requested_price(bound, ctx, doc_stop_limit) -> None:
+    """Stop-limit: orderType Limit and requestedPrice between requestedAmount and timeInForce."""
+    request = bound.build_place_request(doc_stop_limit, ctx)
+    assert request.body == (
+        b'{"order":{"marketId":"spot.btc_usdt","side":"Buy","orderType":"Limit","activationPrice":"128000",'
+        b'"requestedAmount":"0.01","requestedPrice":"128100","timeInForce":"Ioc"}}'
+    )
+    assert list(request.headers.items()) == list(STOP_HEADERS.items())
+
+
+def test_stop_market_never_sends_requested_price(bound, ctx, doc_stop) -> None:
+    """ "Must be null or omitted for Market orders": omitted."""
+    assert "requestedPrice" not in json.loads(bound.build_place_request(doc_stop, ctx).body)["order"]
+
+
+def test_decimals_are_canonical_strings(bound, ctx, b2t) -> None:
+    """Trailing zeros and exponents are normalized: 0.0100 → "0.01", 1.2805E+5 → "128050"."""
+    order = StopOrder(**b2t.order_kwargs(side=Side.SELL, quantity=Decimal("0.0100"), stop_price=Decimal("1.2805E+5")))
+    body = json.loads(bound.build_place_request(order, ctx).body)["order"]
+    assert body["requestedAmount"] == "0.01"
+    assert body["activationPrice"] == "128050"
+    assert body["side"] == "Sell"
+
+
+@pytest.mark.parametrize(
+    ("tif", "wire"),
+    [(TimeInForce.GTC, "Gtc"), (TimeInForce.IOC, "Ioc"), (TimeInForce.FOK, "Fok"), (TimeInForce.DAY, "Day")],
+)
+def test_time_in_force_is_pascal_case_without_cancellation_date(bound, ctx, b2t, tif, wire) -> None:
+    """Each TIF maps to its PascalCase value; only Gtd carries cancellationDate."""
+    body = json.loads(bound.build_place_request(StopOrder(**b2t.order_kwargs(time_in_force=tif)), ctx).body)
+    assert body["order"]["timeInForce"] == wire
+    assert "cancellationDate" not in body["order"]
+
+
+def test_gtd_sends_cancellation_date_in_utc_milliseconds(bound, ctx, b2t) -> None:
+    """GTD: cancellationDate is expire_at in UTC as YYYY-MM-DDTHH:MM:SS.sssZ, the last key."""
+    expire = datetime(2025, 8, 15, 16, 7, 25, 819999, tzinfo=timezone(timedelta(hours=2)))
+    order = StopLimitOrder(**b2t.order_kwargs(time_in_force="gtd", expire_at=expire, limit_price=Decimal("128100")))
+    body = bound.build_place_request(order, ctx).body
+    assert body.endswith(b',"timeInForce":"Gtd","cancellationDate":"2025-08-15T14:07:25.819Z"}}')
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), "2025-01-02T03:04:05.000Z"),
+        (datetime(2025, 1, 2, 3, 4, 5, 999999, tzinfo=UTC), "2025-01-02T03:04:05.999Z"),  # truncated, not rounded
+        (datetime(2025, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), "2024-12-31T23:30:00.000Z"),
+    ],
+)
+def test_cancellation_date_format(moment, text) -> None:
+    """Exactly three fractional digits and Z, converted to UTC."""
+    assert format_cancellation_date(moment) == text
+
+
+@pytest.mark.parametrize(
+    ("symbol", "market_id"),
+    [
+        ("BTC/USDT", "spot.btc_usdt"),
+        ("eth/btc", "spot.eth_btc"),
+        ("spot.btc_usdt", "spot.btc_usdt"),
+        ("spot.eur_chf", "spot.eur_chf"),
+    ],
+)
+def test_symbols_unified_and_native(symbol, market_id) -> None:
+    """Unified spot symbols become marketIds; native spot marketIds pass unchanged."""
+    assert market_id_for(symbol) == market_id
+
+
+@pytest.mark.parametrize("symbol", ["BTC/USDT:USDT", "BTC/USD:BTC", "cfd.eur_chf", "perpetual.btc_usdt"])
+def test_derivative_symbols_are_unsupported(bound, ctx, b2t, symbol) -> None:
+    """SPOT only (sheet §3.2): settle-currency symbols and other market types → UnsupportedOrder."""
+    order = StopOrder(**b2t.order_kwargs(symbol=symbol))
+    with pytest.raises(UnsupportedOrder, match="SPOT") as excinfo:
+        bound.check_order(order)
+    assert excinfo.value.feature is not None
+    assert excinfo.value.feature.startswith("market_type")
+    with pytest.raises(UnsupportedOrder):
+        bound.build_place_request(order, ctx)
+
+
+@pytest.mark.parametrize("symbol", ["BTCUSDT", "spot.BTC_USDT", "BTC-USDT", "spot.btcusdt", "BTC/USDT/X"])
+def test_malformed_symbols_are_invalid(bound, b2t, symbol) -> None:
+    """A symbol of neither form → InvalidOrder naming the symbol field."""
+    with pytest.raises(InvalidOrder) as excinfo:
+        bound.check_order(StopOrder(**b2t.order_kwargs(symbol=symbol)))
+    assert excinfo.value.field == "symbol"
+
+
+def test_sell_open_is_a_short_and_unsupported(bound, b2t) -> None:
+    """SELL + OPEN is a short sale: spot cannot short."""
+    order = StopOrder(**b2t.order_kwargs(side=Side.SELL, position_effect=PositionEffect.OPEN))
+    with pytest.raises(UnsupportedOrder, match="short") as excinfo:
+        bound.check_order(order)
+    assert excinfo.value.feature == "position_effect=OPEN"
+
+
+def test_buy_close_is_a_cover_and_unsupported(bound, b2t) -> None:
+    """BUY + CLOSE would cover a short: spot has none."""
+    order = StopOrder(**b2t.order_kwargs(side=Side.BUY, position_effect=PositionEffect.CLOSE))
+    with pytest.raises(UnsupportedOrder, match="cover") as excinfo:
+        bound.check_order(order)
+    assert excinfo.value.feature == "position_effect=CLOSE"
+
+
+@pytest.mark.parametrize(
+    ("side", "effect"),
+    [(Side.BUY, None), (Side.SELL, None), (Side.BUY, PositionEffect.OPEN), (Side.SELL, PositionEffect.CLOSE)],
+)
+def test_spot_compatible_position_effects_send_the_same_body(bound, ctx, b2t, side, effect) -> None:
+    """BUY+OPEN and SELL+CLOSE are what spot does: accepted, and nothing extra is sent."""
+    plain = bound.build_place_request(StopOrder(**b2t.order_kwargs(side=side)), ctx).body
+    with_effect = bound.build_place_request(StopOrder(**b2t.order_kwargs(side=side, position_effect=effect)), ctx)
+    assert with_effect.body == plain
+
+
+@pytest.mark.parametrize(
+    "trigger", [TriggerType.MARK_PRICE, TriggerType.LAST_PRICE, TriggerType.MID_POINT, TriggerType.INDEX_PRICE]
+)
+def test_trigger_types_other_than_default_are_unsupported(bound, b2t, trigger) -> None:
+    """The trigger reference is not selectable (sheet §4, §8.5)."""
+    with pytest.raises(UnsupportedOrder, match="not selectable") as excinfo:
+        bound.check_order(StopOrder(**b2t.order_kwargs(trigger_type=trigger)))
+    assert excinfo.value.feature == f"trigger_type={trigger.name}"
+
+
+def test_whole_position_quantity_is_unsupported(bound, b2t) -> None:
+    """quantity=None → UnsupportedOrder (spot has no positions)."""
+    order = StopOrder(**b2t.order_kwargs(side=Side.SELL, quantity=None, position_effect=PositionEffect.CLOSE))
+    with pytest.raises(UnsupportedOrder) as excinfo:
+        bound.check_order(order)
+    assert excinfo.value.feature == "quantity=None"
+
+
+def test_preview_builds_the_request_without_io(b2t, doc_stop) -> None:
+    """stopkit.preview: placeholder token, same body bytes as the bound venue builds."""
+    request = stopkit.preview(
+        "b2trader", doc_stop, credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL + "/"}, now_ms=0
+    )
+    assert request.url == b2t.BASE_URL + "/frontoffice/api/v3/stop-orders"
+    assert request.headers["Authorization"] == "Bearer PREVIEW-TOKEN"
+    assert json.loads(request.body)["order"]["activationPrice"] == "128000"
+
+
+def test_preview_refuses_a_short_before_building(b2t) -> None:
+    """preview runs check_order: an impossible order never becomes a request."""
+    order = StopOrder(**b2t.order_kwargs(side="sell", position_effect="open"))
+    with pytest.raises(UnsupportedOrder):
+        stopkit.preview("b2trader", order, credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL})
+
+
+def test_cancel_request_exact(bound, ctx) -> None:
+    """DELETE /frontoffice/api/v3/stop-orders/{orderId}: the same four headers, no body."""
+    request = bound.build_cancel_request("01K2MNGAWPMQJ7WGATFSCAS1G4", ctx)
+    assert request.method == "DELETE"
+    assert request.url == "https://trade.broker.invalid/frontoffice/api/v3/stop-orders/01K2MNGAWPMQJ7WGATFSCAS1G4"
+    assert list(request.headers.items()) == list(STOP_HEADERS.items())
+    assert request.body is None
+
+
+def test_cancel_request_percent_encodes_the_id(bound, ctx) -> None:
+    """An id cannot escape its path segment."""
+    assert bound.build_cancel_request("a/../b?c", ctx).url.endswith("/stop-orders/a%2F..%2Fb%3Fc")
+
+
+def test_place_request_repr_masks_the_token(bound, ctx, doc_stop) -> None:
+    """The bearer token never shows in the request's repr."""
+    text = repr(bound.build_place_request(doc_stop, ctx))
+    assert "jwt-test-value" not in text
+    assert "Bearer ***" in text
+
+
+def test_build_without_token_is_an_authentication_error(bound, doc_stop) -> None:
+    """No access token → AuthenticationError, not a request with an empty bearer."""
+    with pytest.raises(stopkit.AuthenticationError):
+        bound.build_place_request(doc_stop, RequestContext(now_ms=0))

@@ -1,0 +1,14 @@
+"""B2TRADER (B2Broker) venue plugin: SPOT stop-market and stop-limit orders.
+
+Registered under the ``stopkit.venues`` entry point as ``b2trader = "venues.b2trader:VENUE"``.
+Sheet: /work/shared/venues/b2trader.md; docs: https://api-docs.b2trader.b2broker.com/rest-api.
+"""
+
+from __future__ import annotations
+
+from venues.b2trader.adapter import B2TraderAdapter
+
+__all__ = ["VENUE"]
+
+VENUE = B2TraderAdapter()
+"""The adapter object the entry point loads."""

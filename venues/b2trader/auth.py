@@ -1,0 +1,141 @@
+"""B2TRADER authentication (pure): the API-token → access-token exchange and the stop headers.
+
+There is no official page for obtaining the bearer JWT (sheet §2). The flow used
+here comes from third-party code ([3p], sheet §2 item 2): the offline API token,
+generated in the trading terminal's Settings, is exchanged with
+
+    POST {base_url}/frontoffice/api/v4/access-token
+    Content-Type: application/json
+    {"token": "<API token>"}          →   {"accessToken": "<JWT>"}
+
+and refreshing means re-exchanging the same API token. The lifetime comes from the
+JWT's ``exp`` claim, read without verifying the signature (we do not hold the key
+and do not need to: the venue verifies it); without one, 60 minutes is assumed
+([unverified], sheet §2).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+
+import jwt
+
+from stopkit.context import AccessToken, TokenGrant
+from stopkit.errors import AuthenticationError, ResponseShapeError, StopkitError
+from stopkit.wire import HttpRequest, HttpResponse, compact_json
+from venues.b2trader.constants import (
+    ACCEPT,
+    ACCESS_TOKEN_PATH,
+    DEFAULT_TOKEN_LIFETIME_S,
+    ENV_API_TOKEN,
+    HEADER_ACCOUNT_ID,
+    STOP_CONTENT_TYPE,
+    TOKEN_CONTENT_TYPE,
+    VENUE_NAME,
+)
+from venues.b2trader.parse import classify_status
+
+__all__ = [
+    "build_token_request",
+    "jwt_expiry_ms",
+    "parse_token_response",
+    "stop_headers",
+]
+
+
+def build_token_request(base_url: str, api_token: str) -> HttpRequest:
+    """The access-token exchange: ``POST {base_url}/frontoffice/api/v4/access-token``, body ``{"token": ...}``."""
+    return HttpRequest(
+        method="POST",
+        url=base_url + ACCESS_TOKEN_PATH,
+        headers={"Content-Type": TOKEN_CONTENT_TYPE},
+        body=compact_json({"token": api_token}),
+        sensitive_body=True,  # the API token: masked in reprs
+    )
+
+
+def jwt_expiry_ms(token: str) -> int | None:
+    """The JWT ``exp`` claim of ``token`` in Unix ms, or ``None`` when absent or not a JWT.
+
+    The signature is NOT verified (the venue does that); only the expiry is read so the
+    client refreshes in time. Never raises.
+    """
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp) or exp <= 0:
+        return None
+    return int(exp * 1000)
+
+
+def _token_error(response: HttpResponse) -> StopkitError:
+    # Errors of the token endpoint never carry its body (it may hold a token), only the status.
+    return classify_status(
+        response,
+        writes=False,
+        message=f"{VENUE_NAME}: the access-token exchange failed with HTTP {response.status}",
+        venue_message=None,
+        venue_code=None,
+        raw_body=None,
+    )
+
+
+def parse_token_response(response: HttpResponse) -> TokenGrant:
+    """The :class:`TokenGrant` from the exchange's answer ``{"accessToken": "<JWT>"}``.
+
+    ``expires_at_ms`` is the JWT ``exp`` * 1000; ``default_lifetime_s`` = 3600 covers a
+    token without one ([unverified], sheet §2).
+
+    Raises:
+        AuthenticationError: HTTP 401/403 (the API token was refused).
+        RateLimited, VenueUnavailable, OrderRejected, ...: other statuses.
+        ResponseShapeError: a 200 without a usable ``accessToken``.
+        None of them carries the answer body.
+    """
+    if response.status == 401:
+        raise AuthenticationError(
+            f"{VENUE_NAME}: the API token was refused (HTTP 401); check {ENV_API_TOKEN}",
+            venue=VENUE_NAME,
+            http_status=401,
+        )
+    if not 200 <= response.status < 300:
+        raise _token_error(response)
+    try:
+        payload = json.loads(response.body)
+    except (ValueError, UnicodeDecodeError):
+        raise ResponseShapeError(
+            f"{VENUE_NAME}: the access-token answer is not JSON", venue=VENUE_NAME, http_status=response.status
+        ) from None
+    token = payload.get("accessToken") if isinstance(payload, Mapping) else None
+    if not isinstance(token, str) or not token.strip():
+        raise ResponseShapeError(
+            f"{VENUE_NAME}: the access-token answer has no accessToken string",
+            venue=VENUE_NAME,
+            http_status=response.status,
+        )
+    return TokenGrant(
+        access_token=token, expires_at_ms=jwt_expiry_ms(token), default_lifetime_s=DEFAULT_TOKEN_LIFETIME_S
+    )
+
+
+def stop_headers(token: AccessToken | None, account_id: str) -> dict[str, str]:
+    """The four headers of the stop endpoints, exactly as documented (sheet §2, §7.2), in this order:
+
+    ``Authorization: Bearer <accessToken>``, ``accountId: <id>``,
+    ``Content-Type: application/json; x-api-version=4.0``, ``Accept: */*``.
+
+    Raises:
+        AuthenticationError: no access token was obtained (the client always provides one).
+    """
+    if token is None:
+        raise AuthenticationError(f"{VENUE_NAME}: no access token to send", venue=VENUE_NAME)
+    return {
+        "Authorization": f"Bearer {token.value}",
+        HEADER_ACCOUNT_ID: account_id,
+        "Content-Type": STOP_CONTENT_TYPE,
+        "Accept": ACCEPT,
+    }

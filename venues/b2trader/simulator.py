@@ -1,0 +1,600 @@
+"""A B2TRADER simulator: an aiohttp.web app behaving like the SPOT stop endpoints as documented.
+
+Routes (sheet §2, §3):
+
+- ``POST /frontoffice/api/v4/access-token`` ``{"token": "<API token>"}`` →
+  ``{"accessToken": "<JWT>"}``: an HS256 JWT signed with a secret private to this
+  simulator, ``sub`` = the account id, ``exp`` = now + 3600 s. A wrong API token →
+  401 ProblemDetails.
+- ``POST /frontoffice/api/v3/stop-orders`` and ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``:
+  a valid, unexpired bearer JWT (signature verified with PyJWT; 401 with an empty body
+  and ``WWW-Authenticate`` otherwise, like ASP.NET's JWT bearer), the ``accountId``
+  header naming the token's account (403), ``Content-Type`` exactly
+  ``application/json; x-api-version=4.0`` (415), and for a place the body
+  ``{"order": {...}}`` with ``activationPrice`` inside, a known SPOT ``marketId``,
+  PascalCase enums, ``requestedPrice`` only for Limit, ``cancellationDate`` as
+  ``YYYY-MM-DDTHH:MM:SS.sssZ`` for Gtd, amounts > 0 as decimal strings or JSON numbers
+  (both parsed exactly as ``Decimal``). Refusals are RFC 7807 ProblemDetails (400).
+
+Answers are the documented ``{"order": {...}}`` with a 26-character ULID-like
+``orderId``, status ``WaitingForActivation`` and 7-digit (.NET) timestamps.
+
+Prices move only through :meth:`B2TraderSimulator.set_price`. A Buy stop activates when
+the price rises to or above ``activationPrice``, a Sell stop when it falls to or below it
+(sheet §7.1, also at placement: a stop on the wrong side activates at once). Activation
+sets the stop to ``Activated`` and creates a separate child order (``source:
+"StopOrder"``, its own ``orderId``, sheet §5): a Market child fills at the price
+(``Completed``); a Limit child fills when the price is at or better than
+``requestedPrice``, and otherwise rests as ``Working`` (or is ``Cancelled`` at once
+when its time in force is Ioc/Fok). A cancelled stop keeps its status and gets a
+``cancellationDate`` (the stop enum has no Cancelled, sheet §3.3). Untriggered Gtd/Day
+stops never expire here (whether they do on the venue is unverified, sheet §8.4).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+import jwt
+from aiohttp import web
+
+from stopkit.errors import OrderNotFound
+from stopkit.orders import Side, StopLimitOrder, StopOrder, TimeInForce
+from stopkit.state import OrderState
+from stopkit.venue import BoundVenue, DemoScenario
+from stopkit.wire import HttpResponse, format_decimal
+from venues._simkit import ServedSimulator, limit_fill_price, should_trigger
+from venues.b2trader.constants import (
+    ACCESS_TOKEN_PATH,
+    DOC_URL,
+    ENV_ACCOUNT_ID,
+    ENV_API_TOKEN,
+    HEADER_ACCOUNT_ID,
+    STOP_CONTENT_TYPE,
+    STOP_ORDERS_PATH,
+)
+
+__all__ = ["DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "MARKETS", "B2TraderSimulator"]
+
+DEMO_API_TOKEN = "b2t-sim-api-token-5c0f9e7d41a2"  # noqa: S105  # a generated test value, not a real token
+"""The API token the simulator accepts by default (a test value)."""
+DEMO_ACCOUNT_ID = "685a7eaa360f9e7416221a61"
+"""The account id of the docs' Get accounts example (sheet §2)."""
+
+MARKETS: Mapping[str, str] = {
+    "spot.btc_usdt": "SPOT BTC/USDT",
+    "spot.eth_usdt": "SPOT ETH/USDT",
+    "spot.eth_btc": "SPOT ETH/BTC",
+}
+"""Known SPOT markets: marketId → marketDisplayName."""
+
+TOKEN_LIFETIME_S = 3600
+_JWT_ALGORITHM = "HS256"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CANCELLATION_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+_SIDES = ("Buy", "Sell")
+_ORDER_TYPES = ("Market", "Limit")
+_TIME_IN_FORCE = ("Gtc", "Ioc", "Fok", "Gtd", "Day")
+_ORDER_FIELDS = frozenset(
+    {
+        "marketId",
+        "side",
+        "orderType",
+        "timeInForce",
+        "requestedAmount",
+        "requestedPrice",
+        "activationPrice",
+        "cancellationDate",
+    }
+)
+_PROBLEM_TYPE = {
+    400: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+    401: "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+    403: "https://tools.ietf.org/html/rfc9110#section-15.5.4",
+    404: "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+    415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+}
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 415: "Unsupported Media Type"}
+
+
+class _Refused(Exception):
+    # Raised by a handler step to answer at once with ``response``.
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+@web.middleware
+async def _refusals(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    # Turns _Refused into its answer.
+    try:
+        return await handler(request)
+    except _Refused as refused:
+        return refused.response
+
+
+@attrs.define
+class _Stop:
+    # One stop order as the simulator holds it (venue field values).
+    order_id: str
+    account_id: str
+    market_id: str
+    side: str
+    order_type: str
+    activation_price: Decimal
+    requested_amount: Decimal
+    requested_price: Decimal | None
+    time_in_force: str
+    status: str
+    created_at: str
+    updated_at: str
+    cancellation_date: str | None = None
+    child_id: str | None = None
+
+
+@attrs.define
+class _Child:
+    # The regular order a stop released on activation (source "StopOrder").
+    order_id: str
+    parent_id: str
+    account_id: str
+    market_id: str
+    side: str
+    order_type: str
+    requested_amount: Decimal
+    requested_price: Decimal | None
+    time_in_force: str
+    status: str
+    remaining_amount: Decimal
+    execution_price: Decimal
+    created_at: str
+    updated_at: str
+    cancellation_date: str | None = None
+
+
+def _decimal_field(value: object) -> Decimal | None:
+    # A request decimal: a plain decimal string or a JSON number (already Decimal); None if neither.
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
+        try:
+            return Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
+            return None
+    return None
+
+
+def _reject_constant(name: str) -> Any:
+    # json.loads hook: NaN and Infinity are not JSON.
+    raise ValueError(f"invalid JSON constant {name}")
+
+
+class B2TraderSimulator(ServedSimulator):
+    """The simulated venue. One account per API token; all state in memory.
+
+    Serve it with :meth:`start` / :meth:`stop` (from :class:`~venues._simkit.ServedSimulator`)
+    or pass :meth:`make_app` to any aiohttp runner.
+
+    Args:
+        api_token: the API token accepted by the access-token exchange.
+        account_id: the account that token belongs to (the JWT ``sub``).
+        clock: Unix ms now (injectable, e.g. a ``FrozenClock``'s ``now_ms``); the system clock by default.
+        seed: seeds order ids and trace ids (reproducible recordings).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_token: str = DEMO_API_TOKEN,
+        account_id: str = DEMO_ACCOUNT_ID,
+        clock: Callable[[], int] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.api_token = api_token
+        self.account_id = account_id
+        self._clock = clock or (lambda: time.time_ns() // 1_000_000)
+        self._random = random.Random(seed)
+        # Simulator-private signing key: nothing outside can mint a token it accepts.
+        self._jwt_secret = secrets.token_bytes(32)
+        self._ticks = 0
+        self.tokens_issued = 0
+        self.prices: dict[str, Decimal] = {}
+        self.stops: dict[str, _Stop] = {}
+        self.children: dict[str, _Child] = {}
+
+    # -- Simulator protocol ---------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """A fresh application serving the access-token and stop-order paths."""
+        app = web.Application(middlewares=[_refusals])
+        app.router.add_post(ACCESS_TOKEN_PATH, self._access_token)
+        app.router.add_post(STOP_ORDERS_PATH, self._place)
+        app.router.add_delete(STOP_ORDERS_PATH + "/{order_id}", self._cancel)
+        return app
+
+    def demo_credentials(self) -> dict[str, str]:
+        """``B2TRADER_API_TOKEN`` and ``B2TRADER_ACCOUNT_ID`` test values the simulator accepts."""
+        return {ENV_API_TOKEN: self.api_token, ENV_ACCOUNT_ID: self.account_id}
+
+    def demo_config(self, base_url: str) -> dict[str, Any]:
+        """``{"base_url": base_url}``."""
+        return {"base_url": base_url}
+
+    def demo_scenario(self) -> DemoScenario:
+        """The documented "Place SPOT Stop order" example and its stop-limit variant."""
+        common: dict[str, Any] = {
+            "symbol": "spot.btc_usdt",
+            "side": Side.BUY,
+            "quantity": Decimal("0.01"),
+            "stop_price": Decimal("128000"),
+            "time_in_force": TimeInForce.IOC,
+        }
+        return DemoScenario(
+            symbol="spot.btc_usdt",
+            orders=(StopOrder(**common), StopLimitOrder(**common, limit_price=Decimal("128100"))),
+            start_price=Decimal("120000"),
+            near_price=Decimal("127000"),
+            through_price=Decimal("128050"),
+            notes=(
+                f"'Place SPOT Stop order' request example (Buy Market 0.01 BTC, activation 128000, Ioc), {DOC_URL}; "
+                "plus a Limit variant at requestedPrice 128100"
+            ),
+        )
+
+    def set_price(self, symbol: str, price: Decimal) -> None:
+        """Move the price of market ``symbol`` (a marketId); crossed stops activate, resting children fill."""
+        self.prices[symbol] = price
+        for stop in list(self.stops.values()):
+            if stop.market_id == symbol:
+                self._maybe_activate(stop, price)
+        for child in self.children.values():
+            if child.market_id == symbol and child.status == "Working":
+                self._maybe_fill(child, price)
+
+    def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
+        """The stop ``venue_order_id`` rendered as the venue's ``{"order": {...}}`` and parsed by ``venue``.
+
+        Raises:
+            OrderNotFound: the simulator holds no such stop.
+            TypeError: ``venue`` is not a bound B2TRADER adapter.
+        """
+        from venues.b2trader.adapter import B2TraderBound
+
+        if not isinstance(venue, B2TraderBound):
+            raise TypeError(f"expected a bound b2trader venue, got {type(venue).__name__}")
+        stop = self.stops.get(venue_order_id)
+        if stop is None:
+            raise OrderNotFound(f"b2trader simulator: no stop order {venue_order_id!r}", venue="b2trader")
+        body = json.dumps({"order": self.render_stop(stop)}).encode()
+        return venue.parse_stop_response(HttpResponse(status=200, body=body))
+
+    # -- inspection helpers (tests, demo) --------------------------------------------
+
+    def revoke_tokens(self) -> None:
+        """Rotate the signing key: every access token issued so far is refused with 401 from now on."""
+        self._jwt_secret = secrets.token_bytes(32)
+
+    def child_of(self, venue_order_id: str) -> dict[str, Any] | None:
+        """The rendered child order the stop ``venue_order_id`` released, or ``None`` (not activated)."""
+        stop = self.stops.get(venue_order_id)
+        if stop is None or stop.child_id is None:
+            return None
+        return self.render_child(self.children[stop.child_id])
+
+    def render_stop(self, stop: _Stop) -> dict[str, Any]:
+        """A stop in the documented answer shape (sheet §3.1); ``requestedPrice`` "0" for Market."""
+        return {
+            "marketId": stop.market_id,
+            "marketDisplayName": MARKETS[stop.market_id],
+            "orderId": stop.order_id,
+            "orderType": stop.order_type,
+            "side": stop.side,
+            "requestedPrice": format_decimal(stop.requested_price or Decimal(0)),
+            "activationPrice": format_decimal(stop.activation_price),
+            "requestedAmount": format_decimal(stop.requested_amount),
+            "timeInForce": stop.time_in_force,
+            "status": stop.status,
+            "createdAt": stop.created_at,
+            "updatedAt": stop.updated_at,
+            "cancellationDate": stop.cancellation_date,
+        }
+
+    def render_child(self, child: _Child) -> dict[str, Any]:
+        """A child order in the regular-order shape of the ``OpenOrders`` stream item (sheet §3.4)."""
+        filled = child.requested_amount - child.remaining_amount
+        return {
+            "marketId": child.market_id,
+            "marketType": "Spot",
+            "marketDisplayName": MARKETS[child.market_id],
+            "marketFullName": "",
+            "orderId": child.order_id,
+            "timeInForce": child.time_in_force,
+            "status": child.status,
+            "source": "StopOrder",
+            "reason": "Trader",
+            "side": child.side,
+            "orderType": child.order_type,
+            "requestedAmount": format_decimal(child.requested_amount),
+            "remainingAmount": format_decimal(child.remaining_amount),
+            "requestedPrice": format_decimal(child.requested_price or Decimal(0)),
+            "executionPrice": format_decimal(child.execution_price),
+            "createdAt": child.created_at,
+            "updatedAt": child.updated_at,
+            "cancellationDate": child.cancellation_date,
+            "commissionAssetId": child.market_id.rsplit("_", 1)[1],
+            "commissionAmount": "0",
+            "leverage": 1,
+            "fillFactor": format_decimal(filled / child.requested_amount),
+            "takeProfit": None,
+            "stopLoss": None,
+        }
+
+    # -- time, ids, answers -----------------------------------------------------------
+
+    def _timestamp(self) -> str:
+        # Now with 7 fractional digits (.NET ticks), strictly increasing within a millisecond.
+        ms = self._clock()
+        self._ticks = (self._ticks + 1) % 10_000
+        moment = datetime.fromtimestamp(ms // 1000, tz=UTC)
+        return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{ms % 1000:03d}{self._ticks:04d}Z"
+
+    def _new_id(self) -> str:
+        # 26 Crockford base32 characters: 48 bits of ms time, 80 random bits (ULID layout).
+        value = (self._clock() << 80) | self._random.getrandbits(80)
+        return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
+
+    def _trace_id(self) -> str:
+        # A W3C traceparent-like id, as ASP.NET puts in ProblemDetails.
+        return f"00-{self._random.getrandbits(128):032x}-{self._random.getrandbits(64):016x}-00"
+
+    def _problem(
+        self, status: int, *, detail: str | None = None, errors: Mapping[str, list[str]] | None = None
+    ) -> _Refused:
+        # An RFC 7807 ProblemDetails answer, as ASP.NET Core writes it.
+        body: dict[str, Any] = {
+            "type": _PROBLEM_TYPE[status],
+            "title": "One or more validation errors occurred." if errors else _TITLES[status],
+            "status": status,
+        }
+        if detail is not None:
+            body["detail"] = detail
+        if errors:
+            body["errors"] = dict(errors)
+        body["traceId"] = self._trace_id()
+        return _Refused(web.json_response(body, status=status, content_type="application/problem+json"))
+
+    def _unauthorized(self, description: str | None) -> _Refused:
+        # ASP.NET JwtBearer: 401 with an empty body and a WWW-Authenticate challenge.
+        challenge = (
+            "Bearer" if description is None else f'Bearer error="invalid_token", error_description="{description}"'
+        )
+        return _Refused(web.Response(status=401, headers={"WWW-Authenticate": challenge}))
+
+    # -- authentication ---------------------------------------------------------------
+
+    async def _read_json(self, request: web.Request) -> Any:
+        # The body parsed with exact Decimals; 400 ProblemDetails when it is not JSON.
+        raw = await request.read()
+        try:
+            return json.loads(raw, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
+        except (ValueError, UnicodeDecodeError):
+            raise self._problem(400, errors={"$": ["The JSON value could not be converted."]}) from None
+
+    async def _access_token(self, request: web.Request) -> web.StreamResponse:
+        # POST /frontoffice/api/v4/access-token {"token": ...} → {"accessToken": <JWT>}.
+        if request.content_type != "application/json":
+            raise self._problem(415)
+        body = await self._read_json(request)
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise self._problem(400, errors={"token": ["The Token field is required."]})
+        if not secrets.compare_digest(token.encode(), self.api_token.encode()):
+            raise self._problem(401, detail="Invalid API token.")
+        now_s = self._clock() // 1000
+        self.tokens_issued += 1
+        claims = {"sub": self.account_id, "iat": now_s, "exp": now_s + TOKEN_LIFETIME_S}
+        return web.json_response({"accessToken": jwt.encode(claims, self._jwt_secret, algorithm=_JWT_ALGORITHM)})
+
+    def _authorize(self, request: web.Request) -> str:
+        # The stop endpoints' header checks; returns the account id. Order: 401, 400/403 (accountId), 415.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or not token:
+            raise self._unauthorized(None)
+        try:
+            claims = jwt.decode(
+                token,
+                self._jwt_secret,
+                algorithms=[_JWT_ALGORITHM],
+                options={"verify_exp": False, "require": ["exp", "sub"]},
+            )
+        except jwt.PyJWTError:
+            raise self._unauthorized("The signature key was not found") from None
+        # Expiry against the injectable clock (a frozen test clock must be honoured).
+        if int(claims["exp"]) * 1000 <= self._clock():
+            raise self._unauthorized("The token expired")
+        account = request.headers.get(HEADER_ACCOUNT_ID)
+        if not account:
+            raise self._problem(400, errors={HEADER_ACCOUNT_ID: ["The accountId header is required."]})
+        if account != claims["sub"]:
+            raise self._problem(403, detail=f"Account '{account}' is not accessible with this token.")
+        if request.headers.get("Content-Type") != STOP_CONTENT_TYPE:
+            # Exactly the documented media type, on POST and on DELETE (sheet §7.2).
+            raise self._problem(415)
+        return account
+
+    # -- place ------------------------------------------------------------------------
+
+    def _validate_order(self, body: object) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        # The "order" object and the validation errors by field (ASP.NET style).
+        errors: dict[str, list[str]] = {}
+        if not isinstance(body, dict):
+            return {}, {"$": ["The request body must be a JSON object."]}
+        for key in body:
+            if key != "order":
+                hint = " (it belongs inside order)" if key in _ORDER_FIELDS else ""
+                errors.setdefault(key, []).append(f"Unknown field '{key}'{hint}.")
+        order = body.get("order")
+        if not isinstance(order, dict):
+            errors.setdefault("order", []).append("The Order field is required.")
+            return {}, errors
+        for key in order:
+            if key not in _ORDER_FIELDS:
+                errors.setdefault(f"order.{key}", []).append(f"Unknown field '{key}'.")
+
+        def need(name: str, allowed: tuple[str, ...]) -> None:
+            if order.get(name) not in allowed:
+                errors.setdefault(f"order.{name}", []).append(
+                    f"The value {order.get(name)!r} is not valid; expected one of {', '.join(allowed)}."
+                )
+
+        if not isinstance(order.get("marketId"), str):
+            errors.setdefault("order.marketId", []).append("The MarketId field is required.")
+        need("side", _SIDES)
+        need("orderType", _ORDER_TYPES)
+        need("timeInForce", _TIME_IN_FORCE)
+        for name in ("requestedAmount", "activationPrice"):
+            # activationPrice is "nullable" in the field list, but a stop without one cannot activate.
+            value = _decimal_field(order.get(name))
+            if value is None or value <= 0:
+                errors.setdefault(f"order.{name}", []).append(f"{name} must be a positive decimal.")
+        price = order.get("requestedPrice")
+        if order.get("orderType") == "Limit":
+            value = _decimal_field(price)
+            if value is None or value <= 0:
+                errors.setdefault("order.requestedPrice", []).append("requestedPrice is required for Limit orders.")
+        elif price is not None:
+            errors.setdefault("order.requestedPrice", []).append("requestedPrice must be null for Market orders.")
+        date = order.get("cancellationDate")
+        if order.get("timeInForce") == "Gtd":
+            problem = self._check_cancellation_date(date)
+            if problem:
+                errors.setdefault("order.cancellationDate", []).append(problem)
+        elif date is not None and not isinstance(date, str):
+            errors.setdefault("order.cancellationDate", []).append("cancellationDate must be a string.")
+        return order, errors
+
+    def _check_cancellation_date(self, value: object) -> str | None:
+        # Gtd: YYYY-MM-DDTHH:MM:SS.sssZ, a real instant, in the future.
+        if not isinstance(value, str) or not _CANCELLATION_DATE.fullmatch(value):
+            return "cancellationDate is required for Gtd, formatted YYYY-MM-DDTHH:MM:SS.sssZ."
+        try:
+            moment = datetime.fromisoformat(value[:-1] + "+00:00")
+        except ValueError:
+            return f"cancellationDate {value!r} is not a valid date."
+        if moment.timestamp() * 1000 <= self._clock():
+            return "cancellationDate must be in the future."
+        return None
+
+    async def _place(self, request: web.Request) -> web.StreamResponse:
+        # POST /frontoffice/api/v3/stop-orders.
+        account = self._authorize(request)
+        order, errors = self._validate_order(await self._read_json(request))
+        if errors:
+            raise self._problem(400, errors=errors)
+        market_id = order["marketId"]
+        if market_id not in MARKETS:
+            raise self._problem(400, detail=f"Market '{market_id}' was not found.")
+        now = self._timestamp()
+        is_limit = order["orderType"] == "Limit"
+        stop = _Stop(
+            order_id=self._new_id(),
+            account_id=account,
+            market_id=market_id,
+            side=order["side"],
+            order_type=order["orderType"],
+            activation_price=_required(order["activationPrice"]),
+            requested_amount=_required(order["requestedAmount"]),
+            requested_price=_required(order["requestedPrice"]) if is_limit else None,
+            time_in_force=order["timeInForce"],
+            status="WaitingForActivation",
+            created_at=now,
+            updated_at=now,
+        )
+        self.stops[stop.order_id] = stop
+        if market_id in self.prices:
+            # A stop on the wrong side of the market activates at once (sheet §7.1).
+            self._maybe_activate(stop, self.prices[market_id])
+        return web.json_response({"order": self.render_stop(stop)})
+
+    # -- cancel -----------------------------------------------------------------------
+
+    async def _cancel(self, request: web.Request) -> web.StreamResponse:
+        # DELETE /frontoffice/api/v3/stop-orders/{orderId}.
+        account = self._authorize(request)
+        order_id = request.match_info["order_id"]
+        stop = self.stops.get(order_id)
+        if stop is None or stop.account_id != account:
+            raise self._problem(404, detail=f"Stop order '{order_id}' was not found.")
+        if stop.cancellation_date is not None:
+            raise self._problem(400, detail=f"Stop order '{order_id}' is already cancelled.")
+        if stop.status != "WaitingForActivation":
+            raise self._problem(400, detail=f"Stop order '{order_id}' is {stop.status} and cannot be cancelled.")
+        now = self._timestamp()
+        stop.cancellation_date = now
+        stop.updated_at = now
+        return web.json_response({"order": self.render_stop(stop)})
+
+    # -- market -----------------------------------------------------------------------
+
+    def _maybe_activate(self, stop: _Stop, price: Decimal) -> None:
+        # Activate an armed stop the price has reached, releasing its child order.
+        if stop.status != "WaitingForActivation" or stop.cancellation_date is not None:
+            return
+        if not should_trigger(buy=stop.side == "Buy", stop_price=stop.activation_price, price=price):
+            return
+        now = self._timestamp()
+        stop.status = "Activated"
+        stop.updated_at = now
+        child = _Child(
+            order_id=self._new_id(),
+            parent_id=stop.order_id,
+            account_id=stop.account_id,
+            market_id=stop.market_id,
+            side=stop.side,
+            order_type=stop.order_type,
+            requested_amount=stop.requested_amount,
+            requested_price=stop.requested_price,
+            time_in_force=stop.time_in_force,
+            status="Working",
+            remaining_amount=stop.requested_amount,
+            execution_price=Decimal(0),
+            created_at=now,
+            updated_at=now,
+        )
+        stop.child_id = child.order_id
+        self.children[child.order_id] = child
+        self._maybe_fill(child, price)
+        if child.status == "Working" and child.time_in_force in ("Ioc", "Fok"):
+            # An immediate-or-cancel limit that cannot fill now does not rest.
+            child.status = "Cancelled"
+            child.cancellation_date = child.updated_at = self._timestamp()
+
+    def _maybe_fill(self, child: _Child, price: Decimal) -> None:
+        # Fill a working child in full when the price allows (Market: always).
+        fill = limit_fill_price(buy=child.side == "Buy", limit_price=child.requested_price, price=price)
+        if fill is None:
+            return
+        child.status = "Completed"
+        child.execution_price = fill
+        child.remaining_amount = Decimal(0)
+        child.updated_at = self._timestamp()
+
+
+def _required(value: object) -> Decimal:
+    # A field _validate_order already checked.
+    result = _decimal_field(value)
+    if result is None:  # pragma: no cover - validated before
+        raise ValueError("unvalidated decimal")
+    return result
