@@ -46,7 +46,7 @@ from stopkit.orders import (
 )
 from stopkit.registry import available_venues, get_venue, register
 from stopkit.state import OrderState, OrderStatus
-from stopkit.venue import Capabilities, Credentials, OrderRef
+from stopkit.venue import Amendment, Capabilities, Credentials, OrderRef
 from stopkit.wire import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessToken",
+    "Amendment",
     "AnyStopOrder",
     "AuthenticationError",
     "Capabilities",

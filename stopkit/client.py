@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 from stopkit.context import AccessToken, Clock, RequestContext, SystemClock, TokenGrant
 from stopkit.errors import AuthenticationError, InvalidOrder, StopkitError
-from stopkit.orders import AnyStopOrder, StopLimitOrder, StopOrder
+from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
 from stopkit.retry import RetryPolicy, run_with_retry
 from stopkit.state import OrderState
 from stopkit.transport import Transport
-from stopkit.venue import BoundVenue, Exchange, OrderRef
+from stopkit.venue import Amendment, BoundVenue, Exchange, OrderRef
 
 __all__ = ["VenueClient"]
 
@@ -91,8 +91,32 @@ class VenueClient:
         if not isinstance(order, StopOrder | StopLimitOrder):
             raise InvalidOrder(f"expected StopOrder or StopLimitOrder, got {type(order).__name__}", field="order")
         self.venue.check_order(order)
-        state = await self._run(self.venue.place_flow(order))
+        sent_at_ms = self._clock.now_ms()
+        try:
+            state = await self._run(self.venue.place_flow(order))
+        except StopkitError as exc:
+            if exc.outcome_known:
+                raise
+            state = await self._reconcile(order, exc, sent_at_ms)
         return self._remember(state)
+
+    async def _reconcile(self, order: AnyStopOrder, error: StopkitError, sent_at_ms: int) -> OrderState:
+        # The venue may or may not hold the order: look for it, never resend it.
+        flow = self.venue.reconcile_flow(order, sent_at_ms=sent_at_ms)
+        if flow is None:
+            error.add_note(f"{self.name} offers no way to look the order up: reconcile it by hand")
+            raise error
+        log.warning("%s: placement outcome unknown (%s); reconciling", self.name, error.message)
+        try:
+            found = await self._run(flow)
+        except StopkitError as lookup_error:
+            error.add_note(f"reconciliation failed too: {lookup_error}")
+            raise error from lookup_error
+        if found is None:
+            error.add_note("reconciliation found no matching order; it may still appear: check again before resending")
+            raise error
+        log.warning("%s: reconciliation found the order: %s", self.name, found.venue_order_id)
+        return found
 
     async def get(
         self, *, venue_order_id: str | None = None, client_order_id: str | None = None, symbol: str | None = None
@@ -119,6 +143,29 @@ class VenueClient:
         ref = OrderRef(venue_order_id=venue_order_id, client_order_id=client_order_id, symbol=symbol)
         state = await self._run(self.venue.cancel_flow(ref))
         return self._remember(state)
+
+    async def modify(
+        self,
+        state: OrderState,
+        *,
+        stop_price: object = None,
+        limit_price: object = None,
+        quantity: object = None,
+    ) -> OrderState:
+        """Change a resting order's stop price, limit price and/or quantity (``None`` = keep).
+
+        ``state`` is the order's latest state (venues whose ids change on replace
+        need it). Returns the new state. Never resent after an unknown outcome.
+
+        Raises:
+            InvalidOrder: nothing to change, a bad value, or a limit price on a stop-market.
+            UnsupportedOrder: the venue cannot modify in place.
+        """
+        amendment = Amendment(stop_price=stop_price, limit_price=limit_price, quantity=quantity)
+        if amendment.limit_price is not None and state.kind is OrderKind.STOP_MARKET:
+            raise InvalidOrder("a stop-market order has no limit price to modify", field="limit_price", venue=self.name)
+        new_state = await self._run(self.venue.modify_flow(state, amendment))
+        return self._remember(new_state)
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderState]:
         """The venue's open stop orders (optionally of one symbol).
@@ -212,13 +259,24 @@ class VenueClient:
                 raise AuthenticationError(
                     f"{self.name}: the token was refused and no way to get a new one is configured", venue=self.name
                 )
-
-            async def attempt(number: int) -> AccessToken:
-                ctx = RequestContext(now_ms=self._clock.now_ms(), attempt=number)
-                response = await self._transport.send(exchange.build(ctx), timeout_s=self._retry.timeout_s)
-                grant: TokenGrant = exchange.parse(response)
-                return grant.to_token(ctx.now_ms)
-
-            token = await run_with_retry(self._retry, attempt, writes=False)
+            try:
+                token = await self._grant(exchange)
+            except AuthenticationError:
+                # A refused refresh (e.g. a revoked refresh token): start over once from the credentials.
+                fresh = self.venue.token_exchange(None) if stale is not None else None
+                if fresh is None:
+                    raise
+                log.info("%s: token refresh refused; obtaining a new token from the credentials", self.name)
+                token = await self._grant(fresh)
             self._token = token
             return token
+
+    async def _grant(self, exchange: Exchange[TokenGrant]) -> AccessToken:
+        # One token request inside the retry policy (token requests are safe to repeat).
+        async def attempt(number: int) -> AccessToken:
+            ctx = RequestContext(now_ms=self._clock.now_ms(), attempt=number)
+            response = await self._transport.send(exchange.build(ctx), timeout_s=self._retry.timeout_s)
+            grant: TokenGrant = exchange.parse(response)
+            return grant.to_token(ctx.now_ms)
+
+        return await run_with_retry(self._retry, attempt, writes=False)

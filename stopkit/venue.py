@@ -32,11 +32,12 @@ import cattrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType
+from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
 from stopkit.state import OrderState
 from stopkit.wire import HttpRequest, HttpResponse
 
 __all__ = [
+    "Amendment",
     "BoundVenue",
     "Capabilities",
     "Credentials",
@@ -113,7 +114,10 @@ class Capabilities:
         position_effects: accepted values, ``None`` meaning "venue default".
         whole_position_quantity: ``quantity=None`` is expressible (with CLOSE).
         client_order_id: the venue stores our client order id (else it is kept locally).
-        get_order, list_open_orders, cancel: the operations with a documented endpoint.
+        get_order, list_open_orders, cancel, modify: the operations with a documented endpoint
+            (``modify`` = an in-place replace; venues without one cancel and place anew).
+        reports_trigger: the venue shows that a stop triggered (else an armed and a
+            triggered-but-unfilled stop both read ACCEPTED, and fills prove the trigger).
         reasons: feature → why it is unsupported, e.g. ``{"time_in_force=IOC": "..."}``;
             used in :class:`UnsupportedOrder` messages.
     """
@@ -127,6 +131,8 @@ class Capabilities:
     get_order: bool
     list_open_orders: bool
     cancel: bool
+    modify: bool = False
+    reports_trigger: bool = True
     reasons: Mapping[str, str] = attrs.field(factory=dict)
 
     def _unsupported(self, feature: str, venue: str, default: str) -> UnsupportedOrder:
@@ -153,7 +159,10 @@ class Capabilities:
                 )
 
     def require(self, operation: str, venue: str) -> None:
-        """Raise :class:`UnsupportedOrder` when ``operation`` (get_order, list_open_orders, cancel) is not offered."""
+        """Raise :class:`UnsupportedOrder` unless ``operation`` is offered.
+
+        ``operation`` is a capability name: get_order, list_open_orders, cancel or modify.
+        """
         if not getattr(self, operation):
             raise self._unsupported(operation, venue, "the venue documents no endpoint for it")
 
@@ -169,6 +178,8 @@ class Capabilities:
             "get_order": self.get_order,
             "list_open_orders": self.list_open_orders,
             "cancel": self.cancel,
+            "modify": self.modify,
+            "reports_trigger": self.reports_trigger,
         }
 
 
@@ -187,6 +198,46 @@ class OrderRef:
     def __attrs_post_init__(self) -> None:
         if not self.venue_order_id and not self.client_order_id:
             raise InvalidOrder("give venue_order_id or client_order_id", field="venue_order_id")
+
+
+def _optional_positive(field: str) -> Callable[[object], Decimal | None]:
+    def convert(value: object) -> Decimal | None:
+        if value is None:
+            return None
+        result = to_decimal(value, field=field)
+        if result <= 0:
+            raise InvalidOrder(f"{field} must be positive, got {result}", field=field)
+        return result
+
+    return convert
+
+
+def _amend_stop_price(value: object) -> Decimal | None:
+    return _optional_positive("stop_price")(value)
+
+
+def _amend_limit_price(value: object) -> Decimal | None:
+    return _optional_positive("limit_price")(value)
+
+
+def _amend_quantity(value: object) -> Decimal | None:
+    return _optional_positive("quantity")(value)
+
+
+@attrs.frozen(kw_only=True)
+class Amendment:
+    """What :meth:`VenueClient.modify <stopkit.client.VenueClient.modify>` changes; ``None`` = keep.
+
+    Raises :class:`InvalidOrder` for a non-positive, float or non-finite value, or when nothing changes.
+    """
+
+    stop_price: Decimal | None = attrs.field(default=None, converter=_amend_stop_price)
+    limit_price: Decimal | None = attrs.field(default=None, converter=_amend_limit_price)
+    quantity: Decimal | None = attrs.field(default=None, converter=_amend_quantity)
+
+    def __attrs_post_init__(self) -> None:
+        if self.stop_price is None and self.limit_price is None and self.quantity is None:
+            raise InvalidOrder("modify needs at least one of stop_price, limit_price, quantity", field="stop_price")
 
 
 @attrs.frozen(kw_only=True)
@@ -292,6 +343,23 @@ class BoundVenue(abc.ABC):
         self.capabilities.require("cancel", self.name)
         raise UnsupportedOrder(f"{self.name}: cancel is not implemented", feature="cancel", venue=self.name)
         yield  # pragma: no cover - makes this a generator
+
+    def modify_flow(self, state: OrderState, amendment: Amendment) -> Flow[OrderState]:
+        """Change a resting order in place (a write). Default: :class:`UnsupportedOrder`."""
+        self.capabilities.require("modify", self.name)
+        raise UnsupportedOrder(f"{self.name}: modify is not implemented", feature="modify", venue=self.name)
+        yield  # pragma: no cover - makes this a generator
+
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+        """After a placement whose outcome is unknown, find ``order`` on the venue.
+
+        ``sent_at_ms`` is when the first attempt was built (Unix ms). The flow
+        returns the order's state, or ``None`` when no matching order is found
+        (which does not prove it will not appear). Returns ``None`` instead of a
+        flow when the venue offers no way to look (the unknown outcome is then
+        reported as is). The client never resends the order.
+        """
+        return None
 
     def open_orders_flow(self, symbol: str | None = None) -> Flow[list[OrderState]]:
         """List open stop orders. Default: :class:`UnsupportedOrder`."""

@@ -138,11 +138,50 @@ def format_decimal(value: Decimal) -> str:
     return text
 
 
+# A Decimal inside a JSON document is written as an exact JSON number: it is
+# swapped for a placeholder string that json cannot otherwise produce (it holds
+# NUL characters, which json escapes as \u0000), and the placeholder's quoted
+# text is then replaced by the canonical decimal text. No float is ever involved.
+_PLACEHOLDER = "\x00stopkit-decimal-{}\x00"
+_RESERVED = "\x00stopkit-decimal-"
+
+
+def _swap_decimals(value: Any, numbers: list[str]) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"cannot write {value} as a JSON number")
+        numbers.append(format_decimal(value))
+        return _PLACEHOLDER.format(len(numbers) - 1)
+    if isinstance(value, dict):
+        return {key: _swap_decimals(item, numbers) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_swap_decimals(item, numbers) for item in value]
+    if isinstance(value, str) and _RESERVED in value:
+        raise ValueError("a JSON string holds stopkit's reserved decimal placeholder text")
+    return value
+
+
+def _dumps(obj: Any, *, sort_keys: bool) -> bytes:
+    numbers: list[str] = []
+    text = json.dumps(_swap_decimals(obj, numbers), separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True)
+    for index, number in enumerate(numbers):
+        text = text.replace(json.dumps(_PLACEHOLDER.format(index)), number, 1)
+    return text.encode("ascii")
+
+
 def compact_json(obj: Any) -> bytes:
-    """Compact JSON (``,`` and ``:`` separators, insertion order, ASCII only) as bytes."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    """Compact JSON (``,`` and ``:`` separators, insertion order, ASCII only) as bytes.
+
+    A ``Decimal`` value is written as an exact JSON number in canonical form
+    (``Decimal("0.010")`` → ``0.01``); write prices as strings by formatting
+    them with :func:`format_decimal` first.
+    """
+    return _dumps(obj, sort_keys=False)
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Compact JSON with object keys sorted at every depth (lists keep order), ASCII only."""
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=True).encode("ascii")
+    """Compact JSON with object keys sorted at every depth (lists keep order), ASCII only.
+
+    ``Decimal`` values are written as exact JSON numbers, as in :func:`compact_json`.
+    """
+    return _dumps(obj, sort_keys=True)

@@ -6,6 +6,7 @@ import stopkit
 
 EXPECTED = {
     "AccessToken",
+    "Amendment",
     "AnyStopOrder",
     "AuthenticationError",
     "Capabilities",

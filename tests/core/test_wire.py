@@ -78,3 +78,25 @@ def test_response_json_uses_decimal_and_reports_bad_bodies() -> None:
     with pytest.raises(ResponseShapeError):
         HttpResponse(status=200, body=b"").json()
     assert json.loads(compact_json({"x": "1"})) == {"x": "1"}
+
+
+def test_decimals_become_exact_json_numbers() -> None:
+    """A Decimal is written as an exact JSON number, never through float."""
+    body = compact_json(
+        {"order": {"activationPrice": Decimal("128000.0"), "amount": Decimal("0.010")}, "n": [Decimal("1E+2")]}
+    )
+    assert body == b'{"order":{"activationPrice":128000,"amount":0.01},"n":[100]}'
+    tiny = Decimal("0.1000000000000000055511151231257827")  # not representable as a float
+    assert compact_json({"p": tiny}) == b'{"p":0.1000000000000000055511151231257827}'
+    assert canonical_json({"b": Decimal(1), "a": "x"}) == b'{"a":"x","b":1}'
+    with pytest.raises(ValueError, match="reserved"):
+        compact_json({"s": "\x00stopkit-decimal-0\x00", "p": Decimal(1)})
+    with pytest.raises(ValueError, match="JSON number"):
+        compact_json({"p": Decimal("NaN")})
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_decimal_json_round_trip(value: Decimal) -> None:
+    """Any finite Decimal survives compact_json → json.loads(parse_float=Decimal) exactly."""
+    parsed = json.loads(compact_json({"v": value}), parse_float=Decimal, parse_int=Decimal)
+    assert parsed["v"] == value

@@ -236,6 +236,8 @@ def test_capabilities() -> None:
         "get_order": False,
         "list_open_orders": False,
         "cancel": True,
+        "modify": False,
+        "reports_trigger": True,
     }
 
 

@@ -190,19 +190,18 @@ async def test_expired_signature(served: Served) -> None:
 
 
 class _LateThenRightClock:
-    # The first reading is a minute late (an expired signature), later readings are right.
-    def __init__(self) -> None:
-        self.readings = 0
+    # A minute late (an expired signature) until the simulator has seen a request, right after.
+    def __init__(self, sim: PacificaSimulator) -> None:
+        self.sim = sim
 
     def now_ms(self) -> int:
-        self.readings += 1
-        return NOW_MS - 60_000 if self.readings == 1 else NOW_MS
+        return NOW_MS - 60_000 if not self.sim.requests else NOW_MS
 
 
 async def test_expired_signature_is_resigned_on_retry(served: Served) -> None:
     """The retry of an expired place request is re-stamped and re-signed, and lands exactly once."""
     sim, base_url, _ = await _start(served)
-    clock = _LateThenRightClock()
+    clock = _LateThenRightClock(sim)
     client = stopkit.connect(
         "pacifica", credentials=sim.demo_credentials(), config=sim.demo_config(base_url), clock=clock,
         retry=RetryPolicy(max_attempts=2, backoff=False),
