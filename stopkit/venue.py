@@ -358,6 +358,9 @@ class BoundVenue(abc.ABC):
         (which does not prove it will not appear). Returns ``None`` instead of a
         flow when the venue offers no way to look (the unknown outcome is then
         reported as is). The client never resends the order.
+
+        To be able to answer ``None`` this method must not itself be a generator:
+        return one from a helper (``return self._lookup(order, sent_at_ms)``).
         """
         return None
 

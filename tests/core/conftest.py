@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import pytest
 
 from stopkit import (
@@ -32,28 +33,34 @@ from stopkit import (
 )
 from stopkit.errors import RemoteError
 from stopkit.orders import AnyStopOrder
-from stopkit.venue import BoundVenue, Exchange, Flow, OrderRef, VenueAdapter
+from stopkit.venue import Amendment, BoundVenue, Exchange, Flow, OrderRef, VenueAdapter
 
 BASE = "https://fake.invalid"
 
 
 class FakeBound(BoundVenue):
-    def __init__(self, adapter: VenueAdapter, token_auth: bool) -> None:
+    def __init__(self, adapter: VenueAdapter, token_auth: bool, reconcile: bool = False) -> None:
         super().__init__(adapter)
         self.token_auth = token_auth
+        self.reconcile = reconcile
+        self.token_requests: list[str] = []
 
     def token_exchange(self, previous: AccessToken | None = None) -> Exchange[TokenGrant] | None:
         if not self.token_auth:
             return None
+        grant_type = "refresh" if previous is not None and previous.refresh_token else "credentials"
 
         def parse(response: HttpResponse) -> TokenGrant:
             if response.status != 200:
                 raise AuthenticationError("token refused", venue="fakevenue", http_status=response.status)
             data = json.loads(response.body)
-            return TokenGrant(access_token=data["token"], expires_in_s=data["expires_in"])
+            return TokenGrant(
+                access_token=data["token"], expires_in_s=data["expires_in"], refresh_token=data.get("refresh")
+            )
 
+        body = json.dumps({"grant": grant_type}).encode()
         return Exchange(
-            build=lambda ctx: HttpRequest(method="POST", url=BASE + "/token", body=b"{}"),
+            build=lambda ctx: HttpRequest(method="POST", url=BASE + "/token", body=body),
             parse=parse,
             authenticated=False,
             label="token",
@@ -94,6 +101,48 @@ class FakeBound(BoundVenue):
         if response.status >= 500:
             return VenueUnavailable("down", outcome_known=not writes, **kwargs)
         return OrderRejected("rejected", **kwargs)
+
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+        # A plain method (not a generator) so that it can answer None: "cannot look".
+        return self._reconcile(order, sent_at_ms) if self.reconcile else None
+
+    def _reconcile(self, order: AnyStopOrder, sent_at_ms: int) -> Flow[OrderState | None]:
+        def parse(response: HttpResponse) -> OrderState | None:
+            if response.status == 404:
+                return None
+            if response.status != 200:
+                raise self.classify_error(response)
+            return self.parse_place_response(order, response)
+
+        state: OrderState | None = yield Exchange(
+            build=lambda ctx: HttpRequest(
+                method="GET", url=f"{BASE}/by-coid/{order.client_order_id}?since={sent_at_ms}"
+            ),
+            parse=parse,
+            label="reconcile",
+        )
+        return state
+
+    def modify_flow(self, state: OrderState, amendment: Amendment) -> Flow[OrderState]:
+        def parse(response: HttpResponse) -> OrderState:
+            if response.status != 200:
+                raise self.classify_error(response, writes=True)
+            data = json.loads(response.body)
+            return attrs.evolve(
+                state, venue_order_id=str(data["id"]), stop_price=amendment.stop_price or state.stop_price
+            )
+
+        new_state: OrderState = yield Exchange(
+            build=lambda ctx: HttpRequest(
+                method="POST",
+                url=f"{BASE}/replace/{state.venue_order_id}",
+                body=json.dumps({"stop": str(amendment.stop_price)}).encode(),
+            ),
+            parse=parse,
+            writes=True,
+            label="modify",
+        )
+        return new_state
 
     def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
         # Look in "open", then fall back to "history" on OrderNotFound: exercises flow.throw().
@@ -142,11 +191,13 @@ class FakeAdapter(VenueAdapter):
         get_order=True,
         list_open_orders=False,
         cancel=False,
+        modify=True,
         reasons={"time_in_force": "fake venues only rest GTC"},
     )
 
     def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
-        return FakeBound(self, token_auth=bool((config or {}).get("token_auth")))
+        config = config or {}
+        return FakeBound(self, token_auth=bool(config.get("token_auth")), reconcile=bool(config.get("reconcile")))
 
 
 @pytest.fixture

@@ -225,3 +225,100 @@ async def test_401_refreshes_once_and_retries(fake_adapter: FakeAdapter) -> None
         with pytest.raises(stopkit.AuthenticationError):
             await client.place(ORDER)
     assert sum(1 for r in always.sent if r.url.endswith("/orders")) == 2
+
+
+async def test_unknown_outcome_is_reconciled_not_resent(fake_adapter: FakeAdapter) -> None:
+    """A lost answer to an order POST leads to a lookup that finds the order; the POST is sent once."""
+    clock = FrozenClock(42_000)
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/orders"):
+            raise TransportError("reset after sending", outcome_known=False)
+        assert "/by-coid/" in request.url
+        assert request.url.endswith("?since=42000")
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"reconcile": True}, transport=transport, clock=clock, retry=FAST
+    ) as client:
+        state = await client.place(ORDER)
+    assert state.venue_order_id == "7"
+    assert [r.method for r in transport.sent] == ["POST", "GET"]
+
+
+async def test_unknown_outcome_not_found_keeps_the_original_error(fake_adapter: FakeAdapter) -> None:
+    """When the lookup finds nothing the original error is raised, still outcome_known=False, with a note."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/orders"):
+            return HttpResponse(status=504)
+        return HttpResponse(status=404)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"reconcile": True}, transport=transport, retry=FAST
+    ) as client:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.place(ORDER)
+    assert info.value.outcome_known is False
+    assert any("found no matching order" in note for note in info.value.__notes__)
+    assert sum(1 for r in transport.sent if r.method == "POST") == 1
+
+
+async def test_unknown_outcome_without_reconciliation(fake_adapter: FakeAdapter) -> None:
+    """A venue that cannot look orders up reports the unknown outcome as is, with a note."""
+    transport = MockTransport(lambda r: HttpResponse(status=502))
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.place(ORDER)
+    assert info.value.outcome_known is False
+    assert any("reconcile it by hand" in note for note in info.value.__notes__)
+    assert len(transport.sent) == 1
+
+
+async def test_modify_validates_and_runs_the_venue_flow(fake_adapter: FakeAdapter) -> None:
+    """modify() checks the amendment before I/O and returns the venue's new state."""
+    transport = MockTransport(lambda r: HttpResponse(status=200, body=b'{"id": 8}') if "/replace/" in r.url else ok(r))
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        placed = await client.place(ORDER)
+        with pytest.raises(InvalidOrder, match="at least one"):
+            await client.modify(placed)
+        with pytest.raises(InvalidOrder, match="no limit price"):
+            await client.modify(placed, limit_price=Decimal(9))
+        with pytest.raises(InvalidOrder):
+            await client.modify(placed, stop_price=9.5)
+        sent_before = len(transport.sent)
+        assert sent_before == 1
+        moved = await client.modify(placed, stop_price="9.5")
+    assert moved.venue_order_id == "8"
+    assert moved.stop_price == Decimal("9.5")
+    assert transport.sent[-1].body == b'{"stop": "9.5"}'
+
+
+async def test_refused_refresh_falls_back_to_credentials(fake_adapter: FakeAdapter) -> None:
+    """A refused refresh grant is followed by one grant from the credentials; the request then succeeds."""
+    clock = FrozenClock(0)
+    grants: list[str] = []
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/token"):
+            grant = json.loads(request.body or b"{}")["grant"]
+            grants.append(grant)
+            if grant == "refresh":
+                return HttpResponse(status=400)
+            return HttpResponse(
+                status=200, body=json.dumps({"token": f"T{len(grants)}", "expires_in": 100, "refresh": "R"}).encode()
+            )
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, clock=clock, retry=FAST
+    ) as client:
+        await client.place(ORDER)
+        clock.advance(95_000)  # inside the refresh margin
+        await client.place(StopOrder(symbol="X", side="sell", quantity=1, stop_price=1))
+    assert grants == ["credentials", "refresh", "credentials"]
+    auth = [r.headers.get("Authorization") for r in transport.sent if r.url.endswith("/orders")]
+    assert auth == ["Bearer T1", "Bearer T3"]
