@@ -15,6 +15,7 @@ from stopkit.wire import HttpRequest
 
 if TYPE_CHECKING:
     from stopkit.client import VenueClient
+    from stopkit.ratelimit import RateLimit, Throttle
     from stopkit.retry import RetryPolicy
     from stopkit.transport import Transport
 
@@ -106,19 +107,31 @@ def connect(
     transport: Transport | None = None,
     clock: Clock | None = None,
     retry: RetryPolicy | None = None,
+    rate_limit: RateLimit | None = None,
+    throttle: Throttle | None = None,
 ) -> VenueClient:
     """A :class:`~stopkit.client.VenueClient` for ``venue``; use it with ``async with``.
 
     ``credentials=None`` reads the venue's environment variables. One aiohttp
     session is created per client (lazily, on the first request) unless a
-    ``transport`` is given.
+    ``transport`` is given. Requests are throttled to ``rate_limit`` (default:
+    the venue's documented budget), or by a shared ``throttle``.
 
     Raises:
         PluginError: unknown or broken venue.
         ConfigurationError: missing or malformed credentials or config.
     """
     from stopkit.client import VenueClient
+    from stopkit.ratelimit import Throttle
     from stopkit.transport import AiohttpTransport
 
     bound = bind(venue, credentials=credentials, config=config)
-    return VenueClient(bound, transport=transport or AiohttpTransport(venue=bound.name), clock=clock, retry=retry)
+    if throttle is None and rate_limit is not None:
+        throttle = Throttle(rate_limit)
+    return VenueClient(
+        bound,
+        transport=transport or AiohttpTransport(venue=bound.name),
+        clock=clock,
+        retry=retry,
+        throttle=throttle,
+    )

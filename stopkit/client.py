@@ -19,10 +19,12 @@ from typing import Any, TypeVar
 from stopkit.context import AccessToken, Clock, RequestContext, SystemClock, TokenGrant
 from stopkit.errors import AuthenticationError, InvalidOrder, StopkitError
 from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
+from stopkit.ratelimit import Throttle
 from stopkit.retry import RetryPolicy, run_with_retry
 from stopkit.state import OrderState
 from stopkit.transport import Transport
 from stopkit.venue import Amendment, BoundVenue, Exchange, OrderRef
+from stopkit.wire import HttpResponse
 
 __all__ = ["VenueClient"]
 
@@ -49,11 +51,14 @@ class VenueClient:
         transport: Transport,
         clock: Clock | None = None,
         retry: RetryPolicy | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.venue = venue
         self._transport = transport
         self._clock: Clock = clock or SystemClock()
         self._retry = retry or RetryPolicy()
+        limit = venue.rate_limit
+        self.throttle: Throttle | None = throttle or (Throttle(limit) if limit is not None else None)
         self._token: AccessToken | None = venue.initial_token()
         self._token_lock = asyncio.Lock()
         self._seen: dict[str, OrderState] = {}
@@ -220,9 +225,7 @@ class VenueClient:
         async def attempt(number: int) -> T:
             nonlocal refreshed
             token = await self._current_token() if exchange.authenticated else None
-            ctx = RequestContext(now_ms=self._clock.now_ms(), access_token=token, attempt=number)
-            request = exchange.build(ctx)
-            response = await self._transport.send(request, timeout_s=self._retry.timeout_s)
+            response = await self._send(exchange, token, number)
             try:
                 return exchange.parse(response)
             except AuthenticationError:
@@ -232,13 +235,20 @@ class VenueClient:
                 refreshed = True
                 log.info("%s: %s refused the token; refreshing once", self.name, exchange.label)
                 await self._refresh_token(stale=token)
-                request = exchange.build(
-                    RequestContext(now_ms=self._clock.now_ms(), access_token=self._token, attempt=number)
-                )
-                response = await self._transport.send(request, timeout_s=self._retry.timeout_s)
-                return exchange.parse(response)
+                return exchange.parse(await self._send(exchange, self._token, number))
 
         return await run_with_retry(self._retry, attempt, writes=exchange.writes)
+
+    async def _send(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
+        # Wait for the rate limit first, then stamp: the context is as fresh as the send.
+        if self.throttle is None:
+            return await self._send_now(exchange, token, attempt)
+        async with self.throttle.slot(exchange.cost):
+            return await self._send_now(exchange, token, attempt)
+
+    async def _send_now(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
+        request = exchange.build(RequestContext(now_ms=self._clock.now_ms(), access_token=token, attempt=attempt))
+        return await self._transport.send(request, timeout_s=self._retry.timeout_s)
 
     async def _current_token(self) -> AccessToken | None:
         token = self._token
@@ -274,9 +284,8 @@ class VenueClient:
     async def _grant(self, exchange: Exchange[TokenGrant]) -> AccessToken:
         # One token request inside the retry policy (token requests are safe to repeat).
         async def attempt(number: int) -> AccessToken:
-            ctx = RequestContext(now_ms=self._clock.now_ms(), attempt=number)
-            response = await self._transport.send(exchange.build(ctx), timeout_s=self._retry.timeout_s)
-            grant: TokenGrant = exchange.parse(response)
-            return grant.to_token(ctx.now_ms)
+            issued_at_ms = self._clock.now_ms()
+            grant: TokenGrant = exchange.parse(await self._send(exchange, None, number))
+            return grant.to_token(issued_at_ms)
 
         return await run_with_retry(self._retry, attempt, writes=False)

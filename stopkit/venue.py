@@ -33,6 +33,7 @@ import cattrs
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
 from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
+from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
 from stopkit.wire import HttpRequest, HttpResponse
 
@@ -251,6 +252,8 @@ class Exchange(Generic[T]):
             outcome is unknown is never resent; it is reconciled.
         authenticated: the request carries the venue's bearer token.
         label: short name for logs, e.g. ``"place"``.
+        cost: credits the request uses from the venue's rate limit (see
+            :mod:`stopkit.ratelimit`); 1 unless the venue documents otherwise.
     """
 
     build: Callable[[RequestContext], HttpRequest]
@@ -258,6 +261,7 @@ class Exchange(Generic[T]):
     writes: bool = False
     authenticated: bool = True
     label: str = "request"
+    cost: float = 1.0
 
 
 Flow = Generator[Exchange[Any], Any, T]
@@ -283,6 +287,11 @@ class BoundVenue(abc.ABC):
     def capabilities(self) -> Capabilities:
         """The venue's capabilities."""
         return self.adapter.capabilities
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The request budget for these credentials (default: the adapter's :attr:`VenueAdapter.rate_limit`)."""
+        return self.adapter.rate_limit
 
     def check_order(self, order: AnyStopOrder) -> None:
         """Raise :class:`InvalidOrder` / :class:`UnsupportedOrder` before any I/O.
@@ -439,7 +448,8 @@ class VenueAdapter(abc.ABC):
     """The object a venue plugin registers under the ``stopkit.venues`` entry points.
 
     Class attributes: ``name`` (the registered name), ``title``, ``doc_url``,
-    ``capabilities``, ``env_vars`` (what :meth:`credentials_from_env` reads).
+    ``capabilities``, ``env_vars`` (what :meth:`credentials_from_env` reads),
+    ``rate_limit`` (the documented request budget, or ``None``).
     """
 
     name: str
@@ -447,6 +457,7 @@ class VenueAdapter(abc.ABC):
     doc_url: str
     capabilities: Capabilities
     env_vars: tuple[EnvVar, ...] = ()
+    rate_limit: RateLimit | None = None
 
     def simulator(self) -> Simulator | None:
         """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""

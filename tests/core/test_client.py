@@ -322,3 +322,52 @@ async def test_refused_refresh_falls_back_to_credentials(fake_adapter: FakeAdapt
     assert grants == ["credentials", "refresh", "credentials"]
     auth = [r.headers.get("Authorization") for r in transport.sent if r.url.endswith("/orders")]
     assert auth == ["Bearer T1", "Bearer T3"]
+
+
+async def test_throttle_caps_concurrency_and_spends_credits(fake_adapter: FakeAdapter) -> None:
+    """Requests wait for credits and never exceed max_concurrent in flight."""
+    from stopkit.ratelimit import RateLimit
+
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return ok(request)
+
+    limit = RateLimit(capacity=4, window_s=0.4, max_concurrent=2)
+    transport = MockTransport(handler)
+    loop = asyncio.get_running_loop()
+    async with stopkit.connect(
+        fake_adapter, credentials={}, transport=transport, retry=FAST, rate_limit=limit
+    ) as client:
+        started = loop.time()
+        await asyncio.gather(
+            *(client.place(StopOrder(symbol="X", side="sell", quantity=1, stop_price=1)) for _ in range(8))
+        )
+        elapsed = loop.time() - started
+    assert peak == 2
+    # 4 credits at once, then one per 0.1 s: the 8th request cannot start before ~0.4 s.
+    assert elapsed >= 0.35
+    assert len(transport.sent) == 8
+
+
+async def test_shared_throttle_between_clients(fake_adapter: FakeAdapter) -> None:
+    """One Throttle passed to two clients is one budget."""
+    from stopkit.ratelimit import RateLimit, Throttle
+
+    throttle = Throttle(RateLimit(capacity=2, window_s=0.3))
+    loop = asyncio.get_running_loop()
+    a = stopkit.connect(fake_adapter, credentials={}, transport=MockTransport(ok), retry=FAST, throttle=throttle)
+    b = stopkit.connect(fake_adapter, credentials={}, transport=MockTransport(ok), retry=FAST, throttle=throttle)
+    async with a, b:
+        assert a.throttle is b.throttle is throttle
+        started = loop.time()
+        await asyncio.gather(
+            *(c.place(StopOrder(symbol="X", side="sell", quantity=1, stop_price=1)) for c in (a, b, a, b))
+        )
+        assert loop.time() - started >= 0.25

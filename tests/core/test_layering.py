@@ -52,7 +52,7 @@ def test_import_stopkit_loads_no_http_stack() -> None:
     """`import stopkit` loads the model only: no aiohttp, tenacity or venue."""
     code = (
         "import sys, stopkit; "
-        "bad = [m for m in ('aiohttp', 'tenacity', 'venues', 'nacl') if m in sys.modules]; "
+        "bad = [m for m in ('aiohttp', 'tenacity', 'venues', 'nacl', 'aiolimiter') if m in sys.modules]; "
         "print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
