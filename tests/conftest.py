@@ -48,7 +48,7 @@ async def served() -> AsyncIterator[Callable[[Any], Any]]:
 
     Every server started this way is closed when the test ends.
     """
-    from venues._simkit import serve
+    from stopkit.testing.simkit import serve
 
     servers: list[Any] = []
 

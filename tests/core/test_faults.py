@@ -8,8 +8,8 @@ import pytest
 from aiohttp import web
 
 from stopkit import HttpRequest, TransportError
+from stopkit.testing.simkit import FAULT_KINDS, FAULTS_THAT_PROCESS, Fault, FaultInjector
 from stopkit.transport import AiohttpTransport
-from venues._simkit import FAULT_KINDS, FAULTS_THAT_PROCESS, Fault, FaultInjector
 
 
 async def _setup(served: Any) -> tuple[FaultInjector, list[str], str]:

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 
 from stopkit import HttpRequest, TransportError
+from stopkit.testing.simkit import serve
 from stopkit.transport import AiohttpTransport
-from venues._simkit import serve
 
 
 async def test_exact_bytes_and_headers_arrive() -> None:

@@ -1,0 +1,150 @@
+"""The public plugin API: everything a venue adapter needs, in one import.
+
+Built-in venues import only from here (and from :mod:`stopkit.testing` in their
+simulators and tests), exactly as a third-party plugin does. See
+``docs/plugins.md`` for a step-by-step guide.
+
+A plugin is a distribution that registers one :class:`VenueAdapter` instance
+under the ``stopkit.venues`` entry-point group::
+
+    [project.entry-points."stopkit.venues"]
+    myvenue = "stopkit_myvenue:VENUE"
+
+Contents:
+
+- the contract: :class:`VenueAdapter`, :class:`BoundVenue`, :class:`Capabilities`,
+  :class:`Exchange`, :data:`Flow`, :class:`OrderRef`, :class:`Amendment`,
+  :class:`Credentials`, :class:`EnvVar`, :class:`Simulator`, :class:`DemoScenario`,
+  :func:`structure_config`, :class:`RateLimit`;
+- the model: orders, enums, :class:`OrderState`, :class:`OrderStatus`;
+- the wire: :class:`HttpRequest`, :class:`HttpResponse`, :func:`format_decimal`,
+  :func:`compact_json`, :func:`canonical_json`;
+- the context: :class:`RequestContext`, :class:`AccessToken`, :class:`TokenGrant`;
+- the error tree (every class);
+- parsing helpers and the converter factory :func:`make_converter`;
+- the Ed25519 signer :class:`Ed25519Signer` and base58 helpers.
+"""
+
+from __future__ import annotations
+
+from stopkit.context import AccessToken, RequestContext, TokenGrant
+from stopkit.convert import make_converter
+from stopkit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DuplicateClientOrderId,
+    InvalidOrder,
+    LocalError,
+    OrderNotFound,
+    OrderRejected,
+    PluginError,
+    RateLimited,
+    RemoteError,
+    ResponseShapeError,
+    StopkitError,
+    TransportError,
+    UnknownVenueValue,
+    UnsupportedOrder,
+    VenueUnavailable,
+)
+from stopkit.orders import (
+    AnyStopOrder,
+    OrderKind,
+    PositionEffect,
+    Side,
+    StopLimitOrder,
+    StopOrder,
+    TimeInForce,
+    TriggerType,
+    to_decimal,
+)
+from stopkit.parsing import (
+    lookup,
+    parse_decimal,
+    parse_id,
+    parse_iso8601,
+    parse_unix_ms,
+    require_mapping,
+    retry_after_s,
+)
+from stopkit.ratelimit import RateLimit
+from stopkit.signing import Ed25519Signer, b58decode, b58encode
+from stopkit.state import OrderState, OrderStatus
+from stopkit.venue import (
+    Amendment,
+    BoundVenue,
+    Capabilities,
+    Credentials,
+    DemoScenario,
+    EnvVar,
+    Exchange,
+    Flow,
+    OrderRef,
+    Simulator,
+    VenueAdapter,
+    structure_config,
+)
+from stopkit.wire import HttpRequest, HttpResponse, canonical_json, compact_json, format_decimal, masked_headers
+
+__all__ = [
+    "AccessToken",
+    "Amendment",
+    "AnyStopOrder",
+    "AuthenticationError",
+    "BoundVenue",
+    "Capabilities",
+    "ConfigurationError",
+    "Credentials",
+    "DemoScenario",
+    "DuplicateClientOrderId",
+    "Ed25519Signer",
+    "EnvVar",
+    "Exchange",
+    "Flow",
+    "HttpRequest",
+    "HttpResponse",
+    "InvalidOrder",
+    "LocalError",
+    "OrderKind",
+    "OrderNotFound",
+    "OrderRef",
+    "OrderRejected",
+    "OrderState",
+    "OrderStatus",
+    "PluginError",
+    "PositionEffect",
+    "RateLimit",
+    "RateLimited",
+    "RemoteError",
+    "RequestContext",
+    "ResponseShapeError",
+    "Side",
+    "Simulator",
+    "StopLimitOrder",
+    "StopOrder",
+    "StopkitError",
+    "TimeInForce",
+    "TokenGrant",
+    "TransportError",
+    "TriggerType",
+    "UnknownVenueValue",
+    "UnsupportedOrder",
+    "VenueAdapter",
+    "VenueUnavailable",
+    "b58decode",
+    "b58encode",
+    "canonical_json",
+    "compact_json",
+    "format_decimal",
+    "lookup",
+    "make_converter",
+    "masked_headers",
+    "parse_decimal",
+    "parse_id",
+    "parse_iso8601",
+    "parse_unix_ms",
+    "require_mapping",
+    "retry_after_s",
+    "structure_config",
+    "to_decimal",
+]
