@@ -65,7 +65,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
     )
 
-    commands.add_parser("venues", help="list registered venues and their capabilities")
+    ven = commands.add_parser("venues", help="list registered venues and their capabilities")
+    ven.add_argument("--markdown", action="store_true", help="print the capability matrix as a Markdown table")
     return parser
 
 
@@ -140,11 +141,38 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _markdown_matrix(adapters: list[Any]) -> str:
+    # One column per venue, one row per capability.
+    caps = [a.capabilities.as_dict() for a in adapters]
+    lines = ["| capability | " + " | ".join(a.name for a in adapters) + " |"]
+    lines.append("|---|" + "---|" * len(adapters))
+    for key in caps[0]:
+        cells = []
+        for cap in caps:
+            value = cap[key]
+            cells.append(", ".join(value) if isinstance(value, list) else ("yes" if value else "no"))
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    lines.append("| env | " + " | ".join(", ".join(f"`{v.name}`" for v in a.env_vars) or "-" for a in adapters) + " |")
+    return "\n".join(lines)
+
+
 def _cmd_venues(args: argparse.Namespace) -> int:
     names = available_venues()
     if not names:
         print("no venues installed")
         return 0
+    if args.markdown:
+        adapters, broken = [], []
+        for name in names:
+            try:
+                adapters.append(get_venue(name))
+            except StopkitError as exc:
+                broken.append(f"{name}: unavailable: {exc.message}")
+        if adapters:
+            print(_markdown_matrix(adapters))
+        for line in broken:
+            print(f"\n{line}")
+        return 1 if broken else 0
     status = 0
     for name in names:
         try:

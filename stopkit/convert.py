@@ -3,9 +3,10 @@
 ``make_converter()`` returns a :class:`cattrs.Converter` that structures venue
 JSON into attrs classes written in the venue's own field names, with stopkit's
 rules: ``Decimal`` from JSON strings, integers or exactly-parsed numbers (read
-bodies with :meth:`HttpResponse.json`, which parses numbers as ``Decimal``), ``datetime`` from ISO 8601 (0-7 fractional digits) or Unix
-milliseconds, and unknown keys refused when ``forbid_extra_keys`` is set. It
-unstructures ``Decimal`` to canonical strings (``"0.01"``) and datetimes to ISO 8601.
+bodies with :meth:`HttpResponse.json`, which parses numbers as ``Decimal``);
+``datetime`` from ISO 8601 (0-7 fractional digits) or Unix milliseconds; unknown
+keys refused when ``forbid_extra_keys`` is set. It unstructures ``Decimal`` to
+canonical strings (``"0.01"``) and datetimes to ISO 8601.
 """
 
 from __future__ import annotations

@@ -116,3 +116,17 @@ def test_console_script_demo_exits_zero() -> None:
     for name in ("== pacifica", "== aries", "== b2trader"):
         assert name in out.stdout
     assert "Traceback" not in out.stderr
+
+
+def test_venues_markdown_matrix(capsys: pytest.CaptureFixture[str]) -> None:
+    """`stopkit venues --markdown` prints one table with a column per venue."""
+    assert main(["venues", "--markdown"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    header = lines[0]
+    for name in ("pacifica", "aries", "b2trader"):
+        assert f" {name} " in header
+    assert lines[1].startswith("|---|")
+    rows = {line.split("|")[1].strip(): line for line in lines[2:]}
+    assert {"order_kinds", "trigger_types", "time_in_force", "cancel", "env"} <= set(rows)
+    columns = len(header.split("|"))
+    assert all(len(line.split("|")) == columns for line in lines)
