@@ -45,6 +45,9 @@ from venues.pacifica.constants import (
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
+# Reconciliation searches history back to the first send less the signature window and this much clock skew.
+_CLOCK_SKEW_MS = 60_000
+
 CAPABILITIES = Capabilities(
     order_kinds=frozenset({OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT}),
     trigger_types=frozenset(
@@ -149,48 +152,81 @@ class PacificaVenue(BoundVenue):
     def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
         """Read one stop back, by venue order id (preferred) or client order id.
 
-        1. ``GET /api/v1/orders?account=``: an open stop row → ACCEPTED ``open``.
-        2. Else, by order id: ``GET /api/v1/orders/history_by_id?order_id=`` (events; the
-           newest decides, see :func:`parse.parse_history_by_id`). By client order id
-           only: ``GET /api/v1/orders/history`` pages (at most 20 pages of 100 rows) to learn
-           its ``order_id``, then its events (or the history row when it has none).
+        1. ``GET /api/v1/orders?account=``: an open stop row → ACCEPTED ``open`` (no more requests).
+        2. Else the order's events, ``GET /api/v1/orders/history_by_id?order_id=`` (the newest
+           decides, see :func:`parse.parse_history_by_id`). By client order id only, the
+           ``order_id`` comes from the open row (a triggered stop shows its released type there)
+           or from ``GET /api/v1/orders/history`` pages (at most 20 pages of 100 rows); with no
+           events, the history row itself is the answer.
 
         Raises:
             InvalidOrder: a non-integer venue order id.
             OrderNotFound: no trace of the order.
         """
         order_id = translate.parse_venue_order_id(ref.venue_order_id) if ref.venue_order_id else None
+        state: OrderState | None = yield from self._lookup(order_id, ref.client_order_id, not_before_ms=None)
+        if state is None:
+            raise self._not_found(ref)
+        return state
+
+    def _lookup(
+        self, order_id: int | None, client_order_id: str | None, *, not_before_ms: int | None
+    ) -> Flow[OrderState | None]:
+        # Open orders, then (order id known) history_by_id, else history pages for the client id.
         rows: list[Mapping[str, Any]] = yield self._open_orders_exchange()
-        for row in rows:
-            if parse.is_stop_row(row) and _matches(
-                row, order_id, None if order_id is not None else ref.client_order_id
-            ):
-                return parse.parse_open_order_row(row)
+        wanted_client_id = None if order_id is not None else client_order_id
+        match = next((row for row in rows if _matches(row, order_id, wanted_client_id)), None)
+        if match is not None and parse.is_stop_row(match):
+            return parse.parse_open_order_row(match)
+        if match is not None and order_id is None:
+            order_id = translate.parse_venue_order_id(str(parse.row_order_id(match)))
         history_row: Mapping[str, Any] | None = None
         if order_id is None:
-            history_row = yield from self._find_in_history(str(ref.client_order_id))
+            if client_order_id is None:
+                return None
+            history_row = yield from self._find_in_history(client_order_id, not_before_ms=not_before_ms)
             if history_row is None:
-                raise self._not_found(ref)
-            order_id = translate.parse_venue_order_id(str(parse.parse_history_row(history_row).venue_order_id))
+                return None
+            order_id = translate.parse_venue_order_id(str(parse.row_order_id(history_row)))
         state: OrderState | None = yield self._history_by_id_exchange(order_id)
         if state is not None:
             return state
-        if history_row is not None:
-            return parse.parse_history_row(history_row)
-        raise self._not_found(ref)
+        return None if history_row is None else parse.parse_history_row(history_row)
 
-    def _find_in_history(self, client_order_id: str) -> Flow[Mapping[str, Any] | None]:
-        # Pages through order history for the row carrying client_order_id.
+    def _find_in_history(self, client_order_id: str, *, not_before_ms: int | None) -> Flow[Mapping[str, Any] | None]:
+        # Pages through order history (newest first) for the row carrying client_order_id; stops at
+        # HISTORY_MAX_PAGES, or once a page reaches rows created before not_before_ms (Unix ms).
         cursor: str | None = None
         for _ in range(HISTORY_MAX_PAGES):
             page: parse.HistoryPage = yield self._history_exchange(cursor)
             for row in page.rows:
                 if row.get("client_order_id") == client_order_id:
                     return row
+            if not_before_ms is not None and any(_created_before(row, not_before_ms) for row in page.rows):
+                return None
             if not page.has_more or page.next_cursor is None:
                 return None
             cursor = page.next_cursor
         return None
+
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+        """After a placement whose outcome is unknown (a timeout, a dropped connection, a 5xx),
+        look the order up by its client order id (which every placement carries): open orders,
+        then order history (only rows created after ``sent_at_ms`` less the signature window and
+        a minute of clock skew), then its events. No request is resent.
+
+        The flow returns the found state, or ``None`` when no order carries the client order id,
+        or when the one that does differs in symbol, side, kind, stop price or quantity (so it
+        is not this order).
+        """
+        not_before_ms = sent_at_ms - self.config.expiry_window_ms - _CLOCK_SKEW_MS
+        return self._reconcile(order, not_before_ms)
+
+    def _reconcile(self, order: AnyStopOrder, not_before_ms: int) -> Flow[OrderState | None]:
+        state: OrderState | None = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
+        if state is None or not _same_order(state, order):
+            return None
+        return state
 
     def _not_found(self, ref: OrderRef) -> OrderNotFound:
         which = f"order_id={ref.venue_order_id}" if ref.venue_order_id else f"client_order_id={ref.client_order_id}"
@@ -253,6 +289,29 @@ def _matches(row: Mapping[str, Any], order_id: int | None, client_order_id: str 
     if order_id is not None:
         return str(row.get("order_id")) == str(order_id)
     return client_order_id is not None and row.get("client_order_id") == client_order_id
+
+
+def _created_before(row: Mapping[str, Any], ms: int) -> bool:
+    # Was this history row's order created before `ms` (Unix ms)? Unreadable times count as "no".
+    created = row.get("created_at")
+    if isinstance(created, bool) or not isinstance(created, int | str):
+        return False
+    try:
+        return int(created) < ms
+    except ValueError:
+        return False
+
+
+def _same_order(state: OrderState, order: AnyStopOrder) -> bool:
+    # Does the found state describe `order` (same market, side, kind, trigger and, when both say, size)?
+    if (state.symbol, state.side, state.kind, state.stop_price) != (
+        translate.native_symbol(order.symbol),
+        order.side,
+        order.kind,
+        order.stop_price,
+    ):
+        return False
+    return state.quantity is None or order.quantity is None or state.quantity == order.quantity
 
 
 def _evolve_status(state: OrderState, status: OrderStatus) -> OrderState:

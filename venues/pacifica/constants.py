@@ -22,6 +22,7 @@ PATH_OPEN_ORDERS: Final = "/api/v1/orders"
 PATH_ORDER_HISTORY: Final = "/api/v1/orders/history"
 PATH_ORDER_HISTORY_BY_ID: Final = "/api/v1/orders/history_by_id"
 PATH_AGENT_BIND: Final = "/api/v1/agent/bind"
+PATH_MARKET_INFO: Final = "/api/v1/info"
 
 # Signing operation types (https://docs.pacifica.fi/api-documentation/api/signing/operation-types).
 OP_CREATE_STOP_ORDER: Final = "create_stop_order"
@@ -57,4 +58,5 @@ DOC_SIGNING_ERRORS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/
 DOC_ERROR_CODES_URL: Final = "https://docs.pacifica.fi/api-documentation/api/error-codes"
 DOC_RATE_LIMITS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/rate-limits"
 DOC_MARKET_SYMBOLS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/market-symbols"
+DOC_MARKET_INFO_URL: Final = "https://docs.pacifica.fi/api-documentation/api/rest-api/markets/get-market-info"
 DOC_TICK_LOT_URL: Final = "https://docs.pacifica.fi/api-documentation/api/tick-and-lot-size"

@@ -44,6 +44,7 @@ from venues.pacifica.mapping import (
 from venues.pacifica.translate import native_symbol
 
 __all__ = [
+    "BUSINESS_CODES",
     "HistoryPage",
     "classify_error",
     "is_stop_row",
@@ -54,6 +55,8 @@ __all__ = [
     "parse_open_order_row",
     "parse_open_orders",
     "parse_place_response",
+    "remaining_credits",
+    "row_order_id",
 ]
 
 V = VENUE_NAME
@@ -79,15 +82,46 @@ MESSAGE_PREFIX_RULES: Final[Sequence[tuple[str, _ErrorRule]]] = (
     ("Unauthorized", (AuthenticationError, False)),  # e.g. an agent wallet not bound to the account [obs]
 )
 
-# 422 business codes, current numbering (ccxt python/ccxt/pacifica.py exceptions.exact). Codes not
-# listed are business refusals (OrderRejected).
+# 422 business codes, current numbering (sheet §6; ccxt python/ccxt/pacifica.py exceptions.exact; the
+# older table, which started 0 UNKNOWN, 1 ACCOUNT_NOT_FOUND, 2 BOOK_NOT_FOUND, is not used). code -> (name,
+# error class, retryable). A 422 code not listed is a business refusal too (OrderRejected).
+BUSINESS_CODES: Final[Mapping[int, tuple[str, type[RemoteError], bool]]] = {
+    6: ("ORDER_NOT_FOUND", OrderNotFound, False),
+    10: ("OPEN_ORDER_LIMIT_REACHED", OrderRejected, False),
+    13: ("POSITION_NOT_FOUND", OrderRejected, False),
+    16: ("INVALID_STOP_TICK", OrderRejected, False),
+    17: ("INVALID_STOP_ORDER_SIDE", OrderRejected, False),  # the stop is on the wrong side of the price
+    18: ("INVALID_STOP_ORDER_AMOUNT", OrderRejected, False),
+    19: ("INVALID_STOP_ORDER_REDUCE_ONLY", OrderRejected, False),
+    20: ("INVALID_ORDER_TYPE", OrderRejected, False),
+    21: ("INVALID_REDUCE_ONLY_ORDER_SIDE", OrderRejected, False),
+    22: ("INVALID_REDUCE_ONLY_ORDER_AMOUNT", OrderRejected, False),
+    23: ("NO_POSITION_FOR_REDUCE_ONLY_ORDER", OrderRejected, False),
+    25: ("NO_REASONABLE_PRICE", OrderRejected, False),
+    30: ("PRICE_TOO_FAR_FROM_MARK", OrderRejected, False),
+    # The client order id is taken: an earlier attempt with it landed (or another order uses it).
+    36: ("DUPLICATE_CLIENT_ORDER_ID", DuplicateClientOrderId, False),
+    37: ("UNUSED_CLIENT_ORDER_ID", OrderNotFound, False),  # no order carries this client order id
+    50: ("INVALID_BUILDER_CODE", OrderRejected, False),
+    52: ("INVALID_TICK_SIZE", OrderRejected, False),
+    59: ("INVALID_AMOUNT", OrderRejected, False),
+}
 BUSINESS_CODE_RULES: Final[Mapping[int, _ErrorRule]] = {
-    6: (OrderNotFound, False),  # ORDER_NOT_FOUND
-    36: (DuplicateClientOrderId, False),  # DUPLICATE_CLIENT_ORDER_ID
-    37: (OrderNotFound, False),  # UNUSED_CLIENT_ORDER_ID: no order carries this client id
+    code: (cls, retryable) for code, (_name, cls, retryable) in BUSINESS_CODES.items()
 }
 
+# The rate-limit header (https://docs.pacifica.fi/api-documentation/api/rate-limits):
+# 'ratelimit: "credits";r=<remaining x10>;t=<seconds to refresh>'.
+_RATELIMIT_R = re.compile(r"(?:^|;)\s*r=(\d+)")
 _RATELIMIT_T = re.compile(r"(?:^|;)\s*t=(\d+(?:\.\d+)?)")
+
+
+def remaining_credits(response: HttpResponse) -> Decimal | None:
+    """The credits left in the window, from the ``ratelimit`` header's ``r=`` (sent x10: ``r=1200`` →
+    ``Decimal("120")``), or ``None`` when the header is absent or unreadable."""
+    header = response.headers.get("ratelimit")
+    match = _RATELIMIT_R.search(header) if header is not None else None
+    return None if match is None else Decimal(int(match.group(1))) / 10
 
 
 def _retry_after_s(response: HttpResponse) -> float | None:
@@ -146,12 +180,13 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
     """The stopkit error for a non-success Pacifica answer.
 
     - 429 → :class:`RateLimited` (``retry_after_s`` from ``Retry-After``, else the
-      ``ratelimit`` header's ``t=``);
+      ``ratelimit`` header's ``t=``, which is in seconds; its ``r=`` credits are x10);
     - 5xx → :class:`VenueUnavailable`, ``outcome_known = not writes``;
     - then, for a JSON error envelope: by ``error_id``, message prefix (signature errors
       → :class:`AuthenticationError`, retryable only for ``Invalid message`` = expired),
-      then 422 business code (36 → :class:`DuplicateClientOrderId`, 6/37 →
-      :class:`OrderNotFound`);
+      then 422 business code (:data:`BUSINESS_CODES`: 36 → :class:`DuplicateClientOrderId`,
+      6/37 → :class:`OrderNotFound`, the tick, amount, stop-side and reduce-only codes →
+      :class:`OrderRejected`; ``venue_code`` is the code, or the ``error_id`` when given);
     - else by status: 401/403 → :class:`AuthenticationError` (a 403 naming the builder
       code → :class:`OrderRejected`: an unapproved builder code is a refusal of this
       order, not of the credentials), 404 → :class:`OrderNotFound`, other 4xx and
@@ -173,7 +208,9 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
     }
     text = message or f"HTTP {status}"
     if status == 429:
-        return RateLimited(f"{V}: rate limited: {text}", retry_after_s=_retry_after_s(response), **fields)
+        credits = remaining_credits(response)
+        left = "" if credits is None else f" ({credits} credits left)"
+        return RateLimited(f"{V}: rate limited{left}: {text}", retry_after_s=_retry_after_s(response), **fields)
     if status >= 500:
         return VenueUnavailable(f"{V}: venue unavailable: {text}", outcome_known=not writes, **fields)
     if not isinstance(body, Mapping):
@@ -183,6 +220,9 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
     rule = _rule_for(status, message, code, error_id)
     if rule is not None:
         cls, retryable = rule
+        business = _business_code(code)
+        if status == 422 and business is not None and business in BUSINESS_CODES:
+            text = f"{BUSINESS_CODES[business][0]} (code {business}): {text}"
         return cls(f"{V}: {text}", retryable=retryable, **fields)
     if status in (401, 403):
         if message is not None and "builder" in message.lower():
@@ -276,6 +316,11 @@ def _rows(body: Any, what: str) -> list[Mapping[str, Any]]:
     if not isinstance(data, list):
         raise ResponseShapeError(f"{V}: expected a list of {what}, got {type(data).__name__}", venue=V)
     return [require_mapping(row, venue=V, what=what) for row in data]
+
+
+def row_order_id(row: Mapping[str, Any]) -> str:
+    """An order row's ``order_id`` (JSON integer or string) as decimal text."""
+    return str(parse_id(row.get("order_id"), venue=V, field="order_id"))
 
 
 def is_stop_row(row: Mapping[str, Any]) -> bool:
@@ -444,6 +489,10 @@ def parse_history_by_id(response: HttpResponse) -> OrderState | None:
     event_type = str(newest.get("event_type"))
     order_status = str(_str(newest, "order_status"))
     reason = _str(newest, "reason", optional=True)
+    if reason is None and order_status != "open" and event_type in CANCEL_REASON:
+        # The documented event rows carry no reason; a closing event's name is the reason
+        # vocabulary itself (cancel, force_cancel, expired, post_only_rejected, self_trade_prevented).
+        reason = event_type
     if order_status == "open" and event_type not in TERMINAL_EVENTS:
         lookup(ORDER_STATUS, order_status, venue=V, field="order_status")
         status, venue_status = phase, event_type

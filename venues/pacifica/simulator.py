@@ -6,7 +6,20 @@ Paths (https://docs.pacifica.fi/api-documentation/api/rest-api):
   ``POST /api/v1/orders/stop/cancel`` (op ``cancel_stop_order``), signed;
 - ``POST /api/v1/agent/bind`` (op ``bind_agent_wallet``), signed by the main key;
 - ``GET /api/v1/orders?account=``, ``GET /api/v1/orders/history?account=&limit=&cursor=``,
-  ``GET /api/v1/orders/history_by_id?order_id=``, unsigned.
+  ``GET /api/v1/orders/history_by_id?order_id=``, ``GET /api/v1/info`` (market
+  specifications: ``tick_size``, ``min_tick``, ``max_tick``, ``lot_size``,
+  ``min_order_size``, ...; https://docs.pacifica.fi/api-documentation/api/rest-api/markets/get-market-info),
+  unsigned.
+
+Every answer carries the rate-limit headers of
+https://docs.pacifica.fi/api-documentation/api/rate-limits (values x10):
+``ratelimit: "credits";r=<remainingx10>;t=<seconds to refresh>`` and
+``ratelimit-policy: "credits";q=<quotax10>;w=<window s>``. Credits are counted per
+window (60 s, configurable) and per caller: 100 per unidentified IP, 300 per
+``PF-API-KEY`` config key (both configurable). Costs: a standard action 1 (create,
+agent bind, ``/info``), a cancel 0.5, a heavy GET (open orders, history, history by id)
+3, or 1 with a config key. A request the remaining credits cannot pay gets 429 in the
+error envelope and is not processed.
 
 Checks, in the venue's observed order (sheet §6): Content-Type, JSON body
 deserialisation (field types, enums, full-UUID client ids, unknown fields),
@@ -17,9 +30,23 @@ difference between what was signed and what was sent fails with
 ``Verification failed``; ``timestamp + expiry_window`` before the simulator's
 clock gives ``Invalid message``; an agent wallet must be bound to the account
 (registered in the constructor, with :meth:`PacificaSimulator.bind_agent`, or
-through ``/api/v1/agent/bind``), else ``Unauthorized``. Then business rules:
-known market, tick and lot multiples (BTC tick 1, lot 0.00001), duplicate client
-order ids (422 code 36), approved builder codes (403).
+through ``/api/v1/agent/bind``), else ``Unauthorized``. Then business rules, from
+the market table ``GET /api/v1/info`` serves: known market; prices multiples of
+``tick_size`` within ``[min_tick, max_tick]``; amounts multiples of ``lot_size``.
+How a mis-rounded price or amount is answered depends on ``tick_errors``:
+``"bad_request"`` (default; the current tick-and-lot-size page and the official MCP
+server's observation: 400 "... not a multiple of tick size 1"), ``"business"`` (422
+with codes 16 INVALID_STOP_TICK, 52 INVALID_TICK_SIZE, 59 INVALID_AMOUNT of the newer
+table) or ``"server_error"`` (500 "Internal server error", the older page). Then:
+a stop that its reference price has already crossed → 422 code 17
+INVALID_STOP_ORDER_SIDE [unverified: the safe reading of sheet §7.9/§8.2]; an omitted
+``amount`` without ``reduce_only`` → 422 code 19 INVALID_STOP_ORDER_REDUCE_ONLY;
+with ``check_position_on_create`` (off by default, sheet §8.3 is unverified) a
+reduce-only stop needs an opposite position (23 NO_POSITION_FOR_REDUCE_ONLY_ORDER,
+21 INVALID_REDUCE_ONLY_ORDER_SIDE, 22 INVALID_REDUCE_ONLY_ORDER_AMOUNT); duplicate
+client order ids → 422 code 36; unapproved builder codes → 403. Cancel: unknown
+stop → the documented 400 "Stop order not found"; a client order id never used →
+422 code 37 UNUSED_CLIENT_ORDER_ID.
 
 Prices: every market has a mark, a last-trade and a mid price; :meth:`set_price`
 moves all three, :meth:`set_reference_price` one. A stop compares its
@@ -29,19 +56,27 @@ above, ``ask`` stops at or below, venues._simkit.should_trigger). An omitted
 observed (sheet §7.7), not on the documented ``mark_price``.
 
 Trigger: event ``stop_triggered``; then a reduce-only stop with no position to
-reduce is rejected (``force_cancel`` event, status ``rejected``); the simulator
-accepts reduce-only at creation, since whether the venue checks then is
-unverified (sheet §8.3). A stop-market fills at the last price
-(``fulfill_market``); a stop-limit fills when the last price is at or better
-than its limit (``fulfill_limit``), else rests (``make``) and fills on a later
-move. Assumption [unverified, sheet §8.1]: the triggered order keeps its
-``order_id`` and shows its released type (``limit``/``market``) in open orders.
+reduce, or an order below the market's ``min_order_size`` (USD notional, checked
+only at trigger time as observed, sheet §7.8), is rejected (``force_cancel`` event,
+status ``rejected``). A stop-market fills at the last price (``fulfill_market``);
+a stop-limit fills when the last price is at or better than its limit
+(``fulfill_limit``), else rests (``make``) and fills on a later move. Assumption
+[unverified, sheet §8.1]: the triggered order keeps its ``order_id`` and shows its
+released type (``limit``/``market``) in open orders.
+
+Test switches: :meth:`PacificaSimulator.fail_next` (any answer),
+:meth:`~PacificaSimulator.fail_next_documented` (403 restricted / builder code, 404,
+409, 500, 503, 504 in their documented shapes), :meth:`~PacificaSimulator.fail_next_business`
+(a 422 business code), :meth:`~PacificaSimulator.lose_next_response` (process the
+request, then drop the connection, answer 500, or answer after a delay).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -66,6 +101,7 @@ from venues.pacifica.constants import (
     ENV_ACCOUNT,
     ENV_PRIVATE_KEY,
     PATH_AGENT_BIND,
+    PATH_MARKET_INFO,
     PATH_OPEN_ORDERS,
     PATH_ORDER_HISTORY,
     PATH_ORDER_HISTORY_BY_ID,
@@ -73,11 +109,21 @@ from venues.pacifica.constants import (
     PATH_STOP_CREATE,
 )
 
-__all__ = ["DEMO_AGENT_SEED", "DEMO_SEED", "Market", "PacificaSimulator"]
+__all__ = [
+    "BUSINESS_CODES",
+    "DEFAULT_MARKETS",
+    "DEMO_AGENT_SEED",
+    "DEMO_API_KEY",
+    "DEMO_SEED",
+    "DOCUMENTED_FAILURES",
+    "Market",
+    "PacificaSimulator",
+]
 
 # Fixed test keys generated for the simulator (not the published vector keys, not real accounts).
 DEMO_SEED = hashlib.sha256(b"stopkit pacifica simulator demo account").digest()
 DEMO_AGENT_SEED = hashlib.sha256(b"stopkit pacifica simulator demo agent").digest()
+DEMO_API_KEY = "pf-test-config-key-0001"  # a made-up PF-API-KEY the simulator knows
 
 _HEADER_FIELDS = frozenset({"account", "agent_wallet", "signature", "timestamp", "expiry_window"})
 _DEFAULT_WINDOW_MS = 30_000
@@ -85,22 +131,75 @@ _PRICE_TYPES = ("mark_price", "last_trade_price", "mid_price")
 _SIDES = ("bid", "ask")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _BUILDER_CODE = re.compile(r"[A-Za-z0-9]{3,16}")
+_TICK_ERROR_STYLES = ("bad_request", "business", "server_error")
+_LOSS_MODES = ("drop", "server_error", "delay")
+
+BUSINESS_CODES: Mapping[int, tuple[str, str]] = {
+    # code -> (name, message): the stop-relevant 422 business codes of the current table
+    # (sheet §6; ccxt python/ccxt/pacifica.py exceptions.exact). The messages are ours.
+    6: ("ORDER_NOT_FOUND", "Order not found"),
+    10: ("OPEN_ORDER_LIMIT_REACHED", "Open order limit reached"),
+    13: ("POSITION_NOT_FOUND", "Position not found"),
+    16: ("INVALID_STOP_TICK", "Invalid stop tick"),
+    17: ("INVALID_STOP_ORDER_SIDE", "Invalid stop order side"),
+    18: ("INVALID_STOP_ORDER_AMOUNT", "Invalid stop order amount"),
+    19: ("INVALID_STOP_ORDER_REDUCE_ONLY", "Invalid stop order reduce only"),
+    20: ("INVALID_ORDER_TYPE", "Invalid order type"),
+    21: ("INVALID_REDUCE_ONLY_ORDER_SIDE", "Invalid reduce only order side"),
+    22: ("INVALID_REDUCE_ONLY_ORDER_AMOUNT", "Invalid reduce only order amount"),
+    23: ("NO_POSITION_FOR_REDUCE_ONLY_ORDER", "No position for reduce only order"),
+    25: ("NO_REASONABLE_PRICE", "No reasonable price"),
+    30: ("PRICE_TOO_FAR_FROM_MARK", "Price too far from mark"),
+    36: ("DUPLICATE_CLIENT_ORDER_ID", "Duplicate client order id"),
+    37: ("UNUSED_CLIENT_ORDER_ID", "Unused client order id"),
+    50: ("INVALID_BUILDER_CODE", "Invalid builder code"),
+    52: ("INVALID_TICK_SIZE", "Invalid tick size"),
+    59: ("INVALID_AMOUNT", "Invalid amount"),
+}
+
+
+def _envelope_error(message: str, code: int, **extra: Any) -> dict[str, Any]:
+    return {"success": False, "data": None, "error": message, "code": code, **extra}
+
+
+DOCUMENTED_FAILURES: Mapping[str, tuple[int, Any]] = {
+    # name -> (HTTP status, body) of the statuses https://docs.pacifica.fi/api-documentation/api/error-codes
+    # lists; a str body is sent as text/plain (the docs print 500 as the bare text "Internal server error").
+    "restricted": (403, _envelope_error("Forbidden: restricted region or missing access code", 403)),
+    "builder_code": (403, _envelope_error("Builder code MYCODE is not approved by this account", 403)),
+    "not_found": (404, _envelope_error("Not found", 404)),
+    "conflict": (409, _envelope_error("Conflict: the request conflicts with the current state", 409)),
+    "internal": (500, "Internal server error"),
+    "unavailable": (503, _envelope_error("Service unavailable", 503)),
+    "gateway_timeout": (504, _envelope_error("Gateway timeout", 504)),
+}
 
 
 @attrs.frozen
 class Market:
-    """A simulated market's tick size (prices) and lot size (amounts)."""
+    """A simulated market's specification, as ``GET /api/v1/info`` lists it.
+
+    ``tick_size`` (prices), ``lot_size`` (amounts, base units), ``min_tick``/``max_tick``
+    (price bounds), ``min_order_size``/``max_order_size`` (USD notional), ``max_leverage``.
+    """
 
     tick_size: Decimal
     lot_size: Decimal
+    min_tick: Decimal = Decimal(0)
+    max_tick: Decimal = Decimal(1_000_000)
+    min_order_size: Decimal = Decimal(10)
+    max_order_size: Decimal = Decimal(5_000_000)
+    max_leverage: int = 50
 
 
 DEFAULT_MARKETS: Mapping[str, Market] = {
+    # BTC and ETH as the get-market-info example lists them.
     "BTC": Market(Decimal("1"), Decimal("0.00001")),
     "ETH": Market(Decimal("0.1"), Decimal("0.0001")),
-    "SOL": Market(Decimal("0.01"), Decimal("0.01")),
+    "SOL": Market(Decimal("0.01"), Decimal("0.01"), max_leverage=20),
 }
 _START_PRICES = {"BTC": Decimal("50000"), "ETH": Decimal("3000"), "SOL": Decimal("150")}
+_LISTED_AT_MS = 1748881333944
 
 
 def _b58(data: bytes) -> str:
@@ -144,10 +243,15 @@ class _Reject(Exception):
         self.error_id = error_id
 
     def response(self) -> web.Response:
-        body: dict[str, Any] = {"success": False, "data": None, "error": self.message, "code": self.code}
+        body: dict[str, Any] = _envelope_error(self.message, self.code)
         if self.error_id is not None:
             body["error_id"] = self.error_id
         return web.json_response(body, status=self.status)
+
+
+def _business(code: int, detail: str = "") -> _Reject:
+    _name, message = BUSINESS_CODES[code]
+    return _Reject(422, f"{message}{': ' + detail if detail else ''}", code)
 
 
 def _deserialize_error(detail: str) -> _Reject:
@@ -178,6 +282,7 @@ class _Order:
     limit_price: Decimal | None
     amount: Decimal | None
     trigger_price_type: str | None
+    builder_code: str | None
     created_at: int
     updated_at: int
     status: str = "open"
@@ -201,17 +306,67 @@ class _Order:
         return self.released_type if self.triggered else self.stop_type
 
 
+@attrs.define
+class _Bucket:
+    # One caller's credits in tenths (the headers' x10 unit) and when its window started.
+    window_start_ms: int
+    used_tenths: int = 0
+
+
+@attrs.frozen
+class ReceivedRequest:
+    """One request the simulator received: ``method``, ``path``, ``query`` string, ``headers``, ``body`` bytes."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+@attrs.define
+class _Failure:
+    # An injected answer, for the next request on `path` (any path when None).
+    path: str | None
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+    def response(self) -> web.Response:
+        if isinstance(self.body, str):
+            return web.Response(status=self.status, text=self.body, headers=dict(self.headers))
+        return web.json_response(self.body, status=self.status, headers=dict(self.headers))
+
+
+@attrs.define
+class _Loss:
+    # Process the next request on `path`, then lose its answer (drop / 500 / late).
+    path: str
+    mode: str
+    delay_s: float
+
+
 class PacificaSimulator(ServedSimulator):
     """The simulated Pacifica venue.
 
     Args:
         clock: a callable returning the simulator's time in Unix ms (signature expiry,
-            timestamps); the system clock when ``None``.
+            timestamps, rate-limit windows); the system clock when ``None``.
         markets: symbol → :class:`Market`; BTC, ETH and SOL by default.
         agents: agent public key → account public key, already bound (the demo agent
             is bound to the demo account by default).
         approved_builder_codes: builder codes users have approved (``STOPKIT`` by default).
         demo_position: the demo account's initial long BTC position (so reduce-only sells are valid).
+        tick_errors: how mis-rounded prices/amounts are answered: ``"bad_request"``,
+            ``"business"`` or ``"server_error"`` (see the module docstring).
+        check_position_on_create: refuse reduce-only stops without a matching position at creation.
+        credits_per_ip, credits_per_api_key: credits per window (whole credits, > 0).
+        rate_window_ms: the rate-limit window in ms (> 0; 60000 as documented).
+        api_keys: the ``PF-API-KEY`` values the venue knows (an unknown key counts as none).
     """
 
     def __init__(
@@ -222,13 +377,29 @@ class PacificaSimulator(ServedSimulator):
         agents: Mapping[str, str] | None = None,
         approved_builder_codes: frozenset[str] = frozenset({"STOPKIT"}),
         demo_position: Decimal = Decimal("1"),
+        tick_errors: str = "bad_request",
+        check_position_on_create: bool = False,
+        credits_per_ip: int = 100,
+        credits_per_api_key: int = 300,
+        rate_window_ms: int = 60_000,
+        api_keys: frozenset[str] = frozenset({DEMO_API_KEY}),
     ) -> None:
+        if tick_errors not in _TICK_ERROR_STYLES:
+            raise ValueError(f"tick_errors must be one of {_TICK_ERROR_STYLES}, got {tick_errors!r}")
+        if credits_per_ip <= 0 or credits_per_api_key <= 0 or rate_window_ms <= 0:
+            raise ValueError("credits and the rate window must be positive")
         self._clock = clock or (lambda: time.time_ns() // 1_000_000)
         self.markets: dict[str, Market] = dict(DEFAULT_MARKETS if markets is None else markets)
         self.demo_account = _pubkey_of(DEMO_SEED)
         self.demo_agent = _pubkey_of(DEMO_AGENT_SEED)
         self.agents: dict[str, str] = {self.demo_agent: self.demo_account} if agents is None else dict(agents)
         self.approved_builder_codes = approved_builder_codes
+        self.tick_errors = tick_errors
+        self.check_position_on_create = check_position_on_create
+        self.credits_per_ip = credits_per_ip
+        self.credits_per_api_key = credits_per_api_key
+        self.rate_window_ms = rate_window_ms
+        self.api_keys = api_keys
         self.prices: dict[str, dict[str, Decimal]] = {
             symbol: dict.fromkeys(_PRICE_TYPES, _START_PRICES.get(symbol, Decimal(100))) for symbol in self.markets
         }
@@ -237,8 +408,11 @@ class PacificaSimulator(ServedSimulator):
         self._used_client_ids: set[tuple[str, str]] = set()
         self._next_order_id = 241_221_600
         self._next_history_id = 641_452_500
-        self._injected: list[web.Response] = []
+        self._failures: list[_Failure] = []
+        self._losses: list[_Loss] = []
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.requests: list[tuple[str, str]] = []
+        self.received: list[ReceivedRequest] = []
 
     # -- Simulator protocol -------------------------------------------------------------
 
@@ -251,6 +425,7 @@ class PacificaSimulator(ServedSimulator):
         app.router.add_get(PATH_OPEN_ORDERS, self._open_orders)
         app.router.add_get(PATH_ORDER_HISTORY, self._history)
         app.router.add_get(PATH_ORDER_HISTORY_BY_ID, self._history_by_id)
+        app.router.add_get(PATH_MARKET_INFO, self._market_info)
         return app
 
     def demo_credentials(self) -> dict[str, str]:
@@ -319,26 +494,118 @@ class PacificaSimulator(ServedSimulator):
         """Set a position (positive long, negative short)."""
         self.positions[(account, symbol)] = size
 
-    def fail_next(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        """Answer the next request (any path) with ``status`` and ``body`` (JSON unless ``str``)."""
-        if isinstance(body, str):
-            response = web.Response(status=status, text=body, headers=dict(headers or {}))
-        else:
-            response = web.json_response(body, status=status, headers=dict(headers or {}))
-        self._injected.append(response)
+    def fail_next(
+        self, status: int, body: Any, headers: Mapping[str, str] | None = None, *, path: str | None = None
+    ) -> None:
+        """Answer the next request (on ``path``, or any path) with ``status`` and ``body`` (JSON unless ``str``),
+        without processing it. Rate-limit headers are added unless ``headers`` set them."""
+        self._failures.append(_Failure(path, status, body, dict(headers or {})))
+
+    def fail_next_documented(self, name: str, *, path: str | None = None) -> None:
+        """Answer the next request with one of :data:`DOCUMENTED_FAILURES` (e.g. ``"restricted"``, ``"internal"``)."""
+        status, body = DOCUMENTED_FAILURES[name]
+        self.fail_next(status, body, path=path)
+
+    def fail_next_business(self, code: int, *, path: str | None = None) -> None:
+        """Answer the next request with the 422 envelope of business ``code`` (see :data:`BUSINESS_CODES`)."""
+        reject = _business(code)
+        self.fail_next(422, _envelope_error(reject.message, code), path=path)
+
+    def lose_next_response(self, path: str, *, mode: str = "drop", delay_s: float = 0.0) -> None:
+        """Process the next request on ``path`` as usual, then lose the answer.
+
+        ``mode``: ``"drop"`` closes the connection without answering, ``"server_error"``
+        answers 500 "Internal server error", ``"delay"`` answers after ``delay_s`` seconds
+        (past the client's timeout).
+        """
+        if mode not in _LOSS_MODES:
+            raise ValueError(f"mode must be one of {_LOSS_MODES}, got {mode!r}")
+        self._losses.append(_Loss(path, mode, delay_s))
+
+    def requests_to(self, path: str) -> list[ReceivedRequest]:
+        """The requests received on ``path``, oldest first."""
+        return [r for r in self.received if r.path == path]
 
     # -- machinery ----------------------------------------------------------------------
 
+    def _take(self, items: list[Any], path: str) -> Any:
+        # The first armed switch for this path (or for any path), removed from the list.
+        for index, item in enumerate(items):
+            if item.path is None or item.path == path:
+                return items.pop(index)
+        return None
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+        body = await request.read()
         self.requests.append((request.method, request.path))
-        if self._injected:
-            return self._injected.pop(0)
+        self.received.append(
+            ReceivedRequest(request.method, request.path, request.query_string, dict(request.headers), body)
+        )
+        limited, headers = self._charge(request)
+        failure: _Failure | None = None if limited is not None else self._take(self._failures, request.path)
+        if limited is not None:
+            response: web.StreamResponse = limited
+        elif failure is not None:
+            response = failure.response()
+        else:
+            response = await self._handle(request, handler)
+            loss: _Loss | None = self._take(self._losses, request.path)
+            if loss is not None:
+                if loss.mode == "drop":
+                    if request.transport is not None:
+                        request.transport.close()
+                elif loss.mode == "server_error":
+                    response = web.Response(status=500, text="Internal server error")
+                else:
+                    await asyncio.sleep(loss.delay_s)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    async def _handle(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+        # The route's answer; rejections, unknown paths and crashes in the venue's envelopes.
         try:
             result: web.StreamResponse = await handler(request)
         except _Reject as reject:
             return reject.response()
+        except web.HTTPNotFound:
+            return _Reject(404, "Not found").response()
+        except web.HTTPMethodNotAllowed:
+            return _Reject(405, "Method not allowed").response()
         return result
+
+    def _cost_tenths(self, request: web.Request, keyed: bool) -> int:
+        # https://docs.pacifica.fi/api-documentation/api/rate-limits: standard action 1, cancel 0.5,
+        # heavy GETs 3 (1 with a config key); in tenths of a credit.
+        if request.path == PATH_STOP_CANCEL:
+            return 5
+        if request.method == "GET" and request.path in (PATH_OPEN_ORDERS, PATH_ORDER_HISTORY, PATH_ORDER_HISTORY_BY_ID):
+            return 10 if keyed else 30
+        return 10
+
+    def _charge(self, request: web.Request) -> tuple[web.Response | None, dict[str, str]]:
+        # Charge the caller's bucket; (a 429 answer when the credits do not suffice, the rate-limit headers).
+        api_key = request.headers.get("PF-API-KEY")
+        keyed = api_key is not None and api_key in self.api_keys
+        key = ("key", str(api_key)) if keyed else ("ip", str(request.remote))
+        quota = (self.credits_per_api_key if keyed else self.credits_per_ip) * 10
+        now = self._now()
+        bucket = self._buckets.get(key)
+        if bucket is None or now >= bucket.window_start_ms + self.rate_window_ms:
+            bucket = self._buckets[key] = _Bucket(window_start_ms=now)
+        cost = self._cost_tenths(request, keyed)
+        limited = bucket.used_tenths + cost > quota
+        if not limited:
+            bucket.used_tenths += cost
+        refresh_s = math.ceil((bucket.window_start_ms + self.rate_window_ms - now) / 1000)
+        headers = {
+            "ratelimit": f'"credits";r={quota - bucket.used_tenths};t={refresh_s}',
+            "ratelimit-policy": f'"credits";q={quota};w={math.ceil(self.rate_window_ms / 1000)}',
+        }
+        if limited:
+            return _Reject(429, "Rate limit exceeded").response(), headers
+        return None, headers
 
     @staticmethod
     def _envelope(data: Any, **extra: Any) -> dict[str, Any]:
@@ -480,6 +747,35 @@ class PacificaSimulator(ServedSimulator):
             raise _Reject(400, f"Invalid {field}: {text!r}")
         return value
 
+    def _rounding_error(self, business_code: int, text: str) -> _Reject:
+        # A mis-rounded price or amount, answered in the configured style (module docstring).
+        if self.tick_errors == "business":
+            return _business(business_code, text)
+        if self.tick_errors == "server_error":
+            return _Reject(500, "Internal server error", 500)
+        return _Reject(400, text)
+
+    def _check_price(self, market: Market, name: str, price: Decimal, code: int) -> None:
+        # Prices: positive, a multiple of tick_size, within [min_tick, max_tick] (GET /api/v1/info).
+        if price <= 0:
+            raise _Reject(400, f"{name} must be positive")
+        if price % market.tick_size != 0:
+            raise self._rounding_error(code, f"{name} {price} is not a multiple of tick size {_fmt(market.tick_size)}")
+        if not market.min_tick <= price <= market.max_tick:
+            raise self._rounding_error(
+                code, f"{name} {price} is outside [{_fmt(market.min_tick)}, {_fmt(market.max_tick)}]"
+            )
+
+    def _check_position(self, account: str, symbol: str, side: str, amount: Decimal | None) -> None:
+        # Reduce-only at creation (only with check_position_on_create): an opposite position large enough.
+        size = self.positions.get((account, symbol), Decimal(0))
+        if size == 0:
+            raise _business(23, f"no {symbol} position")
+        if (side == "ask") != (size > 0):
+            raise _business(21, f"a {side} order cannot reduce a {'long' if size > 0 else 'short'} position")
+        if amount is not None and amount > abs(size):
+            raise _business(22, f"{_fmt(amount)} > position {_fmt(abs(size))}")
+
     async def _create_stop(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)
         self._check_fields(body, self._CREATE_SPEC, "")
@@ -500,33 +796,35 @@ class PacificaSimulator(ServedSimulator):
         if market is None:
             raise _Reject(400, f"Market not found: {symbol}")
         stop_price = self._decimal(stop["stop_price"], "stop price")
+        self._check_price(market, "Stop price", stop_price, 16)
         limit_text = stop.get("limit_price")
         limit_price = None if limit_text is None else self._decimal(limit_text, "limit price")
-        for name, price in (("Stop price", stop_price), ("Limit price", limit_price)):
-            if price is None:
-                continue
-            if price <= 0:
-                raise _Reject(400, f"{name} must be positive")
-            if price % market.tick_size != 0:
-                raise _Reject(400, f"{name} {price} is not a multiple of tick size {_fmt(market.tick_size)}")
+        if limit_price is not None:
+            self._check_price(market, "Limit price", limit_price, 52)
         amount_text = stop.get("amount")
         amount = None if amount_text is None else self._decimal(amount_text, "amount")
         if amount is not None:
             if amount < 0:
                 raise _Reject(400, "Amount must not be negative")
             if amount % market.lot_size != 0:
-                raise _Reject(400, f"Amount {amount} is not a multiple of lot size {_fmt(market.lot_size)}")
+                raise self._rounding_error(59, f"Amount {amount} is not a multiple of lot size {_fmt(market.lot_size)}")
         elif not body["reduce_only"]:
-            raise _Reject(422, "Invalid stop order amount: omitting amount requires reduce_only", 18)
+            raise _business(19, "omitting amount (the full position) requires reduce_only")
+        reference = self.prices[symbol][trigger_type or "mid_price"]
+        if should_trigger(buy=body["side"] == "bid", stop_price=stop_price, price=reference):
+            relation = "above" if body["side"] == "bid" else "below"
+            raise _business(17, f"a {body['side']} stop must be {relation} the current price {_fmt(reference)}")
+        if body["reduce_only"] and self.check_position_on_create:
+            self._check_position(account, symbol, body["side"], amount)
         builder = body.get("builder_code")
         if builder is not None:
             if not _BUILDER_CODE.fullmatch(builder):
-                raise _Reject(400, "Invalid builder code: 3-16 alphanumeric characters")
+                raise _business(50, "3-16 alphanumeric characters")
             if builder not in self.approved_builder_codes:
-                raise _Reject(403, f"Builder code {builder} is not approved by this account", 50)
+                raise _Reject(403, f"Builder code {builder} is not approved by this account")
         if client_id is not None:
             if (account, client_id) in self._used_client_ids:
-                raise _Reject(422, f"Duplicate client order id {client_id}", 36)
+                raise _business(36, client_id)
             self._used_client_ids.add((account, client_id))
 
         self._next_order_id += 1
@@ -542,6 +840,7 @@ class PacificaSimulator(ServedSimulator):
             limit_price=limit_price,
             amount=amount,
             trigger_price_type=trigger_type,
+            builder_code=builder,
             created_at=now,
             updated_at=now,
         )
@@ -569,6 +868,8 @@ class PacificaSimulator(ServedSimulator):
         if client_id is not None and not _UUID.fullmatch(client_id):
             raise _deserialize_error("client_order_id: invalid UUID")
         account = self._verify(body, "cancel_stop_order")
+        if body.get("order_id") is None and (account, client_id) not in self._used_client_ids:
+            raise _business(37, str(client_id))
         order = self._find(account, body.get("order_id"), client_id)
         if order is None or order.symbol != body["symbol"] or order.triggered or order.status != "open":
             raise _Reject(400, "Stop order not found")
@@ -628,6 +929,27 @@ class PacificaSimulator(ServedSimulator):
         return str(body["account"])
 
     # -- reads ----------------------------------------------------------------------------
+
+    async def _market_info(self, request: web.Request) -> web.Response:
+        # GET /api/v1/info: every market's specification, oldest listing first, in the documented shape.
+        rows = [
+            {
+                "symbol": symbol,
+                "tick_size": _fmt(market.tick_size),
+                "min_tick": _fmt(market.min_tick),
+                "max_tick": _fmt(market.max_tick),
+                "lot_size": _fmt(market.lot_size),
+                "max_leverage": market.max_leverage,
+                "isolated_only": False,
+                "min_order_size": _fmt(market.min_order_size),
+                "max_order_size": _fmt(market.max_order_size),
+                "funding_rate": "0.0000125",
+                "next_funding_rate": "0.0000125",
+                "created_at": _LISTED_AT_MS,
+            }
+            for symbol, market in self.markets.items()
+        ]
+        return web.json_response(self._envelope(rows))
 
     @staticmethod
     def _account_query(request: web.Request) -> str:
@@ -753,17 +1075,25 @@ class PacificaSimulator(ServedSimulator):
         reduces = size > 0 if order.side == "ask" else size < 0
         return abs(size) if reduces else Decimal(0)
 
+    def _reject_at_trigger(self, order: _Order) -> None:
+        order.status = "rejected"
+        order.reason = "force_cancel"
+        order.cancelled = order.amount or Decimal(0)
+        self._event(order, "force_cancel")
+
     def _trigger(self, order: _Order) -> None:
         order.triggered = True
         self._event(order, "stop_triggered", order_type=order.stop_type)
         if order.reduce_only and self._position_room(order) == 0:
-            order.status = "rejected"
-            order.reason = "force_cancel"
-            order.cancelled = order.amount or Decimal(0)
-            self._event(order, "force_cancel")
+            self._reject_at_trigger(order)
             return
         if order.amount is None:
             order.amount = self._position_room(order)
+        # The amount and minimum-notional check runs only at trigger time [obs] (sheet §7.8).
+        market = self.markets[order.symbol]
+        if order.amount * self.prices[order.symbol]["last_trade_price"] < market.min_order_size:
+            self._reject_at_trigger(order)
+            return
         self._try_fill(order, resting=False)
 
     def _try_fill(self, order: _Order, *, resting: bool) -> None:

@@ -131,3 +131,110 @@ async def test_cancel_read_back_not_yet_terminal_is_pending_cancel() -> None:
         state = await client.cancel(venue_order_id="5", symbol="BTC")
     assert state.status is OrderStatus.PENDING_CANCEL
     assert transport.sent[0].headers["Content-Type"] == "application/json"
+
+
+def _event(history_id: int, order_id: int, event_type: str, order_status: str) -> dict[str, Any]:
+    return {
+        "history_id": history_id, "order_id": order_id, "client_order_id": CLOID, "symbol": "BTC", "side": "ask",
+        "price": "0", "initial_amount": "0.1", "filled_amount": "0", "cancelled_amount": "0",
+        "event_type": event_type, "order_type": "stop_market", "order_status": order_status, "stop_price": "48000",
+        "stop_parent_order_id": None, "reduce_only": True, "created_at": 1716200000001,
+    }  # fmt: skip
+
+
+def _placing_client(handler: Any) -> tuple[stopkit.VenueClient, MockTransport]:
+    # Like _client, but the create is answered by a lost connection (outcome unknown).
+    from stopkit.errors import TransportError
+
+    def send(request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            raise TransportError("connection reset after sending", venue="pacifica", outcome_known=False)
+        return handler(request)  # type: ignore[no-any-return]
+
+    return _client(send)
+
+
+def _order(**overrides: Any) -> stopkit.StopOrder:
+    fields: dict[str, Any] = {"symbol": "BTC", "side": "sell", "position_effect": "close", "quantity": "0.1",
+                              "stop_price": "48000", "client_order_id": CLOID}  # fmt: skip
+    fields.update(overrides)
+    return stopkit.StopOrder(**fields)
+
+
+async def test_reconcile_finds_the_order_in_history_then_reads_its_events() -> None:
+    """Outcome unknown → open orders (absent) → history pages → history_by_id: the triggered order is returned."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, query = _route(request)
+        if path == "/api/v1/orders":
+            return _ok([])
+        if path == "/api/v1/orders/history":
+            if "cursor" not in query:
+                other = _history_row(2, "00000000-0000-4000-8000-000000000002")
+                return _ok([{**other, "created_at": 1716200000005}], next_cursor="c2", has_more=True)
+            return _ok([_history_row(77, CLOID, status="open")], next_cursor=None, has_more=False)
+        assert (path, query) == ("/api/v1/orders/history_by_id", {"order_id": ["77"]})
+        return _ok([_event(2, 77, "stop_triggered", "open"), _event(1, 77, "stop_created", "open")])
+
+    client, transport = _placing_client(handler)
+    async with client:
+        state = await client.place(_order())
+    assert (state.venue_order_id, state.status, state.venue_status) == ("77", OrderStatus.TRIGGERED, "stop_triggered")
+    assert [r.method for r in transport.sent].count("POST") == 1
+
+
+async def test_reconcile_stops_paging_at_rows_older_than_the_send() -> None:
+    """History rows created before the send (less window and skew) end the search: not found → the error."""
+    from stopkit.errors import TransportError
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, _ = _route(request)
+        if path == "/api/v1/orders":
+            return _ok([])
+        old = _history_row(1, "00000000-0000-4000-8000-000000000001")
+        return _ok([{**old, "created_at": 1716200000000 - 30_000 - 60_001}], next_cursor="c2", has_more=True)
+
+    client, transport = _placing_client(handler)
+    async with client:
+        with pytest.raises(TransportError) as info:
+            await client.place(_order())
+    assert info.value.outcome_known is False
+    assert "reconciliation found no matching order" in " ".join(info.value.__notes__)
+    assert [_route(r)[0] for r in transport.sent] == [
+        "/api/v1/orders/stop/create", "/api/v1/orders", "/api/v1/orders/history",
+    ]  # fmt: skip
+
+
+async def test_reconcile_open_row_with_other_fields_is_not_this_order() -> None:
+    """An open stop carrying the client id but another stop price is not this order → not found → the error."""
+    from stopkit.errors import TransportError
+
+    row = {"order_id": 5, "client_order_id": CLOID, "symbol": "BTC", "side": "ask", "price": "0",
+           "initial_amount": "0.1", "filled_amount": "0", "stop_price": "47000", "order_type": "stop_market",
+           "reduce_only": True, "created_at": 1}  # fmt: skip
+    client, _ = _placing_client(lambda request: _ok([row]))
+    async with client:
+        with pytest.raises(TransportError):
+            await client.place(_order())
+        found = await client.get(client_order_id=CLOID)  # get itself does not compare fields
+    assert found.stop_price == 47000
+
+
+async def test_get_by_client_id_of_a_triggered_open_order_reads_events_without_paging() -> None:
+    """A triggered stop shows its released type in open orders: its order_id is taken from there (no history)."""
+    row = {"order_id": 9, "client_order_id": CLOID, "symbol": "BTC", "side": "ask", "price": "47950",
+           "initial_amount": "0.1", "filled_amount": "0", "stop_price": "48000", "order_type": "limit",
+           "reduce_only": True, "created_at": 1}  # fmt: skip
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, _ = _route(request)
+        if path == "/api/v1/orders":
+            return _ok([row])
+        return _ok([_event(3, 9, "make", "open"), _event(2, 9, "stop_triggered", "open"),
+                    _event(1, 9, "stop_created", "open")])  # fmt: skip
+
+    client, transport = _client(handler)
+    async with client:
+        state = await client.get(client_order_id=CLOID)
+    assert (state.status, state.venue_status) == (OrderStatus.TRIGGERED, "make")
+    assert [_route(r)[0] for r in transport.sent] == ["/api/v1/orders", "/api/v1/orders/history_by_id"]

@@ -412,3 +412,73 @@ def test_whole_position_order_state_has_no_quantity() -> None:
     order = StopOrder(symbol="BTC", side="sell", quantity=None, position_effect=PositionEffect.CLOSE, stop_price=1)
     assert parse_place_response(order, _resp(200, {"order_id": 1})).quantity is None
     assert parse_open_order_row(_stop_row(initial_amount=None)).quantity is None
+
+
+# -- issue 3: business-code table, rate-limit header, reasons from events -------------------------
+
+
+def test_business_code_table_is_the_current_numbering() -> None:
+    """Every stop-relevant code of the current table is mapped, with its name (sheet §6)."""
+    from venues.pacifica.parse import BUSINESS_CODES
+
+    assert {code: name for code, (name, _cls, _retry) in BUSINESS_CODES.items()} == {
+        6: "ORDER_NOT_FOUND", 10: "OPEN_ORDER_LIMIT_REACHED", 13: "POSITION_NOT_FOUND", 16: "INVALID_STOP_TICK",
+        17: "INVALID_STOP_ORDER_SIDE", 18: "INVALID_STOP_ORDER_AMOUNT", 19: "INVALID_STOP_ORDER_REDUCE_ONLY",
+        20: "INVALID_ORDER_TYPE", 21: "INVALID_REDUCE_ONLY_ORDER_SIDE", 22: "INVALID_REDUCE_ONLY_ORDER_AMOUNT",
+        23: "NO_POSITION_FOR_REDUCE_ONLY_ORDER", 25: "NO_REASONABLE_PRICE", 30: "PRICE_TOO_FAR_FROM_MARK",
+        36: "DUPLICATE_CLIENT_ORDER_ID", 37: "UNUSED_CLIENT_ORDER_ID", 50: "INVALID_BUILDER_CODE",
+        52: "INVALID_TICK_SIZE", 59: "INVALID_AMOUNT",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [(6, OrderNotFound), (36, DuplicateClientOrderId), (37, OrderNotFound)]
+    + [(c, OrderRejected) for c in (10, 13, 16, 17, 18, 19, 20, 21, 22, 23, 25, 30, 50, 52, 59, 99)],
+)
+def test_each_business_code(code: int, cls: type[Exception]) -> None:
+    """A 422 envelope with each code → its class, not retryable, outcome known, the code kept; an unknown code
+    (99) is a refusal too."""
+    err = _classify(422, {"success": False, "data": None, "error": "refused", "code": code}, writes=True)
+    assert type(err) is cls
+    assert (err.venue_code, err.retryable, err.outcome_known, err.http_status) == (str(code), False, True, 422)
+
+
+def test_business_code_outside_422_is_not_read_as_one() -> None:
+    """Code 36 under a 400 is not a duplicate (business codes come with 422 only)."""
+    assert type(_classify(400, {"success": False, "error": "Bad Request", "code": 36})) is OrderRejected
+
+
+def test_ratelimit_header_units() -> None:
+    """r= and q= are credits x10, t= is seconds: r=1200;t=32 → 120 credits left, retry after 32 s."""
+    from venues.pacifica.parse import remaining_credits
+
+    headers = {"ratelimit": '"credits";r=1200;t=32', "ratelimit-policy": '"credits";q=1250;w=60'}
+    response = _resp(429, {"success": False, "data": None, "error": "Rate limit exceeded", "code": 429}, headers)
+    assert remaining_credits(response) == Decimal(120)
+    err = classify_error(response)
+    assert isinstance(err, RateLimited)
+    assert err.retry_after_s == 32.0
+    assert "120 credits left" in str(err)
+    assert remaining_credits(_resp(200, {})) is None
+    assert classify_error(_resp(429, b"", {"Retry-After": "5", "ratelimit": '"credits";r=0;t=40'})).retry_after_s == 5
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "expected", "reason"),
+    [
+        ("cancel", "cancelled", OrderStatus.CANCELED, "cancel"),
+        ("force_cancel", "cancelled", OrderStatus.CANCELED, "force_cancel"),
+        ("force_cancel", "rejected", OrderStatus.REJECTED, "force_cancel"),
+        ("expired", "cancelled", OrderStatus.EXPIRED, "expired"),
+        ("self_trade_prevented", "cancelled", OrderStatus.CANCELED, "self_trade_prevented"),
+        ("fulfill_market", "filled", OrderStatus.FILLED, None),
+    ],
+)
+def test_history_by_id_reason_from_the_closing_event(
+    event: str, status: str, expected: OrderStatus, reason: str | None
+) -> None:
+    """Event rows carry no reason (documented shape): a closing event's name is kept as the reason."""
+    state = parse_history_by_id(_events(("stop_created", "open"), ("stop_triggered", "open"), (event, status)))
+    assert state is not None
+    assert (state.status, state.reason, state.venue_status) == (expected, reason, status)
