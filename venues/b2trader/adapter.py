@@ -8,9 +8,24 @@ Credentials (environment variables):
 - ``B2TRADER_BASE_URL``: the broker's host (every broker runs its own; no default,
   sheet §1). Config ``base_url`` overrides it; one of the two is required.
 
-Operations: place and cancel. There is no documented endpoint that reads or lists
-stop orders (sheet §3.4), so get and open_orders raise
-:class:`~stopkit.errors.UnsupportedOrder`; stops carry no client order id (§4, §8.9).
+Config (``stopkit.connect(..., config=...)`` or ``--venue-config KEY=VALUE``): ``base_url``,
+``decimals_as_numbers`` (send exact JSON numbers instead of decimal strings) and
+``markets_ttl_s`` (how long Get markets is reused; see :class:`B2TraderConfig`).
+
+Operations:
+
+- place: ``GET /frontoffice/api/v5/markets`` first (cached per bound venue, i.e. per client,
+  for ``markets_ttl_s``), the order checked against its market's ``priceScale``,
+  ``amountScale``, ``minAmount`` and ``maxBaseAmount`` (:class:`~stopkit.errors.InvalidOrder`
+  before the POST), then ``POST /frontoffice/api/v3/stop-orders``.
+- cancel: ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``.
+- get, open_orders: :class:`~stopkit.errors.UnsupportedOrder`: no documented endpoint reads
+  or lists stop orders (sheet §3.4). Stops carry no client order id (§4, §8.9).
+- reconcile after an unknown placement outcome: impossible for the same reason; the
+  client re-raises the error (``outcome_known=False``) and never resends the order.
+
+:func:`stopkit.preview` does no I/O, so it cannot know the broker's markets: it runs every
+check except the market precision check (see :meth:`B2TraderBound.check_order`).
 """
 
 from __future__ import annotations
@@ -24,7 +39,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
-from stopkit.errors import ConfigurationError, RemoteError, UnsupportedOrder
+from stopkit.errors import ConfigurationError, LocalError, RemoteError, UnsupportedOrder
 from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType
 from stopkit.state import OrderState
 from stopkit.venue import (
@@ -42,6 +57,7 @@ from stopkit.venue import (
 from stopkit.wire import HttpRequest, HttpResponse
 from venues.b2trader import auth, parse, translate
 from venues.b2trader.constants import (
+    DEFAULT_MARKETS_TTL_S,
     DOC_URL,
     ENV_ACCOUNT_ID,
     ENV_API_TOKEN,
@@ -49,6 +65,7 @@ from venues.b2trader.constants import (
     TITLE,
     VENUE_NAME,
 )
+from venues.b2trader.markets import Markets, check_order_fits, parse_markets_response
 
 __all__ = ["CAPABILITIES", "B2TraderAdapter", "B2TraderBound", "B2TraderConfig"]
 
@@ -86,9 +103,19 @@ class B2TraderConfig:
     Fields:
         base_url: the broker's B2TRADER host, e.g. ``https://trade.example-broker.com``
             (overrides ``B2TRADER_BASE_URL``; one of them is required, sheet §1).
+        decimals_as_numbers: send ``activationPrice``, ``requestedAmount`` and
+            ``requestedPrice`` as exact JSON numbers (``128000``, as the docs' example does)
+            instead of decimal strings (``"128000"``, the declared type; the default).
+            Written from the ``Decimal``, never through ``float`` (sheet §8.1, [unverified]
+            which one a broker accepts).
+        markets_ttl_s: seconds the parsed Get markets answer is reused before a placement
+            fetches it again (default 300; 0 = before every placement). A market missing
+            from a cached answer is looked up once more before the order is refused.
     """
 
     base_url: str | None = None
+    decimals_as_numbers: bool = False
+    markets_ttl_s: int = DEFAULT_MARKETS_TTL_S
 
 
 def _normalize_base_url(value: str) -> str:
@@ -111,6 +138,13 @@ def _normalize_base_url(value: str) -> str:
 _ACCOUNT_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
+class _MarketsExpired(LocalError):
+    # Raised by a place build (attempt 1 only, before anything is sent) when the cached Get
+    # markets answer is older than markets_ttl_s. The client throws it into the place flow,
+    # which fetches the markets again: adapters cannot read the clock, only ctx.now_ms.
+    pass
+
+
 @attrs.frozen(repr=False)
 class _Secret:
     # A secret string with a masked repr.
@@ -127,19 +161,45 @@ class B2TraderBound(BoundVenue):
     held privately and never shown.
     """
 
-    def __init__(self, adapter: VenueAdapter, *, base_url: str, account_id: str, api_token: str) -> None:
+    def __init__(
+        self,
+        adapter: VenueAdapter,
+        *,
+        base_url: str,
+        account_id: str,
+        api_token: str,
+        decimals_as_numbers: bool = False,
+        markets_ttl_s: int = DEFAULT_MARKETS_TTL_S,
+    ) -> None:
         super().__init__(adapter)
         self.base_url = base_url
         self.account_id = account_id
+        self.decimals_as_numbers = decimals_as_numbers
+        self.markets_ttl_s = markets_ttl_s
         self._api_token = _Secret(api_token)
+        # The last Get markets answer (memoized for markets_ttl_s); None until the first placement.
+        self._markets: Markets | None = None
 
     def __repr__(self) -> str:
-        return f"B2TraderBound(base_url={self.base_url!r}, account_id={self.account_id!r}, api_token='***')"
+        return (
+            f"B2TraderBound(base_url={self.base_url!r}, account_id={self.account_id!r}, api_token='***', "
+            f"decimals_as_numbers={self.decimals_as_numbers!r}, markets_ttl_s={self.markets_ttl_s!r})"
+        )
+
+    @property
+    def cached_markets(self) -> Markets | None:
+        """The memoized Get markets answer, or ``None`` before the first placement."""
+        return self._markets
 
     # -- checks -----------------------------------------------------------------------
 
     def check_order(self, order: AnyStopOrder) -> None:
-        """Capabilities, then the spot rules (no short, no cover, SPOT symbols only).
+        """Capabilities, then the spot rules (no short, no cover, SPOT symbols only). No I/O.
+
+        The market precision check (``priceScale``, ``amountScale``, ``minAmount``,
+        ``maxBaseAmount``, listed market) needs Get markets, so it runs in :meth:`place_flow`,
+        not here: :func:`stopkit.preview` (which calls only this and
+        :meth:`build_place_request`) does not apply it.
 
         Raises:
             UnsupportedOrder: trigger types other than DEFAULT, ``quantity=None``,
@@ -168,11 +228,88 @@ class B2TraderBound(BoundVenue):
     # -- placement --------------------------------------------------------------------
 
     def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
-        """``POST /frontoffice/api/v3/stop-orders`` (see :mod:`venues.b2trader.translate`)."""
+        """``POST /frontoffice/api/v3/stop-orders`` (see :mod:`venues.b2trader.translate`);
+        decimals as JSON numbers when ``decimals_as_numbers``."""
         self.check_order(order)
         return translate.build_place_request(
-            order, base_url=self.base_url, account_id=self.account_id, token=ctx.access_token
+            order,
+            base_url=self.base_url,
+            account_id=self.account_id,
+            token=ctx.access_token,
+            numbers=self.decimals_as_numbers,
         )
+
+    def build_markets_request(self, ctx: RequestContext) -> HttpRequest:
+        """``GET /frontoffice/api/v5/markets`` (see :func:`venues.b2trader.translate.build_markets_request`)."""
+        return translate.build_markets_request(
+            base_url=self.base_url, account_id=self.account_id, token=ctx.access_token
+        )
+
+    def markets_exchange(self) -> Exchange[Markets]:
+        """The read exchange fetching Get markets; the answer is stamped with the request's ``ctx.now_ms``."""
+        built_at_ms: list[int] = []
+
+        def build(ctx: RequestContext) -> HttpRequest:
+            built_at_ms.append(ctx.now_ms)
+            return self.build_markets_request(ctx)
+
+        def parse_answer(response: HttpResponse) -> Markets:
+            return parse_markets_response(response, fetched_at_ms=built_at_ms[-1])
+
+        return Exchange(build=build, parse=parse_answer, writes=False, label="markets")
+
+    def _build_place_if_fresh(self, order: AnyStopOrder, markets: Markets, ctx: RequestContext) -> HttpRequest:
+        # The place request, unless (first attempt only) the cached markets have expired by ctx.now_ms.
+        if ctx.attempt == 1 and ctx.now_ms - markets.fetched_at_ms >= self.markets_ttl_s * 1000:
+            raise _MarketsExpired(f"{VENUE_NAME}: cached markets expired", venue=VENUE_NAME)
+        return self.build_place_request(order, ctx)
+
+    def _place_exchange(self, order: AnyStopOrder, build: Any) -> Exchange[OrderState]:
+        # The write exchange of a placement with the given build function.
+        return Exchange(
+            build=build, parse=functools.partial(self.parse_place_response, order), writes=True, label="place"
+        )
+
+    def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
+        """Get markets (unless cached and fresh), check the order against its market, then place it.
+
+        Exchanges: ``GET /frontoffice/api/v5/markets`` (a read, skipped while the memoized
+        answer is younger than ``markets_ttl_s`` and lists the market), then the write
+        ``POST /frontoffice/api/v3/stop-orders``.
+
+        Raises:
+            InvalidOrder: the market is not listed, or the price/amount does not fit its
+                ``priceScale`` / ``amountScale`` / ``minAmount`` / ``maxBaseAmount``; nothing is posted.
+            UnsupportedOrder: as :meth:`check_order`.
+            RemoteError: from either request (see :func:`venues.b2trader.parse.classify_error`).
+        """
+        self.check_order(order)
+        market_id = translate.check_spot_order(order)
+        markets = self._markets
+        if markets is None or self.markets_ttl_s == 0 or market_id not in markets.by_id:
+            markets = yield self.markets_exchange()
+            self._markets = markets
+            check_order_fits(order, market_id, markets)
+            state: OrderState = yield self._place_exchange(order, functools.partial(self.build_place_request, order))
+            return state
+        check_order_fits(order, market_id, markets)
+        try:
+            state = yield self._place_exchange(order, functools.partial(self._build_place_if_fresh, order, markets))
+        except _MarketsExpired:
+            markets = yield self.markets_exchange()
+            self._markets = markets
+            check_order_fits(order, market_id, markets)
+            state = yield self._place_exchange(order, functools.partial(self.build_place_request, order))
+        return state
+
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+        """``None``: B2TRADER cannot look a stop up (no read endpoint, no client id; sheet §3.4, §8.3).
+
+        After a placement whose outcome is unknown (a timeout, a dropped connection, a 5xx)
+        the client re-raises the error with ``outcome_known=False`` and never resends the
+        order: check the trading terminal's Stop orders widget before placing it again.
+        """
+        return None
 
     def parse_place_response(self, order: AnyStopOrder, response: HttpResponse) -> OrderState:
         """The placed stop (normally ACCEPTED, ``WaitingForActivation``).
@@ -249,7 +386,8 @@ class B2TraderAdapter(VenueAdapter):
 
         Raises:
             ConfigurationError: unknown config key; no base URL (config ``base_url`` or
-                ``B2TRADER_BASE_URL``) or a malformed one; ``B2TRADER_API_TOKEN`` or
+                ``B2TRADER_BASE_URL``) or a malformed one; a non-boolean ``decimals_as_numbers``;
+                a negative or non-integer ``markets_ttl_s``; ``B2TRADER_API_TOKEN`` or
                 ``B2TRADER_ACCOUNT_ID`` missing or malformed (values never echoed).
         """
         parsed = structure_config(B2TraderConfig, config, venue=VENUE_NAME)
@@ -268,4 +406,15 @@ class B2TraderAdapter(VenueAdapter):
                 f"{VENUE_NAME}: {ENV_ACCOUNT_ID} must be visible ASCII without spaces (at most 128 characters)",
                 venue=VENUE_NAME,
             )
-        return B2TraderBound(self, base_url=_normalize_base_url(base_url), account_id=account_id, api_token=api_token)
+        if parsed.markets_ttl_s < 0:
+            raise ConfigurationError(
+                f"{VENUE_NAME}: markets_ttl_s must be 0 or more seconds, got {parsed.markets_ttl_s}", venue=VENUE_NAME
+            )
+        return B2TraderBound(
+            self,
+            base_url=_normalize_base_url(base_url),
+            account_id=account_id,
+            api_token=api_token,
+            decimals_as_numbers=parsed.decimals_as_numbers,
+            markets_ttl_s=parsed.markets_ttl_s,
+        )

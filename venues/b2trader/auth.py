@@ -41,6 +41,7 @@ __all__ = [
     "build_token_request",
     "jwt_expiry_ms",
     "parse_token_response",
+    "read_headers",
     "stop_headers",
 ]
 
@@ -139,3 +140,20 @@ def stop_headers(token: AccessToken | None, account_id: str) -> dict[str, str]:
         "Content-Type": STOP_CONTENT_TYPE,
         "Accept": ACCEPT,
     }
+
+
+def read_headers(token: AccessToken | None, account_id: str) -> dict[str, str]:
+    """The headers of ``GET /frontoffice/api/v5/markets``, in this order:
+
+    ``Authorization: Bearer <accessToken>``, ``accountId: <id>``, ``Accept: */*``.
+
+    The settings page's examples show only ``Authorization`` and ``Accept``; ``accountId`` is
+    sent as on every other frontoffice call of an account ([unverified]: harmless if ignored).
+    No ``Content-Type``: the request has no body.
+
+    Raises:
+        AuthenticationError: no access token.
+    """
+    if token is None:
+        raise AuthenticationError(f"{VENUE_NAME}: no access token to send", venue=VENUE_NAME)
+    return {"Authorization": f"Bearer {token.value}", HEADER_ACCOUNT_ID: account_id, "Accept": ACCEPT}

@@ -73,8 +73,14 @@ CHILD_ORDER_STATUS: Final[dict[str, OrderStatus]] = {
     # "Cancelled due to Time in force settings. Some part of it may have already been
     # executed." GTD and Day only; a partial fill shows in filled_quantity.
     "Expired": OrderStatus.EXPIRED,
+    # Not in the current API docs' enum (sheet §5). Only the older B2Trader order-status page
+    # lists it: "the order has been reverted as a result of rolling back an associated trade"
+    # (LEGACY_ORDER_STATUSES_DOC_URL). Mapped conservatively to CANCELED: the order is terminal
+    # and works no further. Lossy: its fill was rolled back, so the parser reports no filled
+    # quantity for it (a bot must not count a reverted fill as a position) and says so in ``reason``.
+    "Reverted": OrderStatus.CANCELED,
 }
-"""Regular (child) order ``status`` → neutral status (sheet §5)."""
+"""Regular (child) order ``status`` → neutral status (sheet §5; ``Reverted`` from the legacy docs)."""
 
 # Asset ids as they appear in marketId examples (btc, usdt, eur, chf): lower-case letters and digits.
 _ASSET = r"[a-z0-9]+"

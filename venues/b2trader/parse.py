@@ -169,9 +169,10 @@ def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
 
     Status through :data:`~venues.b2trader.mapping.CHILD_ORDER_STATUS`; ``Working`` with
     ``remainingAmount < requestedAmount`` → PARTIALLY_FILLED. ``filled_quantity`` =
-    ``requestedAmount - remainingAmount``. ``stop_price`` is ``None`` (a child carries none);
-    ``kind`` follows ``orderType`` (Market → stop-market, Limit → stop-limit). No field links
-    the child to its stop (§5): callers correlate by source, market, side and amount.
+    ``requestedAmount - remainingAmount``, except 0 for ``Reverted`` (its trade was rolled back).
+    ``stop_price`` is ``None`` (a child carries none); ``kind`` follows ``orderType``
+    (Market → stop-market, Limit → stop-limit). No field links the child to its stop (§5):
+    callers correlate by source, market, side and amount.
 
     Raises:
         ResponseShapeError, UnknownVenueValue: as :func:`parse_stop_order`.
@@ -182,8 +183,13 @@ def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
     quantity = _required_amount(obj, "requestedAmount")
     remaining = _amount(obj, "remainingAmount", optional=True)
     filled = Decimal(0) if remaining is None else max(Decimal(0), quantity - remaining)
+    reason = _opt_str(obj.get("rejectDetails")) or _opt_str(obj.get("reason"))
     if venue_status == "Working" and filled > 0:
         status = OrderStatus.PARTIALLY_FILLED
+    elif venue_status == "Reverted":
+        # The trade was rolled back (legacy docs): nothing executed stands (see CHILD_ORDER_STATUS).
+        filled = Decimal(0)
+        reason = "Reverted: the order's trade was rolled back" + (f" ({reason})" if reason else "")
     return OrderState(
         venue=VENUE_NAME,
         venue_order_id=parse_id(obj.get("orderId"), venue=VENUE_NAME, field="order.orderId"),
@@ -199,7 +205,7 @@ def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
         limit_price=_limit_price(obj, kind),
         created_at=parse_timestamp(obj.get("createdAt"), field="order.createdAt"),
         updated_at=parse_timestamp(obj.get("updatedAt"), field="order.updatedAt"),
-        reason=_opt_str(obj.get("rejectDetails")) or _opt_str(obj.get("reason")),
+        reason=reason,
         raw=dict(obj),
     )
 
@@ -211,7 +217,8 @@ def parse_stop_response(
 
     Raises:
         RemoteError: a non-2xx answer, through :func:`classify_error` (``writes`` passed on).
-        ResponseShapeError: the body is not that envelope (the raw body is attached).
+        ResponseShapeError: the body is not that envelope (the raw body is attached); for a
+            write (``writes=True``) with ``outcome_known=False``: a 2xx means the venue may have acted.
     """
     if not 200 <= response.status < 300:
         raise classify_error(response, writes=writes)
@@ -225,6 +232,9 @@ def parse_stop_response(
             exc.raw_body = response.text()[:_RAW_LIMIT]
         if exc.http_status is None:
             exc.http_status = response.status
+        if writes:
+            # The venue said 2xx to a place/cancel: it may have acted even though we cannot read what it did.
+            exc.outcome_known = False
         raise
 
 

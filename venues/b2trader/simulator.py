@@ -1,34 +1,51 @@
 """A B2TRADER simulator: an aiohttp.web app behaving like the SPOT stop endpoints as documented.
 
-Routes (sheet §2, §3):
+Routes (sheet §2, §3, §4):
 
 - ``POST /frontoffice/api/v4/access-token`` ``{"token": "<API token>"}`` →
   ``{"accessToken": "<JWT>"}``: an HS256 JWT signed with a secret private to this
-  simulator, ``sub`` = the account id, ``exp`` = now + 3600 s. A wrong API token →
-  401 ProblemDetails.
+  simulator, ``sub`` = the account id, ``iat`` = now, ``exp`` = now + ``token_lifetime_s``
+  (3600 by default; ``jwt_exp=False`` leaves ``exp`` out, and the simulator still expires
+  the token after its lifetime). A wrong API token → 401 ProblemDetails.
+- ``GET /frontoffice/api/v5/markets`` → a JSON array of market objects with the "Get market"
+  fields (``marketId``, ``displayName``, ``fullName``, ``baseAssetId``, ``quoteAssetId``,
+  ``minAmount``, ``maxBaseAmount``, ``priceDeviation``, ``priceScale``, ``amountScale``):
+  a valid bearer JWT (401) and, when sent, an ``accountId`` the token covers (403).
 - ``POST /frontoffice/api/v3/stop-orders`` and ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``:
   a valid, unexpired bearer JWT (signature verified with PyJWT; 401 with an empty body
   and ``WWW-Authenticate`` otherwise, like ASP.NET's JWT bearer), the ``accountId``
   header naming the token's account (403), ``Content-Type`` exactly
-  ``application/json; x-api-version=4.0`` (415), and for a place the body
-  ``{"order": {...}}`` with ``activationPrice`` inside, a known SPOT ``marketId``,
-  PascalCase enums, ``requestedPrice`` only for Limit, ``cancellationDate`` as
-  ``YYYY-MM-DDTHH:MM:SS.sssZ`` for Gtd, amounts > 0 as decimal strings or JSON numbers
-  (both parsed exactly as ``Decimal``). Refusals are RFC 7807 ProblemDetails (400).
+  ``application/json; x-api-version=4.0`` (415; :attr:`B2TraderSimulator.media_type`), and for
+  a place the body ``{"order": {...}}`` with ``activationPrice`` inside, a listed SPOT
+  ``marketId``, PascalCase enums, ``requestedPrice`` only for Limit, ``cancellationDate`` as
+  ``YYYY-MM-DDTHH:MM:SS.sssZ`` for Gtd, amounts > 0 as decimal strings or JSON numbers (both
+  parsed exactly as ``Decimal``), prices within ``priceScale`` and amounts within
+  ``amountScale``, ``minAmount`` and ``maxBaseAmount``. Refusals are RFC 7807 ProblemDetails (400).
 
 Answers are the documented ``{"order": {...}}`` with a 26-character ULID-like
 ``orderId``, status ``WaitingForActivation`` and 7-digit (.NET) timestamps.
 
-Prices move only through :meth:`B2TraderSimulator.set_price`. A Buy stop activates when
-the price rises to or above ``activationPrice``, a Sell stop when it falls to or below it
-(sheet §7.1, also at placement: a stop on the wrong side activates at once). Activation
-sets the stop to ``Activated`` and creates a separate child order (``source:
-"StopOrder"``, its own ``orderId``, sheet §5): a Market child fills at the price
-(``Completed``); a Limit child fills when the price is at or better than
-``requestedPrice``, and otherwise rests as ``Working`` (or is ``Cancelled`` at once
-when its time in force is Ioc/Fok). A cancelled stop keeps its status and gets a
-``cancellationDate`` (the stop enum has no Cancelled, sheet §3.3). Untriggered Gtd/Day
-stops never expire here (whether they do on the venue is unverified, sheet §8.4).
+Prices move only through :meth:`B2TraderSimulator.set_price` (a mid price; the best bid and
+ask are one price tick below and above it) or :meth:`B2TraderSimulator.set_quotes`. A Buy
+stop activates when the best ask is at or above ``activationPrice``, a Sell stop when the
+best bid is at or below it; also at placement: "for stop buy orders, the stop price should
+be above the best ask price; for stop sell orders ... below the best bid price (otherwise,
+the orders will be activated instantly)" (sheet §7.1). Activation sets the stop to
+``Activated`` and creates a separate child order (``source: "StopOrder"``, its own
+``orderId``, sheet §5): a Market child fills at the best ask (Buy) or bid (Sell)
+(``Completed``); a Limit child fills there when that is at or better than ``requestedPrice``,
+and otherwise rests as ``Working`` (or is ``Cancelled`` at once when its time in force is
+Ioc/Fok). A cancelled stop keeps its status and gets a ``cancellationDate`` (the stop enum
+has no Cancelled, sheet §3.3). Untriggered Gtd/Day stops never expire here (whether they do
+on the venue is unverified, sheet §8.4).
+
+Test switches: :attr:`~B2TraderSimulator.faults` (the core's
+:class:`~stopkit.testing.simkit.FaultInjector`, first middleware) answers a request with a
+canned error (429, 5xx, empty or HTML bodies) without acting on it, or acts on it and then
+drops the connection or answers 5xx (an unknown outcome for the client);
+:meth:`~B2TraderSimulator.problem_body` writes ProblemDetails bodies for such faults;
+:attr:`~B2TraderSimulator.media_type` is the exact media type the host demands (another
+``x-api-version`` → 415).
 """
 
 from __future__ import annotations
@@ -50,32 +67,80 @@ from aiohttp import web
 from stopkit.errors import OrderNotFound
 from stopkit.orders import Side, StopLimitOrder, StopOrder, TimeInForce
 from stopkit.state import OrderState
+from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from stopkit.venue import BoundVenue, DemoScenario
 from stopkit.wire import HttpResponse, format_decimal
-from venues._simkit import ServedSimulator, limit_fill_price, should_trigger
 from venues.b2trader.constants import (
     ACCESS_TOKEN_PATH,
     DOC_URL,
     ENV_ACCOUNT_ID,
     ENV_API_TOKEN,
     HEADER_ACCOUNT_ID,
+    MARKETS_PATH,
     STOP_CONTENT_TYPE,
     STOP_ORDERS_PATH,
 )
 
-__all__ = ["DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "MARKETS", "B2TraderSimulator"]
+__all__ = ["DEFAULT_MARKETS", "DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "B2TraderSimulator"]
 
 DEMO_API_TOKEN = "b2t-sim-api-token-5c0f9e7d41a2"  # noqa: S105  # a generated test value, not a real token
 """The API token the simulator accepts by default (a test value)."""
 DEMO_ACCOUNT_ID = "685a7eaa360f9e7416221a61"
 """The account id of the docs' Get accounts example (sheet §2)."""
 
-MARKETS: Mapping[str, str] = {
-    "spot.btc_usdt": "SPOT BTC/USDT",
-    "spot.eth_usdt": "SPOT ETH/USDT",
-    "spot.eth_btc": "SPOT ETH/BTC",
-}
-"""Known SPOT markets: marketId → marketDisplayName."""
+DEFAULT_MARKETS: tuple[Mapping[str, Any], ...] = (
+    {
+        "marketId": "spot.btc_usdt",
+        "displayName": "BTC/USDT",
+        "fullName": "Bitcoin to Tether",
+        "baseAssetId": "btc",
+        "quoteAssetId": "usdt",
+        "minAmount": "0.0001",
+        "maxBaseAmount": "100",
+        "priceDeviation": "0",
+        "priceScale": 2,
+        "amountScale": 5,
+    },
+    {
+        "marketId": "spot.eth_usdt",
+        "displayName": "ETH/USDT",
+        "fullName": None,
+        "baseAssetId": "eth",
+        "quoteAssetId": "usdt",
+        "minAmount": "0.001",
+        "maxBaseAmount": "1000",
+        "priceDeviation": "0.1",
+        "priceScale": 2,
+        "amountScale": 4,
+    },
+    {
+        # No size limits and the finest scales: room for long exact decimals.
+        "marketId": "spot.eth_btc",
+        "displayName": "ETH/BTC",
+        "fullName": None,
+        "baseAssetId": "eth",
+        "quoteAssetId": "btc",
+        "minAmount": None,
+        "maxBaseAmount": None,
+        "priceDeviation": "0",
+        "priceScale": 8,
+        "amountScale": 8,
+    },
+    {
+        # A CFD market: amountScale and minAmount are spot-only, hence null; stops cannot be placed on it.
+        "marketId": "cfd.eur_chf",
+        "displayName": "EUR/CHF",
+        "fullName": "Euro to Swiss Franc",
+        "baseAssetId": "eur",
+        "quoteAssetId": "chf",
+        "minAmount": None,
+        "maxBaseAmount": "10000000",
+        "priceDeviation": "0",
+        "priceScale": 5,
+        "amountScale": None,
+    },
+)
+"""The markets Get markets lists by default, in the "Get market" shape ([mirror] 13886694)."""
 
 TOKEN_LIFETIME_S = 3600
 _JWT_ALGORITHM = "HS256"
@@ -103,8 +168,16 @@ _PROBLEM_TYPE = {
     403: "https://tools.ietf.org/html/rfc9110#section-15.5.4",
     404: "https://tools.ietf.org/html/rfc9110#section-15.5.5",
     415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+    429: "https://tools.ietf.org/html/rfc6585#section-4",
 }
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 415: "Unsupported Media Type"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+}
 
 
 class _Refused(Exception):
@@ -184,7 +257,7 @@ def _reject_constant(name: str) -> Any:
 class B2TraderSimulator(ServedSimulator):
     """The simulated venue. One account per API token; all state in memory.
 
-    Serve it with :meth:`start` / :meth:`stop` (from :class:`~venues._simkit.ServedSimulator`)
+    Serve it with :meth:`start` / :meth:`stop` (from :class:`~stopkit.testing.simkit.ServedSimulator`)
     or pass :meth:`make_app` to any aiohttp runner.
 
     Args:
@@ -192,6 +265,14 @@ class B2TraderSimulator(ServedSimulator):
         account_id: the account that token belongs to (the JWT ``sub``).
         clock: Unix ms now (injectable, e.g. a ``FrozenClock``'s ``now_ms``); the system clock by default.
         seed: seeds order ids and trace ids (reproducible recordings).
+        token_lifetime_s: lifetime of an issued access token.
+        jwt_exp: put the ``exp`` claim into access tokens (``False``: the client must assume a lifetime).
+        markets: the market objects Get markets lists (default :data:`DEFAULT_MARKETS`).
+        spread_ticks: best ask minus best bid, in price ticks (``10**-priceScale``), around a :meth:`set_price`.
+
+    Attributes: ``tokens_issued`` and ``markets_served`` count answers; ``stops`` and ``children``
+    hold the orders; ``media_type`` is the exact Content-Type the stop endpoints demand;
+    ``faults`` injects faults (see the module docstring).
     """
 
     def __init__(
@@ -201,6 +282,10 @@ class B2TraderSimulator(ServedSimulator):
         account_id: str = DEMO_ACCOUNT_ID,
         clock: Callable[[], int] | None = None,
         seed: int | None = None,
+        token_lifetime_s: int = TOKEN_LIFETIME_S,
+        jwt_exp: bool = True,
+        markets: tuple[Mapping[str, Any], ...] = DEFAULT_MARKETS,
+        spread_ticks: int = 2,
     ) -> None:
         self.api_token = api_token
         self.account_id = account_id
@@ -209,17 +294,25 @@ class B2TraderSimulator(ServedSimulator):
         # Simulator-private signing key: nothing outside can mint a token it accepts.
         self._jwt_secret = secrets.token_bytes(32)
         self._ticks = 0
+        self.token_lifetime_s = token_lifetime_s
+        self.jwt_exp = jwt_exp
+        self.markets: dict[str, dict[str, Any]] = {m["marketId"]: dict(m) for m in markets}
+        self.spread_ticks = spread_ticks
+        self.media_type = STOP_CONTENT_TYPE
         self.tokens_issued = 0
+        self.markets_served = 0
         self.prices: dict[str, Decimal] = {}
+        self.quotes: dict[str, tuple[Decimal, Decimal]] = {}
         self.stops: dict[str, _Stop] = {}
         self.children: dict[str, _Child] = {}
 
     # -- Simulator protocol ---------------------------------------------------------
 
     def make_app(self) -> web.Application:
-        """A fresh application serving the access-token and stop-order paths."""
-        app = web.Application(middlewares=[_refusals])
+        """A fresh application serving the access-token, markets and stop-order paths."""
+        app = web.Application(middlewares=[self.faults.middleware, _refusals])
         app.router.add_post(ACCESS_TOKEN_PATH, self._access_token)
+        app.router.add_get(MARKETS_PATH, self._markets)
         app.router.add_post(STOP_ORDERS_PATH, self._place)
         app.router.add_delete(STOP_ORDERS_PATH + "/{order_id}", self._cancel)
         return app
@@ -254,14 +347,38 @@ class B2TraderSimulator(ServedSimulator):
         )
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the price of market ``symbol`` (a marketId); crossed stops activate, resting children fill."""
+        """Move the mid price of market ``symbol`` (a marketId): the best bid and ask are
+        ``spread_ticks / 2`` price ticks below and above it. Crossed stops activate, resting children fill."""
+        tick = Decimal(1).scaleb(-int(self.markets[symbol]["priceScale"])) if symbol in self.markets else Decimal(0)
+        half = tick * self.spread_ticks / 2
+        self.set_quotes(symbol, bid=price - half, ask=price + half)
         self.prices[symbol] = price
+
+    def set_quotes(self, symbol: str, *, bid: Decimal, ask: Decimal) -> None:
+        """Set the best bid and ask of ``symbol`` directly (bid <= ask). Buy stops compare with the
+        ask, Sell stops with the bid (sheet §7.1); crossed stops activate, resting children fill."""
+        if bid > ask:
+            raise ValueError(f"bid {bid} is above ask {ask}")
+        self.quotes[symbol] = (bid, ask)
+        self.prices[symbol] = (bid + ask) / 2
         for stop in list(self.stops.values()):
             if stop.market_id == symbol:
-                self._maybe_activate(stop, price)
+                self._maybe_activate(stop)
         for child in self.children.values():
             if child.market_id == symbol and child.status == "Working":
-                self._maybe_fill(child, price)
+                self._maybe_fill(child)
+
+    def problem_body(self, status: int, *, detail: str) -> bytes:
+        """An RFC 7807 ProblemDetails body as ASP.NET writes it, e.g. for a
+        :class:`~stopkit.testing.simkit.Fault` (``content_type="application/problem+json"``)."""
+        body = {
+            "type": _PROBLEM_TYPE.get(status, "about:blank"),
+            "title": _TITLES.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+            "traceId": self._trace_id(),
+        }
+        return json.dumps(body).encode()
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
         """The stop ``venue_order_id`` rendered as the venue's ``{"order": {...}}`` and parsed by ``venue``.
@@ -297,7 +414,7 @@ class B2TraderSimulator(ServedSimulator):
         """A stop in the documented answer shape (sheet §3.1); ``requestedPrice`` "0" for Market."""
         return {
             "marketId": stop.market_id,
-            "marketDisplayName": MARKETS[stop.market_id],
+            "marketDisplayName": self._order_display_name(stop.market_id),
             "orderId": stop.order_id,
             "orderType": stop.order_type,
             "side": stop.side,
@@ -317,7 +434,7 @@ class B2TraderSimulator(ServedSimulator):
         return {
             "marketId": child.market_id,
             "marketType": "Spot",
-            "marketDisplayName": MARKETS[child.market_id],
+            "marketDisplayName": self._order_display_name(child.market_id),
             "marketFullName": "",
             "orderId": child.order_id,
             "timeInForce": child.time_in_force,
@@ -340,6 +457,10 @@ class B2TraderSimulator(ServedSimulator):
             "takeProfit": None,
             "stopLoss": None,
         }
+
+    def _order_display_name(self, market_id: str) -> str:
+        # An order's marketDisplayName: "SPOT BTC/USDT" in the documented answer (sheet §3.1).
+        return f"SPOT {self.markets[market_id]['displayName']}"
 
     # -- time, ids, answers -----------------------------------------------------------
 
@@ -404,11 +525,13 @@ class B2TraderSimulator(ServedSimulator):
             raise self._problem(401, detail="Invalid API token.")
         now_s = self._clock() // 1000
         self.tokens_issued += 1
-        claims = {"sub": self.account_id, "iat": now_s, "exp": now_s + TOKEN_LIFETIME_S}
+        claims: dict[str, Any] = {"sub": self.account_id, "iat": now_s}
+        if self.jwt_exp:
+            claims["exp"] = now_s + self.token_lifetime_s
         return web.json_response({"accessToken": jwt.encode(claims, self._jwt_secret, algorithm=_JWT_ALGORITHM)})
 
-    def _authorize(self, request: web.Request) -> str:
-        # The stop endpoints' header checks; returns the account id. Order: 401, 400/403 (accountId), 415.
+    def _bearer_account(self, request: web.Request) -> str:
+        # A valid, unexpired simulator JWT (401 otherwise); returns its account (sub).
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or not token:
             raise self._unauthorized(None)
@@ -417,22 +540,40 @@ class B2TraderSimulator(ServedSimulator):
                 token,
                 self._jwt_secret,
                 algorithms=[_JWT_ALGORITHM],
-                options={"verify_exp": False, "require": ["exp", "sub"]},
+                options={"verify_exp": False, "require": ["iat", "sub"]},
             )
         except jwt.PyJWTError:
             raise self._unauthorized("The signature key was not found") from None
-        # Expiry against the injectable clock (a frozen test clock must be honoured).
-        if int(claims["exp"]) * 1000 <= self._clock():
+        # Expiry against the injectable clock (a frozen test clock must be honoured); a token
+        # without exp still lives only token_lifetime_s from its iat.
+        expires_s = claims["exp"] if "exp" in claims else claims["iat"] + self.token_lifetime_s
+        if int(expires_s) * 1000 <= self._clock():
             raise self._unauthorized("The token expired")
+        return str(claims["sub"])
+
+    def _authorize(self, request: web.Request) -> str:
+        # The stop endpoints' header checks; returns the account id. Order: 401, 400/403 (accountId), 415.
+        subject = self._bearer_account(request)
         account = request.headers.get(HEADER_ACCOUNT_ID)
         if not account:
             raise self._problem(400, errors={HEADER_ACCOUNT_ID: ["The accountId header is required."]})
-        if account != claims["sub"]:
+        if account != subject:
             raise self._problem(403, detail=f"Account '{account}' is not accessible with this token.")
-        if request.headers.get("Content-Type") != STOP_CONTENT_TYPE:
+        if request.headers.get("Content-Type") != self.media_type:
             # Exactly the documented media type, on POST and on DELETE (sheet §7.2).
             raise self._problem(415)
         return account
+
+    # -- markets ----------------------------------------------------------------------
+
+    async def _markets(self, request: web.Request) -> web.StreamResponse:
+        # GET /frontoffice/api/v5/markets → [market, ...] ("Get market" fields). accountId optional here.
+        subject = self._bearer_account(request)
+        account = request.headers.get(HEADER_ACCOUNT_ID)
+        if account is not None and account != subject:
+            raise self._problem(403, detail=f"Account '{account}' is not accessible with this token.")
+        self.markets_served += 1
+        return web.json_response(list(self.markets.values()))
 
     # -- place ------------------------------------------------------------------------
 
@@ -504,8 +645,12 @@ class B2TraderSimulator(ServedSimulator):
         if errors:
             raise self._problem(400, errors=errors)
         market_id = order["marketId"]
-        if market_id not in MARKETS:
+        market = self.markets.get(market_id)
+        if market is None or not market_id.startswith("spot."):
             raise self._problem(400, detail=f"Market '{market_id}' was not found.")
+        errors = self._check_market_rules(order, market)
+        if errors:
+            raise self._problem(400, errors=errors)
         now = self._timestamp()
         is_limit = order["orderType"] == "Limit"
         stop = _Stop(
@@ -523,10 +668,37 @@ class B2TraderSimulator(ServedSimulator):
             updated_at=now,
         )
         self.stops[stop.order_id] = stop
-        if market_id in self.prices:
-            # A stop on the wrong side of the market activates at once (sheet §7.1).
-            self._maybe_activate(stop, self.prices[market_id])
+        # A stop on the wrong side of the best bid/ask activates at once (sheet §7.1).
+        self._maybe_activate(stop)
         return web.json_response({"order": self.render_stop(stop)})
+
+    @staticmethod
+    def _check_market_rules(order: Mapping[str, Any], market: Mapping[str, Any]) -> dict[str, list[str]]:
+        # priceScale / amountScale / minAmount / maxBaseAmount of the market ("Get market" fields).
+        errors: dict[str, list[str]] = {}
+
+        def places(value: Decimal) -> int:
+            exponent = value.normalize().as_tuple().exponent
+            return max(0, -exponent) if isinstance(exponent, int) else 0
+
+        price_scale = market.get("priceScale")
+        for name in ("activationPrice", "requestedPrice"):
+            value = _decimal_field(order.get(name))
+            if value is not None and isinstance(price_scale, int) and places(value) > price_scale:
+                errors[f"order.{name}"] = [f"{name} must have at most {price_scale} decimal places."]
+        amount = _required(order["requestedAmount"])
+        amount_scale = market.get("amountScale")
+        if isinstance(amount_scale, int) and places(amount) > amount_scale:
+            errors.setdefault("order.requestedAmount", []).append(
+                f"requestedAmount must have at most {amount_scale} decimal places."
+            )
+        minimum = market.get("minAmount")
+        if minimum is not None and amount < Decimal(minimum):
+            errors.setdefault("order.requestedAmount", []).append(f"requestedAmount is below minAmount {minimum}.")
+        maximum = market.get("maxBaseAmount")
+        if maximum is not None and Decimal(maximum) > 0 and amount > Decimal(maximum):
+            errors.setdefault("order.requestedAmount", []).append(f"requestedAmount is above maxBaseAmount {maximum}.")
+        return errors
 
     # -- cancel -----------------------------------------------------------------------
 
@@ -548,11 +720,19 @@ class B2TraderSimulator(ServedSimulator):
 
     # -- market -----------------------------------------------------------------------
 
-    def _maybe_activate(self, stop: _Stop, price: Decimal) -> None:
-        # Activate an armed stop the price has reached, releasing its child order.
+    def _reference(self, market_id: str, side: str) -> Decimal | None:
+        # The price a Buy compares with (best ask) or a Sell (best bid); None before any quote.
+        quotes = self.quotes.get(market_id)
+        if quotes is None:
+            return None
+        return quotes[1] if side == "Buy" else quotes[0]
+
+    def _maybe_activate(self, stop: _Stop) -> None:
+        # Activate an armed stop its side's best price has reached, releasing its child order.
         if stop.status != "WaitingForActivation" or stop.cancellation_date is not None:
             return
-        if not should_trigger(buy=stop.side == "Buy", stop_price=stop.activation_price, price=price):
+        price = self._reference(stop.market_id, stop.side)
+        if price is None or not should_trigger(buy=stop.side == "Buy", stop_price=stop.activation_price, price=price):
             return
         now = self._timestamp()
         stop.status = "Activated"
@@ -575,14 +755,17 @@ class B2TraderSimulator(ServedSimulator):
         )
         stop.child_id = child.order_id
         self.children[child.order_id] = child
-        self._maybe_fill(child, price)
+        self._maybe_fill(child)
         if child.status == "Working" and child.time_in_force in ("Ioc", "Fok"):
             # An immediate-or-cancel limit that cannot fill now does not rest.
             child.status = "Cancelled"
             child.cancellation_date = child.updated_at = self._timestamp()
 
-    def _maybe_fill(self, child: _Child, price: Decimal) -> None:
-        # Fill a working child in full when the price allows (Market: always).
+    def _maybe_fill(self, child: _Child) -> None:
+        # Fill a working child in full at the best ask (Buy) / bid (Sell) when it allows (Market: always).
+        price = self._reference(child.market_id, child.side)
+        if price is None:
+            return
         fill = limit_fill_price(buy=child.side == "Buy", limit_price=child.requested_price, price=price)
         if fill is None:
             return

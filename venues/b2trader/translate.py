@@ -14,16 +14,21 @@ Place (sheet §3.1; doc copy ``docs/b2trader-place-spot-stop-order.txt``)::
 Keys in that order; ``requestedPrice`` only for a stop-limit (``orderType: "Limit"``),
 ``cancellationDate`` only for ``Gtd``. ``activationPrice`` goes INSIDE ``order``, as
 the documented example sends it (the field list shows it without the prefix, §3.1).
-Decimals are sent as canonical strings, the declared type (the docs' example sends JSON
-numbers; sheet §8.1, [unverified] which one brokers accept).
+Decimals are sent as canonical strings, the declared type, by default; with
+``numbers=True`` (venue config ``decimals_as_numbers``) as exact JSON numbers, as the docs'
+example sends them (``"activationPrice":128000``), written by :func:`stopkit.wire.compact_json`
+from the ``Decimal`` itself, never through ``float`` (sheet §8.1, [unverified] which one
+brokers accept).
 
 Cancel (sheet §3.3): ``DELETE {base_url}/frontoffice/api/v3/stop-orders/{orderId}`` with
 the same four headers and no body.
+
+Get markets (sheet §4, settings page): ``GET {base_url}/frontoffice/api/v5/markets`` with
+``Authorization``, ``accountId`` and ``Accept`` and no body (see :func:`build_markets_request`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,27 +38,18 @@ from stopkit.context import AccessToken
 from stopkit.errors import UnsupportedOrder
 from stopkit.orders import AnyStopOrder, PositionEffect, Side, StopLimitOrder
 from stopkit.wire import HttpRequest, compact_json, format_decimal
-from venues.b2trader.auth import stop_headers
-from venues.b2trader.constants import STOP_ORDERS_PATH, VENUE_NAME
+from venues.b2trader.auth import read_headers, stop_headers
+from venues.b2trader.constants import MARKETS_PATH, STOP_ORDERS_PATH, VENUE_NAME
 from venues.b2trader.mapping import ORDER_TYPE_TO_VENUE, SIDE_TO_VENUE, TIME_IN_FORCE_TO_VENUE, market_id_for
 
 __all__ = [
-    "DecimalEncoder",
     "build_cancel_request",
+    "build_markets_request",
     "build_place_body",
     "build_place_request",
     "check_spot_order",
     "format_cancellation_date",
 ]
-
-DecimalEncoder = Callable[[Decimal], Any]
-"""How a ``Decimal`` is put into the JSON body. Today always
-:func:`stopkit.wire.format_decimal` (a canonical string).
-
-Seam for a later issue: a config switch will select a JSON-number encoder (from the
-Decimal's text, never ``float``; sheet §8.1), and market-precision checks (``priceScale``,
-``amountScale``, ``minAmount`` from Get markets; sheet §6, §7.8) will run in
-:func:`check_spot_order` before the body is built. Neither exists yet."""
 
 
 def check_spot_order(order: AnyStopOrder) -> str:
@@ -95,8 +91,16 @@ def format_cancellation_date(expire_at: datetime) -> str:
     )
 
 
-def build_place_body(order: AnyStopOrder, *, encode_decimal: DecimalEncoder = format_decimal) -> dict[str, Any]:
+# A decimal as put into the body: the canonical string, or the Decimal itself (an exact JSON number).
+def _wire_decimal(value: Decimal, numbers: bool) -> str | Decimal:
+    return value if numbers else format_decimal(value)
+
+
+def build_place_body(order: AnyStopOrder, *, numbers: bool = False) -> dict[str, Any]:
     """The JSON value ``{"order": {...}}`` placing ``order`` (key order as sent).
+
+    Decimals are canonical strings (``"0.01"``), or with ``numbers=True`` the ``Decimal``
+    values themselves, which :func:`stopkit.wire.compact_json` writes as exact JSON numbers.
 
     Raises:
         UnsupportedOrder, InvalidOrder: see :func:`check_spot_order`; ``quantity=None``.
@@ -113,12 +117,12 @@ def build_place_body(order: AnyStopOrder, *, encode_decimal: DecimalEncoder = fo
         "marketId": market_id,
         "side": SIDE_TO_VENUE[order.side],
         "orderType": ORDER_TYPE_TO_VENUE[order.kind],
-        "activationPrice": encode_decimal(order.stop_price),
-        "requestedAmount": encode_decimal(order.quantity),
+        "activationPrice": _wire_decimal(order.stop_price, numbers),
+        "requestedAmount": _wire_decimal(order.quantity, numbers),
     }
     if isinstance(order, StopLimitOrder):
         # "Must be null or omitted for Market orders" (sheet §3.1): omitted for a stop-market.
-        fields["requestedPrice"] = encode_decimal(order.limit_price)
+        fields["requestedPrice"] = _wire_decimal(order.limit_price, numbers)
     fields["timeInForce"] = TIME_IN_FORCE_TO_VENUE[order.time_in_force]
     if order.expire_at is not None:  # only with GTD (the order model enforces it)
         fields["cancellationDate"] = format_cancellation_date(order.expire_at)
@@ -131,15 +135,15 @@ def build_place_request(
     base_url: str,
     account_id: str,
     token: AccessToken | None,
-    encode_decimal: DecimalEncoder = format_decimal,
+    numbers: bool = False,
 ) -> HttpRequest:
-    """The exact ``POST /frontoffice/api/v3/stop-orders`` placing ``order``.
+    """The exact ``POST /frontoffice/api/v3/stop-orders`` placing ``order`` (``numbers``: as :func:`build_place_body`).
 
     Raises:
         UnsupportedOrder, InvalidOrder: as :func:`build_place_body`.
         AuthenticationError: no access token.
     """
-    body = compact_json(build_place_body(order, encode_decimal=encode_decimal))
+    body = compact_json(build_place_body(order, numbers=numbers))
     return HttpRequest(
         method="POST", url=base_url + STOP_ORDERS_PATH, headers=stop_headers(token, account_id), body=body
     )
@@ -155,3 +159,8 @@ def build_cancel_request(
         headers=stop_headers(token, account_id),
         body=None,
     )
+
+
+def build_markets_request(*, base_url: str, account_id: str, token: AccessToken | None) -> HttpRequest:
+    """The exact ``GET /frontoffice/api/v5/markets`` (no query, no body; headers as :func:`auth.read_headers`)."""
+    return HttpRequest(method="GET", url=base_url + MARKETS_PATH, headers=read_headers(token, account_id), body=None)

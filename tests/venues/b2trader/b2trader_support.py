@@ -61,6 +61,22 @@ DOC_WS_ITEM = (
 )
 
 
+# A Get markets answer in the assumed shape (a JSON array of "Get market" objects; the docs give
+# no example for the list, see venues/b2trader/markets.py). BTC/USDT: prices to 0.01, amounts to
+# 0.00001, 0.0001..100 BTC.
+MARKETS_BODY = (
+    '[{"marketId":"spot.btc_usdt","displayName":"BTC/USDT","fullName":null,"baseAssetId":"btc",'
+    '"quoteAssetId":"usdt","minAmount":"0.0001","maxBaseAmount":"100","priceDeviation":"0","priceScale":2,'
+    '"amountScale":5},'
+    '{"marketId":"spot.eth_usdt","displayName":"ETH/USDT","fullName":null,"baseAssetId":"eth",'
+    '"quoteAssetId":"usdt","minAmount":"0.001","maxBaseAmount":"1000","priceDeviation":"0.1","priceScale":2,'
+    '"amountScale":4},'
+    '{"marketId":"cfd.eur_chf","displayName":"EUR/CHF","fullName":null,"baseAssetId":"eur",'
+    '"quoteAssetId":"chf","minAmount":null,"maxBaseAmount":"10000000","priceDeviation":"0","priceScale":5,'
+    '"amountScale":null}]'
+)
+
+
 def credentials(**overrides: str) -> dict[str, str]:
     """Test credentials (env-var names → values)."""
     values = {"B2TRADER_API_TOKEN": API_TOKEN, "B2TRADER_ACCOUNT_ID": ACCOUNT_ID}
@@ -77,6 +93,7 @@ class B2TData:
     DOC_REQUEST_BODY = DOC_REQUEST_BODY
     DOC_RESPONSE_BODY = DOC_RESPONSE_BODY
     DOC_WS_ITEM = DOC_WS_ITEM
+    MARKETS_BODY = MARKETS_BODY
     credentials = staticmethod(credentials)
 
     @staticmethod

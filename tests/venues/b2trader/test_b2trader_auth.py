@@ -278,12 +278,14 @@ async def test_cancel_by_client_order_id_is_unsupported(b2t) -> None:
 
 
 async def test_client_exchanges_token_then_places_with_it(b2t, doc_stop) -> None:
-    """Through the client: token exchange first, then the place request bearing that token."""
+    """Through the client: token exchange, Get markets, then the place request, both bearing that token."""
     token = _jwt({"sub": b2t.ACCOUNT_ID, "exp": 4_000_000_000})
 
     def answer(request: HttpRequest) -> HttpResponse:
         if request.url.endswith("/access-token"):
             return _token_answer(token)
+        if request.url.endswith("/markets"):
+            return HttpResponse(status=200, body=b2t.MARKETS_BODY.encode())
         return HttpResponse(status=200, body=b2t.DOC_RESPONSE_BODY.encode())
 
     transport = MockTransport(answer)
@@ -291,7 +293,8 @@ async def test_client_exchanges_token_then_places_with_it(b2t, doc_stop) -> None
         "b2trader", credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL}, transport=transport
     ) as client:
         state = await client.place(doc_stop)
-    assert [r.url.rsplit("/", 1)[1] for r in transport.sent] == ["access-token", "stop-orders"]
+    assert [r.url.rsplit("/", 1)[1] for r in transport.sent] == ["access-token", "markets", "stop-orders"]
     assert transport.sent[1].headers["Authorization"] == f"Bearer {token}"
+    assert transport.sent[2].headers["Authorization"] == f"Bearer {token}"
     assert state.status is stopkit.OrderStatus.ACCEPTED
     assert client.last_state(client_order_id="coid-1") == state

@@ -8,18 +8,39 @@ points at a port where nothing listens: only the cassette can answer.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import b2trader_support as support
 import pytest
+import yaml
 
 import stopkit
-from stopkit import AuthenticationError, FrozenClock, OrderRejected, OrderStatus, Side, StopLimitOrder, StopOrder
+from stopkit import (
+    AuthenticationError,
+    FrozenClock,
+    InvalidOrder,
+    OrderNotFound,
+    OrderRejected,
+    OrderStatus,
+    RateLimited,
+    ResponseShapeError,
+    Side,
+    StopLimitOrder,
+    StopOrder,
+    TimeInForce,
+    VenueUnavailable,
+)
 from stopkit.retry import RetryPolicy
+from stopkit.testing import SECRET_FIELDS
+from stopkit.testing import vcr_config as stopkit_vcr_config
+from stopkit.testing.simkit import Fault
 from venues.b2trader.simulator import DEMO_ACCOUNT_ID, DEMO_API_TOKEN, B2TraderSimulator
 
 
@@ -42,6 +63,47 @@ WRONG_API_TOKEN = "b2t-wrong-api-token-77c1"
 CREDENTIALS = {"B2TRADER_API_TOKEN": DEMO_API_TOKEN, "B2TRADER_ACCOUNT_ID": DEMO_ACCOUNT_ID}
 
 
+def _has_secret_field(body: object) -> bool:
+    # True when a JSON body holds one of the fields stopkit's scrubber masks (at any depth).
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return True  # not JSON: let the stock scrubber decide
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if SECRET_FIELDS & set(item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    """stopkit's vcr settings, except that a request body without a secret field is kept byte for byte.
+
+    The stock scrubber re-serializes every JSON body through ``float``, which would turn the
+    numbers-mode body ``"activationPrice":1234567890123456789.01`` into ``1.2345678901234568e+18``
+    in the cassette (matching still works, both sides are scrubbed alike, but the cassette would
+    not show the exact bytes sent). Secret-bearing bodies (the token exchange) are scrubbed as before.
+    """
+    config = stopkit_vcr_config()
+    scrub = config["before_record_request"]
+
+    def before_record_request(request: Any) -> Any:
+        original = request.body
+        request = scrub(request)
+        if original is not None and not _has_secret_field(original):
+            request.body = original
+        return request
+
+    return config | {"before_record_request": before_record_request}
+
+
 @pytest.fixture
 def vcr_cassette_dir() -> str:
     """Cassettes live in cassettes/b2trader/."""
@@ -54,35 +116,55 @@ def clock() -> FrozenClock:
     return FrozenClock(FROZEN_MS)
 
 
+@dataclasses.dataclass
+class Venue:
+    """Where the client connects, and the simulator behind it when recording (``None`` when replaying)."""
+
+    base_url: str
+    sim: B2TraderSimulator | None
+
+
 @pytest.fixture
-async def base_url(recording: bool, served: Any, clock: FrozenClock) -> AsyncIterator[str]:
-    """The simulator's URL when recording; an unreachable one when replaying."""
+async def venue(recording: bool, served: Any, clock: FrozenClock) -> AsyncIterator[Venue]:
+    """The simulator's URL when recording (price 120000); an unreachable one when replaying."""
     if recording:
         sim = B2TraderSimulator(clock=clock.now_ms, seed=20250814)
         sim.set_price("spot.btc_usdt", Decimal("120000"))
         server = await served(sim.make_app())
-        yield server.base_url
+        yield Venue(server.base_url, sim)
     else:
-        yield UNREACHABLE_BASE_URL
+        yield Venue(UNREACHABLE_BASE_URL, None)
 
 
-def _connect(base_url: str, clock: FrozenClock, credentials: dict[str, str] | None = None) -> stopkit.VenueClient:
+def _connect(
+    venue: Venue, clock: FrozenClock, credentials: dict[str, str] | None = None, **config: Any
+) -> stopkit.VenueClient:
     return stopkit.connect(
         "b2trader",
         credentials=credentials or CREDENTIALS,
-        config={"base_url": base_url},
+        config={"base_url": venue.base_url} | config,
         clock=clock,
         retry=RetryPolicy(backoff=False, max_attempts=1),
     )
 
 
+def _fault(venue: Venue, fault: Fault) -> None:
+    # Switch a simulator fault on (recording only: a replay has the answer in the cassette).
+    if venue.sim is not None:
+        venue.sim.faults.add(fault)
+
+
+# -- operations ---------------------------------------------------------------------------------
+
+
 @pytest.mark.vcr
-async def test_b2trader_cassette_place_and_cancel(base_url, clock, doc_stop, doc_stop_limit) -> None:
-    """Token exchange, the documented stop-market and its stop-limit variant, then cancel the first."""
-    async with _connect(base_url, clock) as client:
+async def test_b2trader_cassette_place_and_cancel(venue, clock, doc_stop, doc_stop_limit) -> None:
+    """Token exchange, Get markets, the documented stop-market and its stop-limit variant, then cancel the first."""
+    async with _connect(venue, clock) as client:
         market = await client.place(doc_stop)
         limit = await client.place(doc_stop_limit)
         canceled = await client.cancel(venue_order_id=market.venue_order_id)
+        assert client.last_state(venue_order_id=market.venue_order_id) == canceled
     assert market.status is OrderStatus.ACCEPTED
     assert market.venue_status == "WaitingForActivation"
     assert market.client_order_id == "coid-1"
@@ -98,39 +180,278 @@ async def test_b2trader_cassette_place_and_cancel(base_url, clock, doc_stop, doc
 
 
 @pytest.mark.vcr
-async def test_b2trader_cassette_wrong_api_token(base_url, clock, doc_stop) -> None:
-    """A wrong API token: the exchange answers 401 → AuthenticationError, no order request made."""
-    async with _connect(base_url, clock, CREDENTIALS | {"B2TRADER_API_TOKEN": WRONG_API_TOKEN}) as client:
-        with pytest.raises(AuthenticationError) as excinfo:
-            await client.place(doc_stop)
-    assert excinfo.value.http_status == 401
+async def test_b2trader_cassette_gtd_and_numbers(venue, clock) -> None:
+    """decimals_as_numbers: a GTD stop-limit with values no float holds, and a Day stop-market, sent as JSON numbers."""
+    gtd = StopLimitOrder(
+        symbol="ETH/BTC",
+        side=Side.BUY,
+        quantity=Decimal("123456789012.12345678"),
+        stop_price=Decimal("1234567890123456789.01"),
+        limit_price=Decimal("1234567890123456789.02"),
+        time_in_force=TimeInForce.GTD,
+        expire_at=datetime(2025, 8, 15, 16, 7, 25, 819000, tzinfo=UTC),
+        client_order_id="c-gtd",
+    )
+    day = StopOrder(
+        symbol="BTC/USDT",
+        side=Side.SELL,
+        quantity=Decimal("0.5"),
+        stop_price=Decimal("110000.5"),
+        time_in_force=TimeInForce.DAY,
+        client_order_id="c-day",
+    )
+    async with _connect(venue, clock, decimals_as_numbers=True) as client:
+        placed_gtd = await client.place(gtd)
+        placed_day = await client.place(day)
+    assert placed_gtd.status is OrderStatus.ACCEPTED
+    assert placed_gtd.stop_price == gtd.stop_price
+    assert placed_gtd.limit_price == gtd.limit_price
+    assert placed_gtd.quantity == gtd.quantity
+    assert placed_gtd.raw["timeInForce"] == "Gtd"
+    assert placed_day.raw["timeInForce"] == "Day"
+    assert placed_day.stop_price == Decimal("110000.5")
 
 
 @pytest.mark.vcr
-async def test_b2trader_cassette_unknown_market(base_url, clock) -> None:
-    """A market the broker does not list → 400 ProblemDetails → OrderRejected with its detail."""
+async def test_b2trader_cassette_markets_cache(venue, clock, doc_stop) -> None:
+    """Get markets once per markets_ttl_s: place, place (cached), 60 s later place (fetched again)."""
+    async with _connect(venue, clock, markets_ttl_s=60) as client:
+        await client.place(doc_stop)
+        await client.place(doc_stop)
+        first = client.venue.cached_markets
+        clock.advance(60_000)
+        await client.place(doc_stop)
+        second = client.venue.cached_markets
+    assert first is not None
+    assert second is not None
+    assert first.fetched_at_ms == FROZEN_MS
+    assert second.fetched_at_ms == FROZEN_MS + 60_000
+    assert second.by_id["spot.btc_usdt"].price_scale == 2
+    if venue.sim is not None:
+        assert venue.sim.markets_served == 2
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_market_checks(venue, clock) -> None:
+    """An unlisted market and orders that do not fit the scales/limits → InvalidOrder; only Get markets is sent."""
+    orders = [
+        (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("0.01"), stop_price=Decimal("1.001")), "stop_price"),
+        (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("0.000001"), stop_price=Decimal("1")), "quantity"),
+        (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("0.00001"), stop_price=Decimal("1")), "quantity"),
+        (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("100.1"), stop_price=Decimal("1")), "quantity"),
+        (StopOrder(symbol="XRP/EUR", side="sell", quantity=Decimal("100"), stop_price=Decimal("0.5")), "symbol"),
+    ]
+    async with _connect(venue, clock) as client:
+        for order, field in orders:
+            with pytest.raises(InvalidOrder) as excinfo:
+                await client.place(order)
+            assert excinfo.value.field == field
+    if venue.sim is not None:
+        assert venue.sim.stops == {}
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_token_refresh_on_401(venue, clock, doc_stop) -> None:
+    """A revoked token: the stop endpoint answers an empty 401 → one re-exchange, the order goes through."""
+    async with _connect(venue, clock) as client:
+        await client.place(doc_stop)
+        if venue.sim is not None:
+            venue.sim.revoke_tokens()
+        again = await client.place(doc_stop)
+    assert again.status is OrderStatus.ACCEPTED
+    if venue.sim is not None:
+        assert venue.sim.tokens_issued == 2
+
+
+# -- error classes -------------------------------------------------------------------------------
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_wrong_api_token(venue, clock, doc_stop) -> None:
+    """A wrong API token: the exchange answers 401 → AuthenticationError, no order request made."""
+    async with _connect(venue, clock, CREDENTIALS | {"B2TRADER_API_TOKEN": WRONG_API_TOKEN}) as client:
+        with pytest.raises(AuthenticationError) as excinfo:
+            await client.place(doc_stop)
+    assert excinfo.value.http_status == 401
+    assert excinfo.value.raw_body is None  # the token endpoint's body is never attached
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_400_problem_details(venue, clock) -> None:
+    """A GTD date in the past passes local checks; the venue's 400 ProblemDetails → OrderRejected naming the field."""
     order = StopOrder(
-        symbol="XRP/EUR", side=Side.SELL, quantity=Decimal("100"), stop_price=Decimal("0.5"), client_order_id="c3"
+        symbol="BTC/USDT",
+        side=Side.BUY,
+        quantity=Decimal("0.01"),
+        stop_price=Decimal("128000"),
+        time_in_force=TimeInForce.GTD,
+        expire_at=datetime(2025, 8, 14, 16, 0, tzinfo=UTC),
+        client_order_id="c-past",
     )
-    async with _connect(base_url, clock) as client:
+    async with _connect(venue, clock) as client:
         with pytest.raises(OrderRejected) as excinfo:
             await client.place(order)
-    assert excinfo.value.http_status == 400
-    assert excinfo.value.venue_message is not None
-    assert "spot.xrp_eur" in excinfo.value.venue_message
+    error = excinfo.value
+    assert error.http_status == 400
+    assert "order.cancellationDate: cancellationDate must be in the future." in (error.venue_message or "")
+    assert json.loads(error.raw_body or "")["title"] == "One or more validation errors occurred."
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_403_wrong_account(venue, clock, doc_stop) -> None:
+    """An accountId the token does not cover → 403 ProblemDetails → AuthenticationError."""
+    async with _connect(venue, clock, CREDENTIALS | {"B2TRADER_ACCOUNT_ID": "6891e70db552ff9c6fbbccf5"}) as client:
+        with pytest.raises(AuthenticationError) as excinfo:
+            await client.place(doc_stop)
+    assert excinfo.value.http_status == 403
+    assert "not accessible" in (excinfo.value.venue_message or "")
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_404_cancel_unknown(venue, clock) -> None:
+    """DELETE of an id the venue does not know → 404 ProblemDetails → OrderNotFound."""
+    async with _connect(venue, clock) as client:
+        with pytest.raises(OrderNotFound) as excinfo:
+            await client.cancel(venue_order_id="01K2MNGAWPMQJ7WGATFSCAS1G4")
+    assert excinfo.value.http_status == 404
+    assert "01K2MNGAWPMQJ7WGATFSCAS1G4" in (excinfo.value.venue_message or "")
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_415_media_type(venue, clock, doc_stop) -> None:
+    """A host demanding another x-api-version answers 415 ProblemDetails → OrderRejected(415)."""
+    if venue.sim is not None:
+        venue.sim.media_type = "application/json; x-api-version=5.0"
+    async with _connect(venue, clock) as client:
+        with pytest.raises(OrderRejected) as excinfo:
+            await client.place(doc_stop)
+    assert excinfo.value.http_status == 415
+    assert excinfo.value.venue_message == "Unsupported Media Type"
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_429_rate_limited(venue, clock, doc_stop) -> None:
+    """429 ProblemDetails with Retry-After → RateLimited(retry_after_s=7), retryable, nothing placed."""
+    body = venue.sim.problem_body(429, detail="Too many requests.") if venue.sim is not None else b""
+    _fault(
+        venue,
+        Fault(
+            kind="status",
+            status=429,
+            body=body,
+            content_type="application/problem+json",
+            headers={"Retry-After": "7"},
+            method="POST",
+            path="/stop-orders",
+        ),
+    )
+    async with _connect(venue, clock) as client:
+        with pytest.raises(RateLimited) as excinfo:
+            await client.place(doc_stop)
+    assert excinfo.value.retry_after_s == 7.0
+    assert excinfo.value.retryable is True
+    assert excinfo.value.venue_message == "Too Many Requests; Too many requests."
+    if venue.sim is not None:
+        assert venue.sim.stops == {}
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_5xx_after_acceptance(venue, clock, doc_stop) -> None:
+    """The venue takes the order, then an empty 504: VenueUnavailable with outcome_known=False, not resent."""
+    _fault(venue, Fault(kind="status_after", status=504, body=b"", method="POST", path="/stop-orders"))
+    async with _connect(venue, clock) as client:
+        with pytest.raises(VenueUnavailable) as excinfo:
+            await client.place(doc_stop)
+    assert excinfo.value.http_status == 504
+    assert excinfo.value.outcome_known is False
+    assert any("no way to look the order up" in note for note in excinfo.value.__notes__)
+    if venue.sim is not None:
+        assert len(venue.sim.stops) == 1
+
+
+@pytest.mark.vcr
+async def test_b2trader_cassette_empty_and_html_bodies(venue, clock, doc_stop) -> None:
+    """An empty 400, an HTML 502 and an unreadable 200: each lands in the tree with its raw body."""
+    _fault(venue, Fault(kind="status", status=400, body=b"", method="POST", path="/stop-orders"))
+    html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    _fault(venue, Fault(kind="garbage", status=502, body=html, content_type="text/html", method="DELETE"))
+    _fault(
+        venue,
+        Fault(
+            kind="garbage_after",
+            status=200,
+            body=b"<html>OK</html>",
+            content_type="text/html",
+            method="POST",
+            path="/stop-orders",
+        ),
+    )
+    async with _connect(venue, clock) as client:
+        with pytest.raises(ResponseShapeError) as empty:
+            await client.place(doc_stop)
+        with pytest.raises(VenueUnavailable) as proxy:
+            await client.cancel(venue_order_id="01K2MNGAWPMQJ7WGATFSCAS1G4")
+        with pytest.raises(ResponseShapeError) as unreadable:
+            await client.place(doc_stop)
+    assert (empty.value.http_status, empty.value.raw_body, empty.value.outcome_known) == (400, None, True)
+    assert (proxy.value.http_status, proxy.value.raw_body) == (502, html.decode())
+    assert proxy.value.outcome_known is False  # a cancel is a write
+    assert (unreadable.value.http_status, unreadable.value.outcome_known) == (200, False)
+    if venue.sim is not None:
+        assert len(venue.sim.stops) == 1  # the unreadable 200 did place it
 
 
 def test_b2trader_cassettes_hold_no_secrets() -> None:
     """Neither API token nor any access token (a JWT starts "eyJ") is in a cassette; the masks are."""
     files = sorted(CASSETTES.glob("*.yaml"))
-    assert [f.name for f in files] == [
-        "test_b2trader_cassette_place_and_cancel.yaml",
-        "test_b2trader_cassette_unknown_market.yaml",
-        "test_b2trader_cassette_wrong_api_token.yaml",
-    ]
+    assert {f.stem for f in files} == {
+        name for name, value in globals().items() if name.startswith("test_b2trader_cassette_") and callable(value)
+    }
     text = "\n".join(f.read_text(encoding="utf-8") for f in files)
     for secret in (DEMO_API_TOKEN, WRONG_API_TOKEN, "eyJ"):
         assert secret not in text
     assert '{"token":"***"}' in text
     assert '{"accessToken":"***"}' in text
     assert "Bearer ***" in text
+
+
+def _cassette(name: str) -> Any:
+    # The recorded interactions of one cassette as (method, path, request body, status, response body).
+    data = yaml.safe_load((CASSETTES / f"test_b2trader_cassette_{name}.yaml").read_text(encoding="utf-8"))
+    return [
+        (
+            i["request"]["method"],
+            urlsplit(i["request"]["uri"]).path,
+            i["request"]["body"],
+            i["response"]["status"]["code"],
+            i["response"]["body"]["string"],
+        )
+        for i in data["interactions"]
+    ]
+
+
+def test_b2trader_cassettes_show_the_wire() -> None:
+    """The cassettes hold what the issue asks: markets reads, numbers-mode bodies, a 401 then a re-exchange."""
+    place = _cassette("place_and_cancel")
+    assert [(m, p.rsplit("/", 1)[1], c) for m, p, _, c, _ in place] == [
+        ("POST", "access-token", 200),
+        ("GET", "markets", 200),
+        ("POST", "stop-orders", 200),
+        ("POST", "stop-orders", 200),
+        ("DELETE", place[-1][1].rsplit("/", 1)[1], 200),
+    ]
+    assert place[1][2] is None
+    numbers = _cassette("gtd_and_numbers")
+    gtd_body = numbers[2][2]
+    assert gtd_body == (
+        '{"order":{"marketId":"spot.eth_btc","side":"Buy","orderType":"Limit",'
+        '"activationPrice":1234567890123456789.01,"requestedAmount":123456789012.12345678,'
+        '"requestedPrice":1234567890123456789.02,"timeInForce":"Gtd","cancellationDate":"2025-08-15T16:07:25.819Z"}}'
+    )
+    assert '"timeInForce":"Day"' in numbers[3][2]
+    refresh = [(m, p.rsplit("/", 1)[1], c) for m, p, _, c, _ in _cassette("token_refresh_on_401")]
+    assert refresh[-3:] == [("POST", "stop-orders", 401), ("POST", "access-token", 200), ("POST", "stop-orders", 200)]
+    cache = [p.rsplit("/", 1)[1] for _, p, _, _, _ in _cassette("markets_cache")]
+    assert cache == ["access-token", "markets", "stop-orders", "stop-orders", "markets", "stop-orders"]
+    checks = [p.rsplit("/", 1)[1] for _, p, _, _, _ in _cassette("market_checks")]
+    assert checks == ["access-token", "markets", "markets"]  # XRP/EUR: looked up once more, then refused

@@ -92,9 +92,18 @@ def test_stop_statuses(b2t, status, expected) -> None:
 
 
 def test_status_tables_are_complete() -> None:
-    """Exactly the documented enums (sheet §5)."""
+    """Exactly the documented enums (sheet §5), plus the legacy docs' Reverted."""
     assert set(STOP_STATUS) == {"WaitingForActivation", "Activated", "Rejected"}
-    assert set(CHILD_ORDER_STATUS) == {"Started", "Pending", "Working", "Completed", "Cancelled", "Rejected", "Expired"}
+    assert set(CHILD_ORDER_STATUS) == {
+        "Started",
+        "Pending",
+        "Working",
+        "Completed",
+        "Cancelled",
+        "Rejected",
+        "Expired",
+        "Reverted",  # legacy docs only; see mapping.py
+    }
 
 
 @pytest.mark.parametrize(
@@ -379,3 +388,85 @@ def test_place_response_with_error_status_raises_classified(bound, doc_stop) -> 
     with pytest.raises(VenueUnavailable) as excinfo:
         bound.parse_place_response(doc_stop, HttpResponse(status=503, body=b"Service Unavailable"))
     assert excinfo.value.outcome_known is False
+
+
+# -- Reverted (legacy docs) --------------------------------------------------------------
+
+
+def test_reverted_child_is_canceled_with_nothing_filled(b2t) -> None:
+    """Reverted: the trade was rolled back → CANCELED, filled 0 whatever remainingAmount says, reason set."""
+    item = json.loads(b2t.DOC_WS_ITEM)["item"][0] | {"status": "Reverted", "remainingAmount": "0"}
+    state = parse_child_order(item)
+    assert state.status is OrderStatus.CANCELED
+    assert state.venue_status == "Reverted"
+    assert state.filled_quantity == 0
+    assert state.reason is not None
+    assert state.reason.startswith("Reverted: the order's trade was rolled back")
+    assert state.raw["remainingAmount"] == "0"
+
+
+# -- the error matrix: every status class x ProblemDetails / plain JSON / empty ----------
+
+
+def _problem(status: int) -> bytes:
+    return json.dumps(
+        {"type": "about:blank", "title": "T", "status": status, "detail": "D", "traceId": "00-1-2-00"}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "shape", "expected"),
+    [
+        (400, "problem", OrderRejected),
+        (400, "plain", OrderRejected),
+        (400, "empty", ResponseShapeError),
+        (401, "problem", AuthenticationError),
+        (401, "plain", AuthenticationError),
+        (401, "empty", AuthenticationError),
+        (403, "problem", AuthenticationError),
+        (403, "plain", AuthenticationError),
+        (403, "empty", AuthenticationError),
+        (404, "problem", OrderNotFound),
+        (404, "plain", OrderNotFound),
+        (404, "empty", ResponseShapeError),  # an unknown route (wrong base_url) says nothing about the order
+        (415, "problem", OrderRejected),
+        (415, "empty", ResponseShapeError),
+        (429, "problem", RateLimited),
+        (429, "plain", RateLimited),
+        (429, "empty", RateLimited),
+        (500, "problem", VenueUnavailable),
+        (502, "plain", VenueUnavailable),
+        (503, "empty", VenueUnavailable),
+        (504, "empty", VenueUnavailable),
+    ],
+)
+@pytest.mark.parametrize("writes", [True, False])
+def test_error_matrix(status, shape, expected, writes) -> None:
+    """Each status with each body shape lands in the tree; details read, raw body kept; 5xx after a write unknown."""
+    body = {"problem": _problem(status), "plain": b'{"message":"M"}', "empty": b""}[shape]
+    error = classify_error(HttpResponse(status=status, body=body), writes=writes)
+    assert type(error) is expected
+    assert error.http_status == status
+    assert error.venue == "b2trader"
+    assert error.raw_body == (body.decode() or None)
+    if shape == "problem":
+        assert error.venue_message == "T; D"
+    elif shape == "plain":
+        assert error.venue_message == "M"
+    assert error.outcome_known is (not (writes and status >= 500))
+    assert error.retryable is (expected in (RateLimited, VenueUnavailable))
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"<html>OK</html>", b'{"order": {"status": "Teleported"}}', b'{"order": null}', b"[]"]
+)
+def test_unreadable_2xx_after_a_write_has_an_unknown_outcome(bound, doc_stop, body) -> None:
+    """A 2xx to place that cannot be read: the venue may hold the order → outcome_known=False; reads stay known."""
+    response = HttpResponse(status=200, body=body)
+    with pytest.raises(ResponseShapeError) as excinfo:
+        bound.parse_place_response(doc_stop, response)
+    assert excinfo.value.outcome_known is False
+    assert excinfo.value.raw_body == body.decode()
+    with pytest.raises(ResponseShapeError) as read:
+        bound.parse_stop_response(response)
+    assert read.value.outcome_known is True

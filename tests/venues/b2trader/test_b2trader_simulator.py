@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ import stopkit
 from stopkit import (
     AuthenticationError,
     FrozenClock,
+    InvalidOrder,
     OrderNotFound,
     OrderRejected,
     OrderStatus,
@@ -23,8 +25,12 @@ from stopkit import (
     StopLimitOrder,
     StopOrder,
     TimeInForce,
+    TransportError,
+    UnsupportedOrder,
+    VenueUnavailable,
 )
 from stopkit.retry import RetryPolicy
+from stopkit.testing.simkit import Fault
 from venues.b2trader.simulator import B2TraderSimulator
 
 
@@ -36,6 +42,7 @@ def b2t() -> type[support.B2TData]:
 
 NO_BACKOFF = RetryPolicy(backoff=False)
 STOP_PATH = "/frontoffice/api/v3/stop-orders"
+MARKETS = "/frontoffice/api/v5/markets"
 CT = "application/json; x-api-version=4.0"
 
 
@@ -47,9 +54,8 @@ async def _start(serve_app, **kwargs: Any) -> tuple[B2TraderSimulator, str]:
 
 def _connect(sim: B2TraderSimulator, base_url: str, **kwargs: Any) -> stopkit.VenueClient:
     credentials = sim.demo_credentials() | kwargs.pop("credentials", {})
-    return stopkit.connect(
-        "b2trader", credentials=credentials, config=sim.demo_config(base_url), retry=NO_BACKOFF, **kwargs
-    )
+    config = sim.demo_config(base_url) | kwargs.pop("config_extra", {})
+    return stopkit.connect("b2trader", credentials=credentials, config=config, retry=NO_BACKOFF, **kwargs)
 
 
 # -- through stopkit.connect ----------------------------------------------------------------
@@ -91,7 +97,7 @@ async def test_demo_scenario_end_to_end(served) -> None:
         child_state = bound.parse_child_order(child)
         assert child_state.status is OrderStatus.FILLED
         assert child_state.filled_quantity == Decimal("0.01")
-        assert child["executionPrice"] == "128050"
+        assert child["executionPrice"] == "128050.01"  # a Buy fills at the best ask: mid + one tick
 
 
 async def test_cancel_a_fresh_stop(served) -> None:
@@ -169,7 +175,7 @@ async def test_stop_limit_rests_until_the_limit_is_reachable(served) -> None:
         child = sim.child_of(placed.venue_order_id)
         assert child is not None
         assert child["status"] == "Completed"
-        assert child["executionPrice"] == "128005"
+        assert child["executionPrice"] == "128005.01"  # the best ask, at or below the limit
 
 
 async def test_ioc_stop_limit_that_cannot_fill_is_cancelled(served) -> None:
@@ -218,16 +224,21 @@ async def test_gtd_order_accepted_and_past_date_refused(served) -> None:
             await client.place(past)
 
 
-async def test_unknown_market_is_rejected(served) -> None:
-    """A marketId the broker does not list → 400 ProblemDetails → OrderRejected with its detail."""
+async def test_unknown_market_is_invalid_before_the_post(served) -> None:
+    """A marketId the broker does not list → InvalidOrder from the Get markets check; nothing posted."""
     sim, base_url = await _start(served)
     order = StopOrder(symbol="DOGE/USDT", side=Side.BUY, quantity=Decimal("10"), stop_price=Decimal("1"))
     async with _connect(sim, base_url) as client:
-        with pytest.raises(OrderRejected) as excinfo:
+        with pytest.raises(InvalidOrder, match=r"spot\.doge_usdt") as excinfo:
             await client.place(order)
-    assert excinfo.value.http_status == 400
-    assert "spot.doge_usdt" in (excinfo.value.venue_message or "")
-    assert json.loads(excinfo.value.raw_body or "")["status"] == 400
+        assert excinfo.value.field == "symbol"
+        assert sim.markets_served == 1
+        await client.place(sim.demo_scenario().orders[0])  # uses the cached markets
+        assert sim.markets_served == 1
+        with pytest.raises(InvalidOrder, match=r"spot\.doge_usdt"):
+            await client.place(order)
+        assert sim.markets_served == 2  # missing from the cache: looked up once more (it may be new)
+    assert len(sim.stops) == 1
 
 
 async def test_wrong_api_token_is_an_authentication_error(served) -> None:
@@ -461,3 +472,308 @@ async def test_wrong_api_token_is_a_401_problem(raw_sim) -> None:
     assert status == 401
     assert body["status"] == 401
     assert "accessToken" not in body
+
+
+# -- Get markets ------------------------------------------------------------------------------
+
+
+async def test_markets_endpoint_lists_scales(raw_sim) -> None:
+    """GET /frontoffice/api/v5/markets → an array of "Get market" objects; bearer required, accountId checked."""
+    sim, base_url, session, headers = raw_sim
+    read_headers = {k: v for k, v in headers.items() if k != "Content-Type"}
+    status, body, _ = await _raw(session, "GET", base_url + MARKETS, headers=read_headers)
+    assert status == 200
+    btc = next(m for m in body if m["marketId"] == "spot.btc_usdt")
+    assert btc == {
+        "marketId": "spot.btc_usdt",
+        "displayName": "BTC/USDT",
+        "fullName": "Bitcoin to Tether",
+        "baseAssetId": "btc",
+        "quoteAssetId": "usdt",
+        "minAmount": "0.0001",
+        "maxBaseAmount": "100",
+        "priceDeviation": "0",
+        "priceScale": 2,
+        "amountScale": 5,
+    }
+    no_account = {k: v for k, v in read_headers.items() if k != "accountId"}
+    assert (await _raw(session, "GET", base_url + MARKETS, headers=no_account))[0] == 200
+    other = read_headers | {"accountId": "6891e70db552ff9c6fbbccf5"}
+    assert (await _raw(session, "GET", base_url + MARKETS, headers=other))[0] == 403
+    anonymous = {k: v for k, v in read_headers.items() if k != "Authorization"}
+    assert (await _raw(session, "GET", base_url + MARKETS, headers=anonymous))[0] == 401
+    assert sim.markets_served == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"activationPrice": "128000.001"}, "order.activationPrice"),
+        ({"orderType": "Limit", "requestedPrice": "128100.123"}, "order.requestedPrice"),
+        ({"requestedAmount": "0.000001"}, "order.requestedAmount"),
+        ({"requestedAmount": "0.00009"}, "order.requestedAmount"),
+        ({"requestedAmount": "100.5"}, "order.requestedAmount"),
+    ],
+)
+async def test_simulator_enforces_market_rules(raw_sim, changes, field) -> None:
+    """The venue side of the precision rules: 400 ProblemDetails naming the field."""
+    _, base_url, session, headers = raw_sim
+    status, answer, _ = await _raw(session, "POST", base_url + STOP_PATH, headers=headers, body=_doc_body(**changes))
+    assert status == 400
+    assert field in answer["errors"]
+
+
+async def test_simulator_refuses_stops_on_cfd_markets(raw_sim) -> None:
+    """A listed CFD market is not a SPOT stop market: 400."""
+    _, base_url, session, headers = raw_sim
+    status, answer, _ = await _raw(
+        session, "POST", base_url + STOP_PATH, headers=headers, body=_doc_body(marketId="cfd.eur_chf")
+    )
+    assert status == 400
+    assert "cfd.eur_chf" in answer["detail"]
+
+
+async def test_markets_cached_for_the_ttl_and_refetched_after(served) -> None:
+    """Against the simulator: one Get markets per markets_ttl_s, whatever the number of places."""
+    clock = FrozenClock(1_755_187_645_819)
+    sim, base_url = await _start(served, clock=clock.now_ms)
+    config = sim.demo_config(base_url) | {"markets_ttl_s": "120"}
+    async with stopkit.connect(
+        "b2trader", credentials=sim.demo_credentials(), config=config, clock=clock, retry=NO_BACKOFF
+    ) as client:
+        for _ in range(3):
+            await client.place(sim.demo_scenario().orders[0])
+        assert sim.markets_served == 1
+        clock.advance(120_000)
+        await client.place(sim.demo_scenario().orders[0])
+        assert sim.markets_served == 2
+    assert len(sim.stops) == 4
+
+
+async def test_precision_refused_before_the_post(served) -> None:
+    """Through stopkit.connect: price beyond priceScale, amount beyond amountScale/limits → InvalidOrder, no POST."""
+    sim, base_url = await _start(served)
+    bad = [
+        StopOrder(symbol="BTC/USDT", side=Side.BUY, quantity=Decimal("0.01"), stop_price=Decimal("128000.005")),
+        StopOrder(symbol="BTC/USDT", side=Side.BUY, quantity=Decimal("0.000001"), stop_price=Decimal("128000")),
+        StopOrder(symbol="BTC/USDT", side=Side.BUY, quantity=Decimal("0.00001"), stop_price=Decimal("128000")),
+        StopOrder(symbol="BTC/USDT", side=Side.BUY, quantity=Decimal("101"), stop_price=Decimal("128000")),
+    ]
+    fragments = ["priceScale=2", "amountScale=5", "minAmount 0.0001", "maxBaseAmount 100"]
+    async with _connect(sim, base_url) as client:
+        for order, fragment in zip(bad, fragments, strict=True):
+            with pytest.raises(InvalidOrder, match=fragment):
+                await client.place(order)
+    assert sim.stops == {}
+    assert sim.markets_served == 1
+
+
+# -- best bid / ask and wrong-side stops (sheet §7.1) ----------------------------------------
+
+
+async def test_buy_stop_at_the_best_ask_activates_at_once(served) -> None:
+    """Mid 127999.99 → ask 128000.00: a Buy stop at 128000 is "not above the best ask" → Activated on placement."""
+    sim, base_url = await _start(served)
+    sim.set_price("spot.btc_usdt", Decimal("127999.99"))
+    assert sim.quotes["spot.btc_usdt"] == (Decimal("127999.98"), Decimal("128000.00"))
+    async with _connect(sim, base_url) as client:
+        placed = await client.place(sim.demo_scenario().orders[0])
+    assert placed.status is OrderStatus.TRIGGERED
+    assert placed.venue_status == "Activated"
+    child = sim.child_of(placed.venue_order_id)
+    assert child is not None
+    assert child["source"] == "StopOrder"
+    assert child["status"] == "Completed"
+    assert child["executionPrice"] == "128000"
+
+
+async def test_buy_stop_above_the_best_ask_stays_armed(served) -> None:
+    """Mid 127999.98 → ask 127999.99 < 128000: armed until the ask reaches the stop."""
+    sim, base_url = await _start(served)
+    sim.set_price("spot.btc_usdt", Decimal("127999.98"))
+    async with _connect(sim, base_url) as client:
+        placed = await client.place(sim.demo_scenario().orders[0])
+        assert placed.status is OrderStatus.ACCEPTED
+        sim.set_quotes("spot.btc_usdt", bid=Decimal("127999.99"), ask=Decimal("128000"))
+        assert sim.book_state(client.venue, placed.venue_order_id).status is OrderStatus.TRIGGERED
+
+
+async def test_sell_stop_compares_with_the_best_bid(served) -> None:
+    """Sell stops use the bid: at or above the bid → instant; below it → armed until the bid falls."""
+    sim, base_url = await _start(served)
+    sim.set_quotes("spot.eth_usdt", bid=Decimal("2900.50"), ask=Decimal("2901"))
+    instant = StopOrder(symbol="ETH/USDT", side=Side.SELL, quantity=Decimal("1"), stop_price=Decimal("2900.5"))
+    armed = StopOrder(symbol="ETH/USDT", side=Side.SELL, quantity=Decimal("1"), stop_price=Decimal("2900.49"))
+    async with _connect(sim, base_url) as client:
+        assert (await client.place(instant)).status is OrderStatus.TRIGGERED
+        later = await client.place(armed)
+        assert later.status is OrderStatus.ACCEPTED
+        child = sim.child_of((await client.place(instant)).venue_order_id)
+        assert child is not None
+        assert child["executionPrice"] == "2900.5"  # a Sell fills at the best bid
+        sim.set_quotes("spot.eth_usdt", bid=Decimal("2900.49"), ask=Decimal("2900.6"))
+        assert sim.book_state(client.venue, later.venue_order_id).status is OrderStatus.TRIGGERED
+
+
+# -- decimals as numbers, GTD -------------------------------------------------------------------
+
+
+async def test_numbers_mode_end_to_end_is_exact(served) -> None:
+    """decimals_as_numbers=true: the simulator receives JSON numbers and holds exactly the Decimals sent."""
+    sim, base_url = await _start(served)
+    order = StopLimitOrder(
+        symbol="ETH/BTC",
+        side=Side.BUY,
+        quantity=Decimal("123456789012.12345678"),
+        stop_price=Decimal("1234567890123456789.01"),
+        limit_price=Decimal("1234567890123456789.02"),
+    )
+    async with _connect(sim, base_url, config_extra={"decimals_as_numbers": "true"}) as client:
+        placed = await client.place(order)
+    held = sim.stops[placed.venue_order_id]
+    assert held.activation_price == order.stop_price
+    assert held.requested_amount == order.quantity
+    assert held.requested_price == order.limit_price
+    assert placed.stop_price == order.stop_price
+    assert placed.quantity == order.quantity
+
+
+async def test_gtd_numbers_mode_end_to_end(served) -> None:
+    """GTD with decimals as numbers: cancellationDate in UTC milliseconds, accepted, echoed as Gtd."""
+    clock = FrozenClock(1_755_187_645_819)
+    sim, base_url = await _start(served, clock=clock.now_ms)
+    order = StopOrder(
+        symbol="BTC/USDT",
+        side=Side.SELL,
+        quantity=Decimal("0.5"),
+        stop_price=Decimal("100000.5"),
+        time_in_force=TimeInForce.GTD,
+        expire_at=datetime(2025, 8, 15, 18, 7, 25, 819000, tzinfo=timezone(timedelta(hours=2))),
+    )
+    async with _connect(sim, base_url, clock=clock, config_extra={"decimals_as_numbers": True}) as client:
+        placed = await client.place(order)
+    assert placed.raw["timeInForce"] == "Gtd"
+    assert sim.stops[placed.venue_order_id].time_in_force == "Gtd"
+    assert placed.stop_price == Decimal("100000.5")
+
+
+# -- unknown outcomes: never resent, not reconcilable ------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "error_type"), [("drop_after", TransportError), ("status_after", VenueUnavailable)])
+async def test_lost_answer_after_acceptance_is_raised_unknown_and_never_resent(served, kind, error_type) -> None:
+    """The venue accepts, the answer is lost (dropped / 504): outcome_known=False, one order only, no reconcile."""
+    sim, base_url = await _start(served)
+    sim.faults.add(Fault(kind=kind, status=504, body=b"", method="POST", path="/stop-orders"))
+    async with stopkit.connect(
+        "b2trader",
+        credentials=sim.demo_credentials(),
+        config=sim.demo_config(base_url),
+        retry=RetryPolicy(backoff=False, max_attempts=3),
+    ) as client:
+        assert client.venue.reconcile_flow(sim.demo_scenario().orders[0], sent_at_ms=0) is None
+        with pytest.raises(error_type) as excinfo:
+            await client.place(sim.demo_scenario().orders[0])
+    assert excinfo.value.outcome_known is False
+    assert any("no way to look the order up" in note for note in excinfo.value.__notes__)
+    assert len(sim.stops) == 1
+    assert sim.faults.log == [(kind, "POST", "/frontoffice/api/v3/stop-orders")]
+
+
+async def test_throttled_place_is_retried_after_retry_after(served) -> None:
+    """A 429 ProblemDetails (not processed) is retried after Retry-After; exactly one order results."""
+    sim, base_url = await _start(served)
+    body = sim.problem_body(429, detail="Too many requests.")
+    sim.faults.add(
+        Fault(
+            kind="status",
+            status=429,
+            body=body,
+            content_type="application/problem+json",
+            headers={"Retry-After": "0"},
+            method="POST",
+            path="/stop-orders",
+        )
+    )
+    async with _connect(sim, base_url) as client:
+        placed = await client.place(sim.demo_scenario().orders[0])
+    assert placed.status is OrderStatus.ACCEPTED
+    assert len(sim.stops) == 1
+
+
+async def test_5xx_on_cancel_is_unknown_and_not_resent(served) -> None:
+    """A 503 to DELETE: the cancel may or may not have happened → outcome unknown, one attempt only."""
+    sim, base_url = await _start(served)
+    async with _connect(sim, base_url) as client:
+        placed = await client.place(sim.demo_scenario().orders[0])
+        sim.faults.add(Fault(kind="status", status=503, body=b"", method="DELETE"))
+        with pytest.raises(VenueUnavailable) as excinfo:
+            await client.cancel(venue_order_id=placed.venue_order_id)
+    assert excinfo.value.outcome_known is False
+    assert len(sim.faults.log) == 1
+
+
+async def test_415_when_the_host_wants_another_media_version(served) -> None:
+    """A host demanding x-api-version=5.0 answers our 4.0 with 415 ProblemDetails → OrderRejected(415)."""
+    sim, base_url = await _start(served)
+    sim.media_type = "application/json; x-api-version=5.0"
+    async with _connect(sim, base_url) as client:
+        with pytest.raises(OrderRejected) as excinfo:
+            await client.place(sim.demo_scenario().orders[0])
+    assert excinfo.value.http_status == 415
+    assert excinfo.value.venue_message == "Unsupported Media Type"
+    assert sim.stops == {}
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+
+async def test_concurrent_places_share_one_token_exchange(served) -> None:
+    """Single flight: three concurrent first places → one access-token exchange."""
+    sim, base_url = await _start(served)
+    async with _connect(sim, base_url) as client:
+        placed = await asyncio.gather(*(client.place(o) for o in sim.demo_scenario().orders * 2))
+    assert sim.tokens_issued == 1
+    assert len({p.venue_order_id for p in placed}) == 4
+
+
+async def test_token_without_exp_is_assumed_to_last_an_hour(served) -> None:
+    """No exp claim: the client assumes 60 minutes and exchanges again just before (the simulator expires it then)."""
+    clock = FrozenClock(1_755_187_645_819)
+    sim, base_url = await _start(served, clock=clock.now_ms, jwt_exp=False)
+    async with _connect(sim, base_url, clock=clock, config_extra={"markets_ttl_s": 0}) as client:
+        await client.place(sim.demo_scenario().orders[0])
+        clock.advance(58 * 60 * 1000)
+        await client.place(sim.demo_scenario().orders[0])
+        assert sim.tokens_issued == 1
+        clock.advance(int(1.5 * 60 * 1000))  # 59.5 min: inside the refresh margin
+        await client.place(sim.demo_scenario().orders[0])
+        assert sim.tokens_issued == 2
+    assert len(sim.stops) == 3
+
+
+async def test_refused_token_on_markets_is_refreshed_once(served) -> None:
+    """A 401 to Get markets (revoked token): one re-exchange, then markets and the order go through."""
+    sim, base_url = await _start(served)
+    async with _connect(sim, base_url, config_extra={"markets_ttl_s": 0}) as client:
+        await client.place(sim.demo_scenario().orders[0])
+        sim.revoke_tokens()
+        await client.place(sim.demo_scenario().orders[0])
+    assert sim.tokens_issued == 2
+    assert sim.markets_served == 2
+    assert len(sim.stops) == 2
+
+
+async def test_client_keeps_the_last_state_it_saw(served) -> None:
+    """No read endpoint: last_state is the place answer, then the cancel answer."""
+    sim, base_url = await _start(served)
+    async with _connect(sim, base_url) as client:
+        placed = await client.place(sim.demo_scenario().orders[0])
+        assert client.last_state(venue_order_id=placed.venue_order_id) == placed
+        assert client.last_state(client_order_id=placed.client_order_id) == placed
+        canceled = await client.cancel(venue_order_id=placed.venue_order_id)
+        assert client.last_state(venue_order_id=placed.venue_order_id) == canceled
+        with pytest.raises(UnsupportedOrder, match=r"§3\.4"):
+            await client.get(venue_order_id=placed.venue_order_id)
+        with pytest.raises(UnsupportedOrder, match=r"§3\.4"):
+            await client.open_orders()

@@ -267,3 +267,84 @@ def test_build_without_token_is_an_authentication_error(bound, doc_stop) -> None
     """No access token → AuthenticationError, not a request with an empty bearer."""
     with pytest.raises(stopkit.AuthenticationError):
         bound.build_place_request(doc_stop, RequestContext(now_ms=0))
+
+
+# -- decimals as exact JSON numbers (config decimals_as_numbers) ---------------------------
+
+
+@pytest.fixture
+def numbers_bound(b2t) -> B2TraderBound:
+    """B2TRADER bound with decimals_as_numbers given as a CLI-style string."""
+    return stopkit.bind(
+        "b2trader", credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL, "decimals_as_numbers": "true"}
+    )
+
+
+def test_numbers_mode_sends_the_documented_example_bytes(numbers_bound, ctx, doc_stop, b2t) -> None:
+    """decimals_as_numbers: the docs' example exactly, as JSON numbers (compacted)."""
+    body = numbers_bound.build_place_request(doc_stop, ctx).body
+    assert body == (
+        b'{"order":{"marketId":"spot.btc_usdt","side":"Buy","orderType":"Market","activationPrice":128000,'
+        b'"requestedAmount":0.01,"timeInForce":"Ioc"}}'
+    )
+    assert json.loads(body) == json.loads(b2t.DOC_REQUEST_BODY)
+
+
+def test_numbers_mode_is_exact_where_a_float_is_not(numbers_bound, ctx) -> None:
+    """Values a float cannot hold are written digit for digit (never through float); zeros canonical."""
+    order = StopLimitOrder(
+        symbol="ETH/BTC",
+        side=Side.SELL,
+        quantity=Decimal("123456789012.12345678"),
+        stop_price=Decimal("1234567890123456789.01"),
+        limit_price=Decimal("0.100000000000000000000000001"),
+    )
+    assert float(order.stop_price) != order.stop_price  # the premise: a float would change it
+    body = numbers_bound.build_place_request(order, ctx).body
+    assert body == (
+        b'{"order":{"marketId":"spot.eth_btc","side":"Sell","orderType":"Limit",'
+        b'"activationPrice":1234567890123456789.01,"requestedAmount":123456789012.12345678,'
+        b'"requestedPrice":0.100000000000000000000000001,"timeInForce":"Gtc"}}'
+    )
+    parsed = json.loads(body, parse_float=Decimal)["order"]
+    assert parsed["activationPrice"] == order.stop_price
+    assert parsed["requestedPrice"] == order.limit_price
+
+
+def test_numbers_mode_canonicalizes(numbers_bound, ctx, b2t) -> None:
+    """0.0100 → 0.01 and 1.2805E+5 → 128050 as numbers, no exponent."""
+    order = StopOrder(**b2t.order_kwargs(quantity=Decimal("0.0100"), stop_price=Decimal("1.2805E+5")))
+    body = numbers_bound.build_place_request(order, ctx).body
+    assert b'"activationPrice":128050,"requestedAmount":0.01,' in body
+
+
+def test_string_mode_is_the_default_and_exact(bound, ctx) -> None:
+    """Default: the same long values as exact decimal strings."""
+    order = StopOrder(
+        symbol="ETH/BTC", side=Side.BUY, quantity=Decimal("123456789012.12345678"), stop_price=Decimal("1E-8")
+    )
+    body = json.loads(bound.build_place_request(order, ctx).body)["order"]
+    assert body["requestedAmount"] == "123456789012.12345678"
+    assert body["activationPrice"] == "0.00000001"
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_bad_decimals_as_numbers_is_a_configuration_error(b2t, value) -> None:
+    """decimals_as_numbers must be a boolean."""
+    with pytest.raises(stopkit.ConfigurationError, match="decimals_as_numbers"):
+        stopkit.bind(
+            "b2trader", credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL, "decimals_as_numbers": value}
+        )
+
+
+def test_markets_request_exact(bound, ctx) -> None:
+    """GET /frontoffice/api/v5/markets: bearer, accountId, Accept; no body, no Content-Type."""
+    request = bound.build_markets_request(ctx)
+    assert request.method == "GET"
+    assert request.url == "https://trade.broker.invalid/frontoffice/api/v5/markets"
+    assert list(request.headers.items()) == [
+        ("Authorization", "Bearer jwt-test-value"),
+        ("accountId", "685a7eaa360f9e7416221a61"),
+        ("Accept", "*/*"),
+    ]
+    assert request.body is None
