@@ -4,17 +4,22 @@ Aries (finance.dev) is a US equities broker with an OAuth2-bearer REST API
 (https://finance.dev/api-reference). What this adapter does, and why:
 
 - **Auth** (sheet §2): a static ``ARIES_ACCESS_TOKEN``, and/or ``ARIES_CLIENT_ID`` +
-  ``ARIES_CLIENT_SECRET`` for the ``client_credentials`` grant (or the ``refresh_token`` grant
-  when a refresh token is known: ``ARIES_REFRESH_TOKEN`` or one a grant returned).
+  ``ARIES_CLIENT_SECRET`` for the ``client_credentials`` grant, the ``refresh_token`` grant with
+  the refresh token a grant returned (or ``ARIES_REFRESH_TOKEN``); see :meth:`token_exchange`.
   ``ARIES_ACCOUNT_ID`` (the ``tradingAccountId``) is required.
 - **Place** ``POST /v1/orders`` (type STOP / STOP_LIMIT). The ack's ``clOrdId`` is the
   venue order id; our client order id is kept locally and sent only as the ``clientId`` tag.
+- **No duplicates**: there is no idempotency key, so a placement whose outcome is unknown is
+  never resent; :meth:`reconcile_flow` looks for it in the active list (tag, else terms and time).
 - **Read back**: there is no get-by-id endpoint. The active list (today) is searched, then
-  the history (``history_lookback_days`` back), matching ``clOrdId`` or ``clientId``.
-- **Cancel** ``POST /v1/orders/cancel`` needs the symbol and side, so the order is looked up
-  first.
+  the history (``history_lookback_days`` back), matching ``clOrdId`` (following the replace
+  chain through ``origClOrdId``) or ``clientId``.
+- **Cancel** ``POST /v1/orders/cancel`` and **modify** ``POST /v1/orders/replace`` look the
+  order up first (they need its newest ``clOrdId``, symbol and side).
 - **Triggers are invisible**: NEW stays ACCEPTED, meaning "armed or triggered
-  (indistinguishable)", until fills show up (sheet §5, §8.4).
+  (indistinguishable)", until fills show up (sheet §5, §8.4); ``reports_trigger=False``.
+
+Human-readable summary, mapping tables and assumptions: ``docs/venues/aries.md``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from stopkit.errors import ConfigurationError, InvalidOrder, OrderNotFound, Remo
 from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, StopLimitOrder, TimeInForce, TriggerType
 from stopkit.state import OrderState
 from stopkit.venue import (
+    Amendment,
     BoundVenue,
     Capabilities,
     Credentials,
@@ -47,6 +53,7 @@ from stopkit.wire import HttpRequest, HttpResponse, format_decimal
 from venues.aries import auth, parse, translate
 from venues.aries.constants import (
     ACCOUNT_ID_MAX_LEN,
+    CHAIN_FIELD,
     CLIENT_ID_TAG_MAX_LEN,
     DOC_URL,
     ENV_ACCESS_TOKEN,
@@ -58,10 +65,11 @@ from venues.aries.constants import (
     LIVE_BASE_URL,
     MAX_DECIMALS,
     MAX_PAGES,
+    RECONCILE_SKEW_MS,
     SYMBOL_MAX_LEN,
     VENUE_NAME,
 )
-from venues.aries.mapping import TYPE_TO_KIND
+from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TYPE_TO_KIND
 
 __all__ = ["AriesAdapter", "AriesBoundVenue", "AriesConfig"]
 
@@ -91,7 +99,13 @@ class AriesConfig:
         fractional_shares: allow a fractional ``qty`` (default ``False``: whole shares,
             sheet §8.9).
         history_lookback_days: how far back (1-90 days) the order history is searched when an
-            order is not in today's active list (default 1).
+            order is not in today's active list (default 1; the venue allows at most 90).
+        initial_grant: how to start from the credentials (the first token, and the retry after
+            a refused refresh): ``"client_credentials"`` (default) or ``"refresh_token"`` (with
+            ``ARIES_REFRESH_TOKEN``, for clients that may only use authorization code/PKCE).
+        reconcile_clock_skew_ms: after an unknown placement outcome, orders created up to this
+            many ms before the first send still count as ours (0-600000, default 5000: createdAt
+            has second precision and clocks drift).
     """
 
     base_url: str = attrs.field(default=LIVE_BASE_URL, converter=_base_url, validator=_check_base_url)
@@ -99,6 +113,12 @@ class AriesConfig:
     fractional_shares: bool = False
     history_lookback_days: int = attrs.field(
         default=1, validator=[attrs.validators.ge(1), attrs.validators.le(HISTORY_MAX_DAYS)]
+    )
+    initial_grant: str = attrs.field(
+        default="client_credentials", validator=attrs.validators.in_(("client_credentials", "refresh_token"))
+    )
+    reconcile_clock_skew_ms: int = attrs.field(
+        default=RECONCILE_SKEW_MS, validator=[attrs.validators.ge(0), attrs.validators.le(600_000)]
     )
 
 
@@ -211,15 +231,27 @@ class AriesBoundVenue(BoundVenue):
         return AccessToken(self._access_token) if self._access_token else None
 
     def token_exchange(self, previous: AccessToken | None = None) -> Exchange[TokenGrant] | None:
-        """``POST /v1/oauth2/token``: the refresh_token grant when a refresh token is known
-        (``previous.refresh_token``, else ``ARIES_REFRESH_TOKEN``), else client_credentials.
+        """``POST /v1/oauth2/token``; ``None`` when no client id + secret are configured (static token only).
 
-        ``None`` when no client id + secret are configured (static token only).
+        - ``previous`` carries a refresh token (a grant returned one): the ``refresh_token`` grant
+          with it (a rotated refresh token is always the newest one, sheet §2).
+        - ``previous`` without a refresh token (e.g. the static ``ARIES_ACCESS_TOKEN`` expired or
+          was refused): the ``refresh_token`` grant with ``ARIES_REFRESH_TOKEN`` when it is set,
+          else as for ``None``.
+        - ``None`` = start from the credentials (the first token, and the client's one retry
+          after a refused refresh): ``client_credentials``; or, with config
+          ``initial_grant=refresh_token``, the ``refresh_token`` grant with ``ARIES_REFRESH_TOKEN``
+          (for clients that may only use authorization code/PKCE, sheet §8.6).
+
         The parse never puts the answer body into an error.
         """
         if not (self._client_id and self._client_secret):
             return None
-        refresh = (previous.refresh_token if previous is not None else None) or self._refresh_token
+        refresh = previous.refresh_token if previous is not None else None
+        # ARIES_REFRESH_TOKEN replaces a token without its own refresh token; from nothing, only
+        # when initial_grant says so (else client_credentials, the fallback after a refused refresh).
+        if not refresh and (previous is not None or self.config.initial_grant == "refresh_token"):
+            refresh = self._refresh_token
         return Exchange(
             build=functools.partial(self._build_token_request, refresh),
             parse=auth.parse_token_response,
@@ -284,11 +316,8 @@ class AriesBoundVenue(BoundVenue):
             lookback_days=self.config.history_lookback_days,
         )
 
-    def _walk(
-        self, source: str, ref: OrderRef | None
-    ) -> Flow[tuple[list[Mapping[str, Any]], Mapping[str, Any] | None]]:
-        # Page through a list ("active" or "history") following nextCursor until 0; with a
-        # ref, stop at the first matching row. Returns (rows seen, the match or None).
+    def _rows(self, source: str) -> Flow[list[Mapping[str, Any]]]:
+        # Every row of a list ("active" or "history"), following nextCursor until 0.
         rows: list[Mapping[str, Any]] = []
         cursor, seen = 0, {0}
         for _ in range(MAX_PAGES):
@@ -297,12 +326,9 @@ class AriesBoundVenue(BoundVenue):
                 parse=parse.parse_orders_page,
                 label=f"list {source} orders",
             )
-            for row in page.rows:
-                if ref is not None and self._matches(row, ref):
-                    return rows, row
-                rows.append(row)
+            rows.extend(page.rows)
             if page.next_cursor == 0:
-                return rows, None
+                return rows
             if page.next_cursor in seen:
                 raise ResponseShapeError(
                     f"{VENUE_NAME}: nextCursor {page.next_cursor} repeats; stopping", venue=VENUE_NAME
@@ -312,16 +338,26 @@ class AriesBoundVenue(BoundVenue):
         raise ResponseShapeError(f"{VENUE_NAME}: more than {MAX_PAGES} pages of orders", venue=VENUE_NAME)
 
     @staticmethod
-    def _matches(row: Mapping[str, Any], ref: OrderRef) -> bool:
-        # By clOrdId when a venue order id is given, else by the clientId tag.
+    def _select(rows: list[Mapping[str, Any]], ref: OrderRef) -> Mapping[str, Any] | None:
+        # The row of ``ref`` now: by clOrdId (following the replace chain), else by the clientId
+        # tag (the newest chain head among tagged rows).
         if ref.venue_order_id:
-            return str(row.get("clOrdId")) == ref.venue_order_id
-        return row.get("clientId") == ref.client_order_id
+            return parse.resolve_chain(rows, ref.venue_order_id)
+        heads: list[Mapping[str, Any]] = []
+        for row in rows:
+            if row.get("clientId") != ref.client_order_id or row.get("clOrdId") in (None, ""):
+                continue
+            head = parse.resolve_chain(rows, str(row["clOrdId"]))
+            if head is not None and all(head is not h for h in heads):
+                heads.append(head)
+        live = [h for h in heads if h.get("ordStatus") != "SUPERSEDED"] or heads
+        return live[-1] if live else None
 
     def _find(self, ref: OrderRef) -> Flow[OrderState]:
         # Search today's active list, then the history; OrderNotFound when neither has it.
         for source in ("active", "history"):
-            _rows, match = yield from self._walk(source, ref)
+            rows = yield from self._rows(source)
+            match = self._select(rows, ref)
             if match is not None:
                 tagged = ref.client_order_id if match.get("clientId") == ref.client_order_id else None
                 return parse.parse_trade_order(match, client_order_id=tagged)
@@ -334,9 +370,12 @@ class AriesBoundVenue(BoundVenue):
 
     def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
         """Find the order in ``GET /v2/accounts/{id}/orders`` (all pages), then in
-        ``.../orders/history`` (newest first, ``history_lookback_days`` back).
+        ``.../orders/history`` (newest first, ``history_lookback_days`` back, all pages).
 
-        Matches ``clOrdId == venue_order_id``, or (client order id only) ``clientId == client_order_id``.
+        Matches ``clOrdId == venue_order_id`` and follows the replace chain (``origClOrdId``) to
+        the order's newest record, so an id from before a replace still finds the order (its
+        ``venue_order_id`` is then the newest ``clOrdId``); with a client order id only,
+        ``clientId == client_order_id``.
 
         Raises:
             OrderNotFound: in neither list.
@@ -346,9 +385,9 @@ class AriesBoundVenue(BoundVenue):
         return state
 
     def open_orders_flow(self, symbol: str | None = None) -> Flow[list[OrderState]]:
-        """Today's STOP/STOP_LIMIT orders that are not terminal (optionally of one ticker)."""
+        """Today's STOP/STOP_LIMIT orders that are not terminal (optionally of one ticker), all pages."""
         native = self.native_symbol(symbol) if symbol else None
-        rows, _none = yield from self._walk("active", None)
+        rows = yield from self._rows("active")
         states: list[OrderState] = []
         for row in rows:
             if row.get("type") not in TYPE_TO_KIND or (native is not None and row.get("symbol") != native):
@@ -357,6 +396,34 @@ class AriesBoundVenue(BoundVenue):
             if not state.status.is_terminal:
                 states.append(state)
         return states
+
+    # -- no duplicates: reconciliation after an unknown placement outcome -----------------
+
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+        """Look for ``order`` in today's active orders (all pages) after an unknown outcome.
+
+        ``POST /v1/orders`` has no idempotency key (sheet §6), so it is never resent; instead
+        the rows are matched by :func:`venues.aries.parse.reconcile_match`: our ``clientId`` tag,
+        else symbol/side/type/qty/prices with ``createdAt`` ≥ ``sent_at_ms`` minus
+        ``reconcile_clock_skew_ms``. Exactly one match → its state (with our client order id);
+        none, or several without a tag match → ``None`` (the client reports the outcome as unknown).
+        """
+        return self._reconcile(order, sent_at_ms)
+
+    def _reconcile(self, order: AnyStopOrder, sent_at_ms: int) -> Flow[OrderState | None]:
+        # The reconciliation flow (see reconcile_flow).
+        rows = yield from self._rows("active")
+        match = parse.reconcile_match(
+            rows,
+            order,
+            symbol=self.native_symbol(order.symbol),
+            side=SIDE_TO_VENUE[(order.side, order.position_effect)],
+            order_type=KIND_TO_TYPE[order.kind],
+            not_before_ms=sent_at_ms - self.config.reconcile_clock_skew_ms,
+        )
+        if match is None:
+            return None
+        return parse.parse_trade_order(match, client_order_id=order.client_order_id)
 
     def _cancel_request(self, found: OrderState, ctx: RequestContext) -> HttpRequest:
         # The cancel of a looked-up order: its clOrdId, symbol and raw venue side.
@@ -388,6 +455,85 @@ class AriesBoundVenue(BoundVenue):
         )
         return state
 
+    # -- modify (replace) ---------------------------------------------------------------
+
+    def _check_amendment(self, state: OrderState, amendment: Amendment) -> None:
+        # Aries' value rules for an amendment, before any I/O.
+        if not state.venue_order_id:
+            raise InvalidOrder(
+                f"{VENUE_NAME}: modify needs the order's venue_order_id (clOrdId)",
+                field="venue_order_id",
+                venue=VENUE_NAME,
+            )
+        if amendment.limit_price is not None and state.kind is not OrderKind.STOP_LIMIT:
+            raise InvalidOrder(
+                f"{VENUE_NAME}: a STOP order has no limit price to modify", field="limit_price", venue=VENUE_NAME
+            )
+        for field, value in (
+            ("stop_price", amendment.stop_price),
+            ("limit_price", amendment.limit_price),
+            ("quantity", amendment.quantity),
+        ):
+            if value is not None and _decimals(value) > MAX_DECIMALS:
+                raise InvalidOrder(
+                    f"{VENUE_NAME}: {field} has more than {MAX_DECIMALS} decimal places: {value}",
+                    field=field,
+                    venue=VENUE_NAME,
+                )
+        quantity = amendment.quantity
+        if quantity is not None and not self.config.fractional_shares and quantity != quantity.to_integral_value():
+            raise InvalidOrder(
+                f"{VENUE_NAME}: quantity must be whole shares, got {quantity}", field="quantity", venue=VENUE_NAME
+            )
+
+    def _replace_request(self, found: OrderState, amendment: Amendment, ctx: RequestContext) -> HttpRequest:
+        # The replace of a looked-up order: its newest clOrdId, symbol, raw venue side and type.
+        return translate.build_replace_request(
+            ctx,
+            base_url=self.config.base_url,
+            account_id=self.account_id,
+            orig_cl_ord_id=str(found.venue_order_id),
+            symbol=found.symbol,
+            side=str(found.raw.get("side")),
+            order_type=KIND_TO_TYPE[found.kind],
+            qty=amendment.quantity,
+            stop_price=amendment.stop_price,
+            price=amendment.limit_price,
+        )
+
+    def modify_flow(self, state: OrderState, amendment: Amendment) -> Flow[OrderState]:
+        """Look the order up (following its replace chain to the newest ``clOrdId``), then
+        ``POST /v1/orders/replace`` (https://finance.dev/api-reference/orders/update-order).
+
+        Returns the new state: ``venue_order_id`` is the **new** ``clOrdId`` (use it, or any
+        older id: :meth:`get_flow` follows the chain); ``raw[CHAIN_FIELD]`` lists every
+        ``clOrdId`` of the order, oldest first. REPLACED → ACCEPTED; PENDING_REPLACE → PENDING_UPDATE.
+        A write: never resent after an unknown outcome.
+
+        Raises:
+            InvalidOrder: no venue order id, a limit price on a STOP, more than 5 decimals, a
+                fractional quantity (unless ``fractional_shares``); before any I/O.
+            OrderNotFound: the lookup found nothing (nothing is sent).
+            OrderRejected: the replace was REJECTED (e.g. the order already filled).
+        """
+        self._check_amendment(state, amendment)
+        found: OrderState = yield from self._find(OrderRef(venue_order_id=state.venue_order_id))
+        chain = [str(x) for x in state.raw.get(CHAIN_FIELD) or [state.venue_order_id] if x]
+        if found.venue_order_id and found.venue_order_id not in chain:
+            chain.append(found.venue_order_id)
+        previous = attrs.evolve(
+            found,
+            client_order_id=state.client_order_id or found.client_order_id,
+            raw={**found.raw, CHAIN_FIELD: chain},
+        )
+        new_state: OrderState = yield Exchange(
+            build=functools.partial(self._replace_request, found, amendment),
+            parse=functools.partial(parse.parse_replace_response, previous, amendment),
+            writes=True,
+            label="replace",
+        )
+        return new_state
+
 
 def _clean(credentials: Credentials, name: str) -> str | None:
     # A credential value, refused (without echoing it) when it holds spaces or control characters.
@@ -415,6 +561,10 @@ class AriesAdapter(VenueAdapter):
         get_order=True,
         list_open_orders=True,
         cancel=True,
+        # POST /v1/orders/replace (sheet §3.3); clOrdId changes on every replace.
+        modify=True,
+        # No triggered status, flag or timestamp (sheet §5, §8.4): ACCEPTED = armed or triggered.
+        reports_trigger=False,
         reasons={
             "trigger_type": "Aries does not document which price triggers a stop (last trade, bid/ask);"
             " only the venue default is offered (sheet §8.3)",
@@ -470,6 +620,10 @@ class AriesAdapter(VenueAdapter):
         if token is None and client_id is None:
             raise ConfigurationError(
                 f"{VENUE_NAME}: set {ENV_ACCESS_TOKEN}, or {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}", venue=VENUE_NAME
+            )
+        if parsed.initial_grant == "refresh_token" and refresh_token is None:
+            raise ConfigurationError(
+                f"{VENUE_NAME}: initial_grant=refresh_token needs {ENV_REFRESH_TOKEN}", venue=VENUE_NAME
             )
         if refresh_token is not None and client_id is None:
             raise ConfigurationError(

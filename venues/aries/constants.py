@@ -8,12 +8,14 @@ from __future__ import annotations
 __all__ = [
     "ACCOUNT_ID_MAX_LEN",
     "CANCEL_PATH",
+    "CHAIN_FIELD",
     "CLIENT_ID_TAG_MAX_LEN",
     "DOC_URL",
     "DOC_CANCEL",
     "DOC_HISTORY",
     "DOC_LIST_ACTIVE",
     "DOC_PLACE",
+    "DOC_REPLACE",
     "DOC_STOP",
     "DOC_STOP_LIMIT",
     "DOC_TOKEN",
@@ -28,6 +30,8 @@ __all__ = [
     "MAX_PAGES",
     "ORDERS_PATH",
     "PAGE_LIMIT",
+    "RECONCILE_SKEW_MS",
+    "REPLACE_PATH",
     "SECURITY_TYPE_EQUITY",
     "SYMBOL_MAX_LEN",
     "TOKEN_PATH",
@@ -46,6 +50,7 @@ DOC_PLACE = "https://finance.dev/api-reference/orders/place-order"
 DOC_STOP = "https://finance.dev/api-reference/orders/stop-order"
 DOC_STOP_LIMIT = "https://finance.dev/api-reference/orders/stop-limit-order"
 DOC_CANCEL = "https://finance.dev/api-reference/orders/cancel-order"
+DOC_REPLACE = "https://finance.dev/api-reference/orders/update-order"
 DOC_LIST_ACTIVE = "https://finance.dev/api-reference/accounts/list-active-orders"
 DOC_HISTORY = "https://finance.dev/api-reference/accounts/list-orders-history"
 DOC_TOKEN = "https://finance.dev/api-reference/oauth2/token"  # noqa: S105  # a URL
@@ -53,6 +58,7 @@ DOC_TOKEN = "https://finance.dev/api-reference/oauth2/token"  # noqa: S105  # a 
 TOKEN_PATH = "/v1/oauth2/token"  # noqa: S105  # a path
 ORDERS_PATH = "/v1/orders"
 CANCEL_PATH = "/v1/orders/cancel"
+REPLACE_PATH = "/v1/orders/replace"
 
 
 def active_orders_path(account_id_quoted: str) -> str:
@@ -86,3 +92,9 @@ MAX_PAGES = 100
 HISTORY_MAX_DAYS = 90
 # Cancel requests name the security type CS (equity) / OPT (sheet §3.2, pitfall 12).
 SECURITY_TYPE_EQUITY = "CS"
+# Reconciliation after an unknown placement outcome accepts orders whose createdAt is at most
+# this long before the first send (createdAt has second precision; clocks drift). Configurable.
+RECONCILE_SKEW_MS = 5_000
+# The key under which a modified order's OrderState.raw lists every clOrdId of its replace chain,
+# oldest first (stopkit's own key beside the venue's answer fields; see parse.parse_replace_response).
+CHAIN_FIELD = "stopkit.clOrdIdChain"

@@ -2,7 +2,7 @@
 
 Shapes (sheet §3, §6):
 
-- ``OrdResponse`` (place and cancel acks, HTTP 200)::
+- ``OrdResponse`` (place, cancel and replace acks, HTTP 200)::
 
     {"success": true, "clOrdId": "ORDER-20260115-001", "status": "NEW", "symbol": "AAPL",
      "side": "BUY", "qty": "100", "cumQty": "0", "leavesQty": "100", "avgPrice": "0",
@@ -38,8 +38,9 @@ from stopkit.errors import (
 from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder
 from stopkit.parsing import lookup, parse_decimal, parse_id, parse_iso8601, require_mapping, retry_after_s
 from stopkit.state import OrderState, OrderStatus
+from stopkit.venue import Amendment
 from stopkit.wire import HttpResponse
-from venues.aries.constants import VENUE_NAME
+from venues.aries.constants import CHAIN_FIELD, VENUE_NAME
 from venues.aries.mapping import ORDER_STATUS, SIDE_FROM_VENUE, TYPE_TO_KIND
 
 __all__ = [
@@ -49,7 +50,10 @@ __all__ = [
     "parse_cancel_response",
     "parse_orders_page",
     "parse_place_response",
+    "parse_replace_response",
     "parse_trade_order",
+    "reconcile_match",
+    "resolve_chain",
 ]
 
 
@@ -383,3 +387,171 @@ def parse_cancel_response(found: OrderState, response: HttpResponse) -> OrderSta
         reason=_text(data.get("text")),
         raw=data,
     )
+
+
+def parse_replace_response(previous: OrderState, amendment: Amendment, response: HttpResponse) -> OrderState:
+    """The order's state after ``POST /v1/orders/replace``; ``previous`` is its state before.
+
+    Answer (sheet §3.3)::
+
+        {"success": true, "clOrdId": "<new id>", "origClOrdId": "<id replaced>",
+         "status": "PENDING_REPLACE" | "REPLACED" | "REJECTED", "qty": "...", "price": "...",
+         "text": "Replace accepted", "transactTime": "..."}
+
+    ``venue_order_id`` becomes the **new** ``clOrdId`` (every later cancel or replace must use
+    it). REPLACED → ACCEPTED (live with the new terms), PENDING_REPLACE → PENDING_UPDATE. Terms
+    come from the answer where it states them (non-empty, non-zero), else from ``amendment``,
+    else from ``previous``. ``raw`` is the answer plus :data:`~venues.aries.constants.CHAIN_FIELD`:
+    every ``clOrdId`` of the order, oldest first, so earlier ids stay reachable.
+
+    Raises:
+        OrderRejected: REJECTED or ``success: false`` (with ``ordRejReason``/``text``); the
+            original order is unchanged ("Reusing the old ID will be rejected").
+        ResponseShapeError: an unreadable 200 answer (``outcome_known=False``).
+        RemoteError: a non-200 answer, per :func:`classify_error` (5xx: outcome unknown).
+    """
+    if response.status != 200:
+        raise classify_error(response, writes=True)
+    try:
+        data = _json_object(response, "the replace answer")
+        if data.get("success") is False or data.get("status") == "REJECTED":
+            raise _reject_from_ack(data, response, "replace")
+        new_id = parse_id(data.get("clOrdId"), venue=VENUE_NAME, field="clOrdId")
+        raw_status = data.get("status")
+        status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="status")
+        quantity = parse_decimal(data.get("qty"), venue=VENUE_NAME, field="qty", optional=True)
+        stop_price = _optional_price(data.get("stopPrice"), "stopPrice")
+        limit_price = _optional_price(data.get("price"), "price")
+        transact = parse_iso8601(_text(data.get("transactTime")), venue=VENUE_NAME, field="transactTime")
+    except ResponseShapeError as exc:
+        exc.outcome_known = False
+        if exc.http_status is None:
+            exc.http_status = response.status
+        if exc.raw_body is None:
+            exc.raw_body = response.text()[:4096]
+        raise
+    chain = [str(x) for x in previous.raw.get(CHAIN_FIELD) or [previous.venue_order_id] if x]
+    if not chain or chain[-1] != new_id:
+        chain.append(str(new_id))
+    stop_limit = previous.kind is OrderKind.STOP_LIMIT
+    return attrs.evolve(
+        previous,
+        venue_order_id=new_id,
+        status=status,
+        venue_status=str(raw_status),
+        quantity=quantity or amendment.quantity or previous.quantity,
+        stop_price=stop_price or amendment.stop_price or previous.stop_price,
+        limit_price=(limit_price or amendment.limit_price or previous.limit_price) if stop_limit else None,
+        updated_at=transact or previous.updated_at,
+        reason=None,
+        raw={**data, CHAIN_FIELD: chain},
+    )
+
+
+# -- chains and reconciliation (pure row selection) -------------------------------
+
+
+def _row_id(row: Mapping[str, Any], field: str) -> str | None:
+    # A row's clOrdId / origClOrdId as text, None when absent or empty.
+    value = row.get(field)
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        return None
+    return str(value)
+
+
+def resolve_chain(
+    rows: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]], cl_ord_id: str
+) -> Mapping[str, Any] | None:
+    """The row that is the order ``cl_ord_id`` now, following its replace chain.
+
+    ``clOrdId`` changes on every replace, and rows name their predecessor in ``origClOrdId``
+    ([sdk] ``models/tradeorderv2.py``: it "appears in replace and cancel chains"). From
+    ``cl_ord_id`` the chain is followed to the newest successor (a row whose ``origClOrdId`` is
+    the current id; among several, the one not SUPERSEDED, then the last listed). Returns that
+    row, or the row of ``cl_ord_id`` itself when it has no successor, or ``None`` when neither
+    is in ``rows``. So an old id still finds the order after a replace, even when its own
+    (SUPERSEDED) record is no longer listed.
+    """
+    by_id = {rid: row for row in rows if (rid := _row_id(row, "clOrdId")) is not None}
+    current, visited = cl_ord_id, {cl_ord_id}
+    while True:
+        successors = [
+            row
+            for row in rows
+            if _row_id(row, "origClOrdId") == current and (rid := _row_id(row, "clOrdId")) and rid not in visited
+        ]
+        if not successors:
+            return by_id.get(current)
+        live = [row for row in successors if row.get("ordStatus") != "SUPERSEDED"] or successors
+        current = str(_row_id(live[-1], "clOrdId"))
+        visited.add(current)
+
+
+def _row_ms(row: Mapping[str, Any]) -> int | None:
+    # createdAt in Unix ms, or None when absent or unreadable.
+    try:
+        created = parse_iso8601(_text(row.get("createdAt")), venue=VENUE_NAME, field="createdAt")
+    except ResponseShapeError:
+        return None
+    return None if created is None else int(created.timestamp() * 1000)
+
+
+def _same_decimal(value: object, expected: Decimal | None) -> bool:
+    # A row's decimal string equals ``expected``; ``None`` expects "empty or zero" (unused price).
+    try:
+        parsed = parse_decimal(value, venue=VENUE_NAME, field="price", optional=True)
+    except ResponseShapeError:
+        return False
+    if expected is None:
+        return parsed is None or parsed.is_zero()
+    return parsed == expected
+
+
+def _same_terms(row: Mapping[str, Any], order: AnyStopOrder, *, symbol: str, side: str, order_type: str) -> bool:
+    # The row has the order's symbol, venue side, type, quantity and prices.
+    limit = order.limit_price if isinstance(order, StopLimitOrder) else None
+    return (
+        row.get("symbol") == symbol
+        and row.get("side") == side
+        and row.get("type") == order_type
+        and _same_decimal(row.get("qty"), order.quantity)
+        and _same_decimal(row.get("stopPrice"), order.stop_price)
+        and _same_decimal(row.get("price"), limit)
+    )
+
+
+def reconcile_match(
+    rows: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
+    order: AnyStopOrder,
+    *,
+    symbol: str,
+    side: str,
+    order_type: str,
+    not_before_ms: int,
+) -> Mapping[str, Any] | None:
+    """The one row that is ``order`` after a placement whose outcome is unknown, or ``None``.
+
+    1. Rows whose ``clientId`` is our client order id (we send it as a tag; the echo is
+       [unverified], sheet §8.8): exactly one → it; several → the one of them with the order's
+       terms, if exactly one; otherwise ``None`` (ambiguous).
+    2. Else rows with the order's ``symbol``, venue ``side``, ``type``, ``qty``, ``stopPrice`` and
+       ``price`` (empty or zero on a STOP), ``createdAt`` at or after ``not_before_ms`` (the first
+       send minus a clock-skew allowance) and not SUPERSEDED: exactly one → it; none or several →
+       ``None``. Several identical candidates are never guessed between: the caller reports the
+       outcome as unknown.
+    """
+    tagged = [row for row in rows if row.get("clientId") == order.client_order_id]
+    if len(tagged) == 1:
+        return tagged[0]
+    if tagged:
+        same = [row for row in tagged if _same_terms(row, order, symbol=symbol, side=side, order_type=order_type)]
+        return same[0] if len(same) == 1 else None
+    candidates = [
+        row
+        for row in rows
+        if row.get("ordStatus") != "SUPERSEDED"
+        and _same_terms(row, order, symbol=symbol, side=side, order_type=order_type)
+        and (created := _row_ms(row)) is not None
+        and created >= not_before_ms
+    ]
+    return candidates[0] if len(candidates) == 1 else None

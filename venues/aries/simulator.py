@@ -18,6 +18,22 @@ Paths (sheet §2-§3; https://finance.dev/api-reference):
   ``orders: null`` when empty.
 - ``POST /v1/orders/cancel``: ``origClOrdId``, account, ``symbol`` and ``side`` must match the
   order; a finished order → 200 ``status: REJECTED``; unknown id → 404 (nested shape).
+- ``POST /v1/orders/replace`` (https://finance.dev/api-reference/orders/update-order): required
+  ``origClOrdId``, account and ``symbol``; then ``qty``/``price``/``stopPrice``/``timeInForce``
+  (``side`` and ``type`` may be restated, not changed). Every replace assigns a new ``clOrdId``;
+  the new row names the old one in ``origClOrdId`` and the old record stays listed today as
+  ``SUPERSEDED`` (never in the history). Reusing an old id (cancel or replace) → 200
+  ``success: false, status: REJECTED, ordRejReason: STALE_CL_ORD_ID``. A finished order → 200
+  REJECTED ``TOO_LATE_TO_REPLACE``. Answer: ``{"success", "clOrdId", "origClOrdId", "status":
+  "REPLACED", "qty", "price", "text", "transactTime"}``.
+
+Test switches: :meth:`expire_tokens`, :meth:`revoke_refresh_tokens`, :meth:`halt`,
+:meth:`end_day`, :attr:`pending_changes` (cancel/replace answer PENDING_CANCEL/PENDING_REPLACE
+until :meth:`settle`), :meth:`lose_next_place_response` (the order is accepted, then the
+connection drops, the answer comes too late, or a 5xx comes instead), :attr:`faults` (the shared
+:class:`~stopkit.testing.simkit.FaultInjector`, first in the middleware chain), ``page_cap``
+(the server pages with fewer rows than asked) and ``fractional_shares`` (fractional ``qty``
+refused unless set, sheet §8.9).
 
 Market model: :meth:`set_price` moves a symbol's reference price. Stops trigger per the
 documented table (SELL/SELL_SHORT when the price falls to or below ``stopPrice``,
@@ -28,11 +44,12 @@ else it rests and still shows ``NEW`` (Aries shows no trigger, sheet §5).
 Assumptions (undocumented): filled and cancelled orders stay in the active list for the rest
 of "today", which in the simulator lasts until :meth:`end_day` (DAY orders then expire; every
 finished order leaves the active list and stays in the history). ``clientId`` is echoed as
-sent (on the real venue it may be the OAuth client id, sheet §8.8).
+sent (on the real venue it may be the OAuth client id, sheet §8.8: ``echo_client_id=False``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import re
@@ -49,9 +66,9 @@ from aiohttp import web
 
 from stopkit.orders import StopLimitOrder, StopOrder
 from stopkit.state import OrderState
+from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from stopkit.venue import BoundVenue, DemoScenario
 from stopkit.wire import format_decimal
-from venues._simkit import ServedSimulator, limit_fill_price, should_trigger
 from venues.aries.parse import parse_trade_order
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
@@ -78,7 +95,13 @@ _CANCEL_FIELDS = frozenset(
     {"origClOrdId", "tradingAccountId", "accountId", "symbol", "side", "securityType"}
     | {"putCall", "strikePrice", "maturity"}
 )
+_REPLACE_FIELDS = frozenset(
+    {"origClOrdId", "tradingAccountId", "accountId", "symbol", "qty", "price", "stopPrice", "type"}
+    | {"timeInForce", "side", "clientId"}
+)
 _WORKING = frozenset({"NEW", "PARTIALLY_FILLED"})
+_PENDING = frozenset({"PENDING_CANCEL", "PENDING_REPLACE"})
+_LOSS_MODES = frozenset({"drop", "delay", "5xx"})
 _DECIMAL_RE = re.compile(r"\d+(\.\d{1,5})?")
 _SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9.\-]{0,19}")
 
@@ -143,6 +166,7 @@ class _SimOrder:
     rej_reason: str = ""
     triggered: bool = False
     today: bool = True
+    orig_cl_ord_id: str = ""
 
 
 class AriesSimulator(ServedSimulator):
@@ -154,6 +178,10 @@ class AriesSimulator(ServedSimulator):
         token_encoding: ``"json"`` or ``"form"`` to accept only that token body encoding;
             ``None`` (default) accepts both.
         client_id, client_secret, account_id: the credentials it accepts.
+        page_cap: list pages hold at most this many rows whatever ``limit`` asks (paging tests).
+        fractional_shares: accept a fractional ``qty`` (refused by default, sheet §8.9).
+        echo_client_id: rows show the ``clientId`` tag as sent (default); ``False`` shows the OAuth
+            client id instead, the other reading of sheet §8.8.
     """
 
     def __init__(
@@ -164,6 +192,9 @@ class AriesSimulator(ServedSimulator):
         client_id: str = DEMO_CLIENT_ID,
         client_secret: str = DEMO_CLIENT_SECRET,
         account_id: str = DEMO_ACCOUNT_ID,
+        page_cap: int | None = None,
+        fractional_shares: bool = False,
+        echo_client_id: bool = True,
     ) -> None:
         if token_encoding not in (None, "json", "form"):
             raise ValueError(f"token_encoding must be None, 'json' or 'form', got {token_encoding!r}")
@@ -176,6 +207,19 @@ class AriesSimulator(ServedSimulator):
         """The grant types served, in order (for tests)."""
         self.order_requests = 0
         """Authenticated requests answered (for tests)."""
+        self.token_requests = 0
+        """Requests to the token endpoint, whatever their outcome (for tests)."""
+        self.unauthorized = 0
+        """401 answers to requests with a missing, unknown or expired bearer token (for tests)."""
+        self.pending_changes = False
+        """When True, cancel and replace answer PENDING_CANCEL / PENDING_REPLACE until :meth:`settle`."""
+        self.page_cap = page_cap
+        self.fractional_shares = fractional_shares
+        self.echo_client_id = echo_client_id
+        self.loss_delay_s = 1.0
+        self._loss_mode: str | None = None
+        self._superseded: list[dict[str, Any]] = []
+        self._alias: dict[str, str] = {}
         self._access: dict[str, int] = {}
         self._refresh: dict[str, int] = {}
         self._orders: dict[str, _SimOrder] = {}
@@ -187,10 +231,11 @@ class AriesSimulator(ServedSimulator):
 
     def make_app(self) -> web.Application:
         """A fresh application serving the documented paths."""
-        app = web.Application(middlewares=[self._auth_middleware])
+        app = web.Application(middlewares=[self.faults.middleware, self._auth_middleware])
         app.router.add_post("/v1/oauth2/token", self._token)
         app.router.add_post("/v1/orders", self._place)
         app.router.add_post("/v1/orders/cancel", self._cancel)
+        app.router.add_post("/v1/orders/replace", self._replace)
         app.router.add_get("/v2/accounts/{account}/orders", self._active)
         app.router.add_get("/v2/accounts/{account}/orders/history", self._history)
         return app
@@ -244,10 +289,12 @@ class AriesSimulator(ServedSimulator):
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
         """The simulator's record of ``venue_order_id`` as a ``TradeOrderV2`` row, parsed by the adapter.
 
+        An id from before a replace finds the order under its newest ``clOrdId``.
+
         Raises:
             KeyError: no such order.
         """
-        row = self.render(self._orders[venue_order_id])
+        row = self.render(self._orders[self._alias.get(venue_order_id, venue_order_id)])
         parser = getattr(venue, "parse_trade_order", None)
         if callable(parser):
             result: OrderState = parser(row)
@@ -268,18 +315,55 @@ class AriesSimulator(ServedSimulator):
                 order.status, order.updated_ms, order.text = "EXPIRED", now, "Day order expired"
             if order.status not in _WORKING:
                 order.today = False
+        self._superseded.clear()
 
     def expire_tokens(self) -> None:
         """Invalidate every access token now (refresh tokens stay valid)."""
         self._access.clear()
 
+    def revoke_refresh_tokens(self) -> None:
+        """Invalidate every refresh token now (a refresh grant then gets 400 ``invalid_grant``)."""
+        self._refresh.clear()
+
+    def issue_refresh_token(self) -> str:
+        """A valid refresh token, as an authorization-code login outside stopkit would give one."""
+        refresh = secrets.token_urlsafe(32)
+        self._refresh[refresh] = self.clock_ms() + _REFRESH_LIFETIME_S * 1000
+        return refresh
+
+    def settle(self) -> None:
+        """Complete pending changes: PENDING_CANCEL → CANCELED, PENDING_REPLACE → NEW."""
+        now = self.clock_ms()
+        for order in self._orders.values():
+            if order.status == "PENDING_CANCEL":
+                order.status, order.updated_ms, order.text = "CANCELED", now, "Canceled by user"
+            elif order.status == "PENDING_REPLACE":
+                order.status, order.updated_ms, order.text = "NEW", now, "Replaced"
+                if order.symbol in self._prices:
+                    self._evaluate(order, self._prices[order.symbol])
+
+    def lose_next_place_response(self, mode: str = "drop", *, delay_s: float = 1.0) -> None:
+        """The next accepted ``POST /v1/orders`` keeps the order but its answer is lost.
+
+        ``mode``: ``"drop"`` closes the connection without an answer; ``"delay"`` answers after
+        ``delay_s`` seconds (set it past the client's timeout); ``"5xx"`` answers HTTP 500 in the
+        nested shape. Applies once.
+        """
+        if mode not in _LOSS_MODES:
+            raise ValueError(f"mode must be one of {sorted(_LOSS_MODES)}, got {mode!r}")
+        self._loss_mode, self.loss_delay_s = mode, delay_s
+
+    def orders(self) -> list[dict[str, Any]]:
+        """Every order the simulated broker holds (current records, as TradeOrderV2 rows)."""
+        return [self.render(o) for o in self._orders.values()]
+
     def render(self, order: _SimOrder) -> dict[str, Any]:
-        """``order`` as a ``TradeOrderV2`` JSON object (sheet §3.4)."""
-        return {
+        """``order`` as a ``TradeOrderV2`` JSON object (sheet §3.4); ``origClOrdId`` after a replace."""
+        row: dict[str, Any] = {
             "clOrdId": order.cl_ord_id,
             "ordId": order.ord_id,
             "accountId": order.account_id,
-            "clientId": order.client_tag,
+            "clientId": order.client_tag if self.echo_client_id else self.client_id,
             "symbol": order.symbol,
             "side": order.side,
             "type": order.type,
@@ -301,6 +385,9 @@ class AriesSimulator(ServedSimulator):
             "createdAt": _iso(order.created_ms),
             "updatedAt": _iso(order.updated_ms),
         }
+        if order.orig_cl_ord_id:
+            row["origClOrdId"] = order.orig_cl_ord_id
+        return row
 
     # -- market -----------------------------------------------------------------
 
@@ -335,6 +422,7 @@ class AriesSimulator(ServedSimulator):
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             expiry = self._access.get(token) if scheme == "Bearer" else None
             if expiry is None or expiry <= self.clock_ms():
+                self.unauthorized += 1
                 return _nested_error(401, "AUTHENTICATION", "INVALID_TOKEN", "invalid or expired access token")
             self.order_requests += 1
         try:
@@ -361,6 +449,7 @@ class AriesSimulator(ServedSimulator):
         )
 
     async def _token(self, request: web.Request) -> web.Response:
+        self.token_requests += 1
         raw = await request.read()
         ctype = request.content_type
         fields: dict[str, Any]
@@ -468,6 +557,7 @@ class AriesSimulator(ServedSimulator):
         elif tif not in _TIFS:
             errors.append(("INVALID_ENUM", "timeInForce", "unknown time in force"))
         qty = self._decimal(data, "qty", errors)
+        self._whole(qty, errors)
         stop = self._decimal(data, "stopPrice", errors) if "stopPrice" in data else None
         if otype in ("STOP", "STOP_LIMIT") and "stopPrice" not in data:
             errors.append(("REQUIRED", "stopPrice", f"{otype} requires stopPrice"))
@@ -526,7 +616,38 @@ class AriesSimulator(ServedSimulator):
         # A stop already through the market triggers right after the ack.
         if symbol in self._prices:
             self._evaluate(order, self._prices[symbol])
+        return await self._answer_place(request, ack)
+
+    async def _answer_place(self, request: web.Request, ack: dict[str, Any]) -> web.Response:
+        # The ack, unless lose_next_place_response asked to lose it (the order is kept either way).
+        mode, self._loss_mode = self._loss_mode, None
+        if mode == "drop" and request.transport is not None:
+            request.transport.close()  # the client sees the connection drop, no answer
+        elif mode == "delay":
+            await asyncio.sleep(self.loss_delay_s)
+        elif mode == "5xx":
+            return _nested_error(500, "INTERNAL", "INTERNAL_ERROR", "internal error")
         return web.json_response(ack)
+
+    def _whole(self, qty: Decimal | None, errors: list[tuple[str, str, str]]) -> None:
+        # Whole shares unless fractional_shares (sheet §8.9).
+        if qty is not None and not self.fractional_shares and qty != qty.to_integral_value():
+            errors.append(("FRACTIONAL_NOT_ALLOWED", "qty", "fractional shares are not enabled for this account"))
+
+    def _stale(self, orig: str, action: str) -> web.Response | None:
+        # 200 REJECTED for an id that a replace made obsolete ("Reusing the old ID will be rejected").
+        if orig not in self._alias:
+            return None
+        return web.json_response(
+            {
+                "success": False,
+                "clOrdId": self._next_id("REJ"),
+                "origClOrdId": orig,
+                "status": "REJECTED",
+                "text": f"{action} refused: {orig} was replaced; use the latest clOrdId",
+                "ordRejReason": "STALE_CL_ORD_ID",
+            }
+        )
 
     async def _cancel(self, request: web.Request) -> web.Response:
         data = await self._json_body(request)
@@ -547,6 +668,9 @@ class AriesSimulator(ServedSimulator):
             errors.append(("INVALID_ENUM", "securityType", "must be CS or OPT"))
         if errors:
             return _flat_error(400, "validation failed", errors)
+        stale = self._stale(str(orig), "cancel")
+        if stale is not None:
+            return stale
         order = self._orders.get(str(orig))
         if order is None:
             return _nested_error(404, "NOT_FOUND", "ORDER_NOT_FOUND", "order not found")
@@ -566,14 +690,104 @@ class AriesSimulator(ServedSimulator):
                     "ordRejReason": "TOO_LATE_TO_CANCEL",
                 }
             )
-        order.status, order.updated_ms, order.text = "CANCELED", self.clock_ms(), "Canceled by user"
+        status = "PENDING_CANCEL" if self.pending_changes else "CANCELED"
+        order.status, order.updated_ms = status, self.clock_ms()
+        order.text = "Cancel pending" if self.pending_changes else "Canceled by user"
         return web.json_response(
             {
                 "success": True,
                 "clOrdId": cancel_id,
                 "origClOrdId": order.cl_ord_id,
-                "status": "CANCELED",
+                "status": status,
                 "text": "Cancel request processed",
+            }
+        )
+
+    async def _replace(self, request: web.Request) -> web.Response:
+        data = await self._json_body(request)
+        if isinstance(data, web.Response):
+            return data
+        errors: list[tuple[str, str, str]] = []
+        for key in sorted(set(data) - _REPLACE_FIELDS):
+            errors.append(("UNKNOWN_FIELD", key, "unknown field"))
+        self._account(data, errors)
+        orig = data.get("origClOrdId")
+        if not isinstance(orig, str) or not 1 <= len(orig) <= 100:
+            errors.append(("REQUIRED", "origClOrdId", "must be a string of 1-100 characters"))
+        if not isinstance(data.get("symbol"), str) or not data.get("symbol"):
+            errors.append(("REQUIRED", "symbol", "symbol is required"))
+        if "side" in data and data["side"] not in _SIDES:
+            errors.append(("INVALID_ENUM", "side", "must be BUY, SELL, SELL_SHORT or BUY_TO_COVER"))
+        if "timeInForce" in data and data["timeInForce"] not in _TIFS:
+            errors.append(("INVALID_ENUM", "timeInForce", "unknown time in force"))
+        qty = self._decimal(data, "qty", errors) if "qty" in data else None
+        self._whole(qty, errors)
+        stop = self._decimal(data, "stopPrice", errors) if "stopPrice" in data else None
+        price = self._decimal(data, "price", errors) if "price" in data else None
+        if not {"qty", "stopPrice", "price", "timeInForce"} & set(data):
+            errors.append(("REQUIRED", "qty", "nothing to replace: send qty, price, stopPrice or timeInForce"))
+        if errors:
+            return _flat_error(400, "validation failed", errors)
+        stale = self._stale(str(orig), "replace")
+        if stale is not None:
+            return stale
+        order = self._orders.get(str(orig))
+        if order is None:
+            return _nested_error(404, "NOT_FOUND", "ORDER_NOT_FOUND", "order not found")
+        if data["symbol"] != order.symbol or data.get("side", order.side) != order.side:
+            return _flat_error(
+                400, "validation failed", [("MISMATCH", "symbol", "symbol and side must match the order")]
+            )
+        if data.get("type", order.type) != order.type:
+            return _flat_error(400, "validation failed", [("UNSUPPORTED", "type", "the order type cannot change")])
+        if order.type == "STOP" and "price" in data:
+            return _flat_error(400, "validation failed", [("INVALID_FIELD", "price", "do not send price on a STOP")])
+        if qty is not None and qty <= order.cum_qty:
+            return _flat_error(400, "validation failed", [("INVALID_FIELD", "qty", "qty must exceed the filled qty")])
+        if order.status not in _WORKING:
+            return web.json_response(
+                {
+                    "success": False,
+                    "clOrdId": self._next_id("REJ"),
+                    "origClOrdId": order.cl_ord_id,
+                    "status": "REJECTED",
+                    "text": f"Order is already {order.status}",
+                    "ordRejReason": "TOO_LATE_TO_REPLACE",
+                }
+            )
+        now = self.clock_ms()
+        old = self.render(order)
+        old.update(ordStatus="SUPERSEDED", leavesQty="0", updatedAt=_iso(now))
+        self._superseded.append(old)
+        new_id = self._next_id("ORDER")
+        for alias, target in self._alias.items():
+            if target == order.cl_ord_id:
+                self._alias[alias] = new_id
+        self._alias[order.cl_ord_id] = new_id
+        del self._orders[order.cl_ord_id]
+        order.orig_cl_ord_id, order.cl_ord_id, order.updated_ms = order.cl_ord_id, new_id, now
+        order.qty = qty if qty is not None else order.qty
+        order.stop_price = stop if stop is not None else order.stop_price
+        order.price = price if price is not None else order.price
+        order.time_in_force = str(data.get("timeInForce", order.time_in_force))
+        order.triggered = False
+        if self.pending_changes:
+            order.status, order.text = "PENDING_REPLACE", "Replace pending"
+        else:
+            order.text = "Replaced"
+        self._orders[new_id] = order
+        if not self.pending_changes and order.symbol in self._prices:
+            self._evaluate(order, self._prices[order.symbol])
+        return web.json_response(
+            {
+                "success": True,
+                "clOrdId": new_id,
+                "origClOrdId": order.orig_cl_ord_id,
+                "status": "PENDING_REPLACE" if self.pending_changes else "REPLACED",
+                "qty": format_decimal(order.qty),
+                "price": "" if order.price is None else format_decimal(order.price),
+                "text": "Replace accepted",
+                "transactTime": _iso(now),
             }
         )
 
@@ -590,11 +804,13 @@ class AriesSimulator(ServedSimulator):
             return _flat_error(400, "validation failed", [("INVALID_FIELD", "limit", "limit 1-500, cursor >= 0")])
         return limit, cursor
 
-    def _page(self, orders: list[_SimOrder], limit: int, cursor: int) -> web.Response:
-        # One page of TradeOrderV2 rows; nextCursor is the next offset, 0 at the end; null when empty.
-        chunk = orders[cursor : cursor + limit]
-        following = cursor + limit if cursor + limit < len(orders) else 0
-        return web.json_response({"orders": [self.render(o) for o in chunk] or None, "nextCursor": following})
+    def _page(self, rows: list[dict[str, Any]], limit: int, cursor: int) -> web.Response:
+        # One page of TradeOrderV2 rows (at most page_cap); nextCursor is the next offset, 0 at
+        # the end; orders is null when the page is empty.
+        size = min(limit, self.page_cap) if self.page_cap else limit
+        chunk = rows[cursor : cursor + size]
+        following = cursor + size if cursor + size < len(rows) else 0
+        return web.json_response({"orders": chunk or None, "nextCursor": following})
 
     def _check_account(self, request: web.Request) -> web.Response | None:
         # The path's account must be the simulator's.
@@ -609,7 +825,8 @@ class AriesSimulator(ServedSimulator):
         args = self._page_args(request)
         if isinstance(args, web.Response):
             return args
-        return self._page([o for o in self._orders.values() if o.today], *args)
+        rows = self._superseded + [self.render(o) for o in self._orders.values() if o.today]
+        return self._page(rows, *args)
 
     @staticmethod
     def _rfc3339_ms(text: str) -> int | None:
@@ -650,4 +867,4 @@ class AriesSimulator(ServedSimulator):
             if start <= o.created_ms <= end and not (exclude_today == "true" and o.today)
         ]
         rows.sort(key=lambda o: (o.created_ms, o.cl_ord_id), reverse=order_by == "desc")
-        return self._page(rows, *args)
+        return self._page([self.render(o) for o in rows], *args)

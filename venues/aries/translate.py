@@ -1,4 +1,4 @@
-"""Build Aries requests (pure): place, list active orders, list history, cancel.
+"""Build Aries requests (pure): place, list active orders, list history, cancel, replace.
 
 Place: ``POST /v1/orders`` with ``Authorization: Bearer <token>`` and
 ``Content-Type: application/json`` (https://finance.dev/api-reference/orders/place-order).
@@ -25,6 +25,7 @@ from venues.aries.constants import (
     CANCEL_PATH,
     ORDERS_PATH,
     PAGE_LIMIT,
+    REPLACE_PATH,
     SECURITY_TYPE_EQUITY,
     VENUE_NAME,
     active_orders_path,
@@ -39,6 +40,7 @@ __all__ = [
     "build_history_request",
     "build_place_body",
     "build_place_request",
+    "build_replace_request",
     "rfc3339_utc",
 ]
 
@@ -145,3 +147,48 @@ def build_cancel_request(
         }
     )
     return HttpRequest(method="POST", url=base_url + CANCEL_PATH, headers=auth_headers(ctx, json_body=True), body=body)
+
+
+def build_replace_request(
+    ctx: RequestContext,
+    *,
+    base_url: str,
+    account_id: str,
+    orig_cl_ord_id: str,
+    symbol: str,
+    side: str,
+    order_type: str,
+    qty: Decimal | None,
+    stop_price: Decimal | None,
+    price: Decimal | None,
+) -> HttpRequest:
+    """``POST /v1/orders/replace`` (https://finance.dev/api-reference/orders/update-order, sheet §3.3).
+
+    Body, in this order: ``origClOrdId`` (the order's *latest* clOrdId), ``tradingAccountId``,
+    ``symbol`` (required), ``side`` and ``type`` (unchanged, restated), then only what changes:
+    ``qty``, ``stopPrice``, ``price`` (``None`` = not sent)::
+
+        {"origClOrdId":"ORDER-20260115-001","tradingAccountId":"ACC123456","symbol":"AAPL",
+         "side":"SELL","type":"STOP_LIMIT","stopPrice":"140","price":"139.5"}
+
+    [unverified] Whether omitted fields keep their values. Restating the unchanged ``side`` and
+    ``type`` is harmless under either reading (and keeps a stop from being re-typed); ``qty`` is
+    sent only when it changes, because whether it means total or remaining quantity on a
+    partly filled order is undocumented. ``timeInForce`` is never sent (it cannot be amended).
+    """
+    body: dict[str, str] = {
+        "origClOrdId": orig_cl_ord_id,
+        "tradingAccountId": account_id,
+        "symbol": symbol,
+        "side": side,
+        "type": order_type,
+    }
+    if qty is not None:
+        body["qty"] = format_decimal(qty)
+    if stop_price is not None:
+        body["stopPrice"] = format_decimal(stop_price)
+    if price is not None:
+        body["price"] = format_decimal(price)
+    return HttpRequest(
+        method="POST", url=base_url + REPLACE_PATH, headers=auth_headers(ctx, json_body=True), body=compact_json(body)
+    )

@@ -70,6 +70,9 @@ def test_aries_bind_rejects_incomplete_credentials(values: dict[str, str], needl
         {"base_url": "ftp://x"},
         {"fractional_shares": "maybe"},
         {"history_lookback_days": "91"},
+        {"history_lookback_days": "0"},
+        {"reconcile_clock_skew_ms": "-1"},
+        {"reconcile_clock_skew_ms": "600001"},
         {"unknown_key": 1},
     ],
 )
@@ -138,9 +141,19 @@ def test_aries_client_credentials_form_request() -> None:
     )
 
 
+def _grant_fields(venue: AriesBoundVenue, previous: AccessToken | None, encoding: str) -> dict[str, str]:
+    # The token request's fields, decoded from either encoding.
+    exchange = venue.token_exchange(previous)
+    assert exchange is not None
+    body = exchange.build(CTX).body
+    assert body is not None
+    return dict(json.loads(body)) if encoding == "json" else dict(parse_qsl(body.decode()))
+
+
 @pytest.mark.parametrize("encoding", ["json", "form"])
-def test_aries_refresh_grant_prefers_previous_refresh_token(encoding: str) -> None:
-    """A refresh token from the previous grant wins over ARIES_REFRESH_TOKEN; the grant is refresh_token."""
+def test_aries_token_exchange_grant_choice(encoding: str) -> None:
+    """A previous refresh token → refresh grant with it; a token without one → ARIES_REFRESH_TOKEN;
+    None ("start from the credentials") → client_credentials, never the env refresh token."""
     venue = _bind(
         {
             "ARIES_ACCOUNT_ID": ACCOUNT,
@@ -150,21 +163,39 @@ def test_aries_refresh_grant_prefers_previous_refresh_token(encoding: str) -> No
         },
         {"token_encoding": encoding},
     )
-    for previous, expected in (
-        (None, REFRESH_TOKEN),
-        (AccessToken("old", 1, refresh_token=ISSUED_REFRESH), ISSUED_REFRESH),
-    ):
-        exchange = venue.token_exchange(previous)
-        assert exchange is not None
-        body = exchange.build(CTX).body
-        assert body is not None
-        fields = json.loads(body) if encoding == "json" else dict(parse_qsl(body.decode()))
-        assert fields == {
-            "grant_type": "refresh_token",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "refresh_token": expected,
-        }
+    client = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    assert _grant_fields(venue, None, encoding) == {"grant_type": "client_credentials", **client}
+    assert _grant_fields(venue, AccessToken(STATIC_TOKEN), encoding) == {
+        "grant_type": "refresh_token", **client, "refresh_token": REFRESH_TOKEN
+    }  # fmt: skip
+    assert _grant_fields(venue, AccessToken("old", 1, refresh_token=ISSUED_REFRESH), encoding) == {
+        "grant_type": "refresh_token", **client, "refresh_token": ISSUED_REFRESH
+    }  # fmt: skip
+
+
+def test_aries_token_exchange_without_env_refresh_token() -> None:
+    """With no ARIES_REFRESH_TOKEN, a token without a refresh token is replaced by client_credentials."""
+    venue = _bind({"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_CLIENT_ID": CLIENT_ID, "ARIES_CLIENT_SECRET": CLIENT_SECRET})
+    assert _grant_fields(venue, AccessToken(STATIC_TOKEN), "json")["grant_type"] == "client_credentials"
+    assert _grant_fields(venue, None, "json")["grant_type"] == "client_credentials"
+
+
+def test_aries_initial_grant_refresh_token() -> None:
+    """initial_grant=refresh_token starts from ARIES_REFRESH_TOKEN (clients without client_credentials)."""
+    values = {
+        "ARIES_ACCOUNT_ID": ACCOUNT,
+        "ARIES_CLIENT_ID": CLIENT_ID,
+        "ARIES_CLIENT_SECRET": CLIENT_SECRET,
+        "ARIES_REFRESH_TOKEN": REFRESH_TOKEN,
+    }
+    venue = _bind(values, {"initial_grant": "refresh_token"})
+    assert _grant_fields(venue, None, "json")["refresh_token"] == REFRESH_TOKEN
+    del values["ARIES_REFRESH_TOKEN"]
+    with pytest.raises(ConfigurationError) as info:
+        _bind(values, {"initial_grant": "refresh_token"})
+    assert "ARIES_REFRESH_TOKEN" in str(info.value)
+    with pytest.raises(ConfigurationError):
+        _bind(values, {"initial_grant": "password"})
 
 
 def _token_answer(**changes: object) -> HttpResponse:

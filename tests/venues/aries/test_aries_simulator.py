@@ -199,3 +199,91 @@ def _creds() -> Any:
     from stopkit.venue import Credentials
 
     return Credentials("aries", AriesSimulator().demo_credentials())
+
+
+async def test_aries_sim_replace_cycles_cl_ord_id(sim_api: tuple[AriesSimulator, Api]) -> None:
+    """Each replace assigns a new clOrdId; the old one is SUPERSEDED (active list only) and reusing it is REJECTED."""
+    _sim, api = sim_api
+    _status, ack = await api.call("POST", "/v1/orders", GOOD_STOP)
+    first = ack["clOrdId"]
+    replace = {"origClOrdId": first, "tradingAccountId": DEMO_ACCOUNT_ID, "symbol": "AAPL", "stopPrice": "140"}
+    status, answer = await api.call("POST", "/v1/orders/replace", replace)
+    assert status == 200
+    assert set(answer) == {"success", "clOrdId", "origClOrdId", "status", "qty", "price", "text", "transactTime"}
+    assert (answer["status"], answer["origClOrdId"], answer["price"]) == ("REPLACED", first, "")
+    second = answer["clOrdId"]
+    assert second != first
+    status, stale = await api.call("POST", "/v1/orders/replace", replace)
+    assert (status, stale["success"], stale["status"], stale["ordRejReason"]) == (200, False, "REJECTED",
+                                                                               "STALE_CL_ORD_ID")  # fmt: skip
+    cancel = {"origClOrdId": first, "tradingAccountId": DEMO_ACCOUNT_ID, "symbol": "AAPL", "side": "SELL"}
+    status, stale = await api.call("POST", "/v1/orders/cancel", cancel)
+    assert (status, stale["status"], stale["ordRejReason"]) == (200, "REJECTED", "STALE_CL_ORD_ID")
+    status, page = await api.call("GET", f"/v2/accounts/{DEMO_ACCOUNT_ID}/orders")
+    rows = {r["clOrdId"]: r for r in page["orders"]}
+    assert rows[first]["ordStatus"] == "SUPERSEDED"
+    assert (rows[second]["ordStatus"], rows[second]["origClOrdId"], rows[second]["stopPrice"]) == ("NEW", first, "140")
+    status, page = await api.call("GET", f"/v2/accounts/{DEMO_ACCOUNT_ID}/orders/history?from=2020-01-01T00:00:00Z"
+                                         f"&to=2020-02-01T00:00:00Z")  # fmt: skip
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "field"),
+    [
+        ({}, 400, "qty"),  # nothing to replace
+        ({"stopPrice": "140", "price": "139"}, 400, "price"),  # no price on a STOP
+        ({"stopPrice": "140", "type": "LIMIT"}, 400, "type"),
+        ({"stopPrice": "140", "side": "BUY"}, 400, "symbol"),
+        ({"qty": "1.5"}, 400, "qty"),  # whole shares
+        ({"stopPrice": "140.123456"}, 400, "stopPrice"),
+        ({"stopPrice": "140", "reduceOnly": True}, 400, "reduceOnly"),
+    ],
+)
+async def test_aries_sim_replace_validation(
+    sim_api: tuple[AriesSimulator, Api], changes: dict[str, Any], status: int, field: str
+) -> None:
+    """Replace bodies are checked like place bodies (flat error shape naming the field)."""
+    _sim, api = sim_api
+    _status, ack = await api.call("POST", "/v1/orders", GOOD_STOP)
+    body = {"origClOrdId": ack["clOrdId"], "tradingAccountId": DEMO_ACCOUNT_ID, "symbol": "AAPL", **changes}
+    got, answer = await api.call("POST", "/v1/orders/replace", body)
+    assert got == status
+    assert field in {c["field"] for c in answer["codes"]}
+    unknown = {"origClOrdId": "ORDER-unknown", "tradingAccountId": DEMO_ACCOUNT_ID, "symbol": "AAPL", "stopPrice": "1"}
+    got, answer = await api.call("POST", "/v1/orders/replace", unknown)
+    assert (got, answer["error"]["code"]) == (404, "ORDER_NOT_FOUND")
+
+
+@pytest.mark.parametrize("mode", ["drop", "5xx"])
+async def test_aries_sim_lost_answer_keeps_the_order(sim_api: tuple[AriesSimulator, Api], mode: str) -> None:
+    """lose_next_place_response: the order is held although the client gets no (good) answer; once only."""
+    sim, api = sim_api
+    sim.lose_next_place_response(mode)
+    if mode == "drop":
+        with pytest.raises(aiohttp.ClientError):
+            await api.call("POST", "/v1/orders", GOOD_STOP)
+    else:
+        status, answer = await api.call("POST", "/v1/orders", GOOD_STOP)
+        assert (status, answer["error"]["type"]) == (500, "INTERNAL")
+    assert len(sim.orders()) == 1
+    status, _ack = await api.call("POST", "/v1/orders", GOOD_STOP)
+    assert status == 200
+    assert len(sim.orders()) == 2
+    with pytest.raises(ValueError, match="mode"):
+        sim.lose_next_place_response("vanish")
+
+
+async def test_aries_sim_token_counters_and_revocation(sim_api: tuple[AriesSimulator, Api]) -> None:
+    """token_requests counts every token call; revoked refresh tokens get 400 invalid_grant."""
+    sim, api = sim_api
+    refresh = sim.issue_refresh_token()
+    sim.revoke_refresh_tokens()
+    body = {"grant_type": "refresh_token", "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
+            "refresh_token": refresh}  # fmt: skip
+    status, answer = await api.call("POST", "/v1/oauth2/token", body, auth=False)
+    assert (status, answer["error"]["code"]) == (400, "invalid_grant")
+    assert sim.token_requests == 2  # the fixture's login and this one
+    api.token = "expired"
+    await api.call("GET", f"/v2/accounts/{DEMO_ACCOUNT_ID}/orders")
+    assert sim.unauthorized == 1
