@@ -228,9 +228,10 @@ class VenueClient:
             response = await self._send(exchange, token, number)
             try:
                 return exchange.parse(response)
-            except AuthenticationError:
-                # A refused token: the venue did not accept the request. Refresh once and retry.
-                if token is None or refreshed or self.venue.token_exchange(token) is None:
+            except AuthenticationError as exc:
+                # A refused token (401): the venue did not accept the request. Refresh once and retry.
+                # A 403 (scope, account) is not cured by a new token.
+                if exc.http_status != 401 or token is None or refreshed or self.venue.token_exchange(token) is None:
                     raise
                 refreshed = True
                 log.info("%s: %s refused the token; refreshing once", self.name, exchange.label)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from stopkit.wire import SENSITIVE_HEADERS, HttpRequest, HttpResponse
+from stopkit.wire import SENSITIVE_HEADERS, HttpRequest, HttpResponse, compact_json
 
 __all__ = [
     "SECRET_FIELDS",
@@ -64,25 +65,40 @@ class MockTransport:
         self.closed = True
 
 
-def _scrub_json(value: Any) -> Any:
+def _scrub_json(value: Any) -> tuple[Any, bool]:
+    # (value with secret fields masked, whether anything was masked)
     if isinstance(value, dict):
-        return {k: (MASK if k in SECRET_FIELDS and v is not None else _scrub_json(v)) for k, v in value.items()}
+        out, changed = {}, False
+        for key, item in value.items():
+            if key in SECRET_FIELDS and item is not None:
+                out[key], changed = MASK, True
+            else:
+                out[key], sub = _scrub_json(item)
+                changed = changed or sub
+        return out, changed
     if isinstance(value, list):
-        return [_scrub_json(v) for v in value]
-    return value
+        items = [_scrub_json(item) for item in value]
+        return [item for item, _ in items], any(sub for _, sub in items)
+    return value, False
 
 
 def scrub_text(text: str) -> str:
-    """``text`` with secret fields masked, whether it is JSON or form-encoded; other text unchanged."""
+    """``text`` with secret fields masked, whether it is JSON or form-encoded; other text unchanged.
+
+    JSON without a secret field is returned byte for byte; JSON with one is rewritten
+    compactly with numbers kept exact.
+    """
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
-            return json.dumps(_scrub_json(json.loads(stripped)), separators=(",", ":"))
+            parsed = json.loads(stripped, parse_float=Decimal)
         except ValueError:
             return text
+        scrubbed, changed = _scrub_json(parsed)
+        return compact_json(scrubbed).decode("ascii") if changed else text
     if "=" in stripped and re.fullmatch(r"[^\s]*", stripped):
         pairs = parse_qsl(stripped, keep_blank_values=True)
-        if pairs:
+        if pairs and any(k in SECRET_FIELDS for k, _ in pairs):
             return urlencode([(k, MASK if k in SECRET_FIELDS else v) for k, v in pairs])
     return text
 

@@ -141,7 +141,7 @@ FAULTS_THAT_PROCESS = frozenset({"latency", "status_after", "drop_after", "delay
 
 @attrs.frozen(kw_only=True)
 class Fault:
-    """One fault to inject. ``method``/``path`` (a substring) restrict which requests it hits."""
+    """One fault to inject. ``method`` and ``path`` restrict which requests it hits."""
 
     kind: str = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
     status: int = 503
@@ -151,12 +151,15 @@ class Fault:
     delay_s: float = 0.0
     method: str | None = None
     path: str | None = None
+    exact_path: bool = False
 
     def matches(self, request: web.Request) -> bool:
-        """True when this fault applies to ``request``."""
+        """True when this fault applies to ``request``: ``path`` is a substring, or the whole path if ``exact_path``."""
         if self.method is not None and request.method != self.method:
             return False
-        return self.path is None or self.path in request.path
+        if self.path is None:
+            return True
+        return request.path == self.path if self.exact_path else self.path in request.path
 
 
 @attrs.define
