@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,31 @@ def bind(
     return adapter.bind(_credentials(adapter, credentials), config)
 
 
+# preview() is pure, so the keys it decodes can be reused: decoding is most of its
+# cost. A small LRU keyed by adapter, credentials and config (process memory only).
+_PREVIEW_BINDS: OrderedDict[tuple[Any, ...], BoundVenue] = OrderedDict()
+_PREVIEW_BINDS_MAX = 32
+
+
+def _bind_for_preview(
+    adapter: VenueAdapter, credentials: Credentials | Mapping[str, str] | None, config: Mapping[str, Any] | None
+) -> BoundVenue:
+    creds = _credentials(adapter, credentials)
+    key = (id(adapter), tuple(sorted(creds.values.items())), tuple(sorted((config or {}).items())))
+    try:
+        bound = _PREVIEW_BINDS.get(key)
+    except TypeError:  # an unhashable config value: bind afresh
+        return adapter.bind(creds, config)
+    if bound is None or bound.adapter is not adapter:
+        bound = adapter.bind(creds, config)
+        _PREVIEW_BINDS[key] = bound
+        if len(_PREVIEW_BINDS) > _PREVIEW_BINDS_MAX:
+            _PREVIEW_BINDS.popitem(last=False)
+    else:
+        _PREVIEW_BINDS.move_to_end(key)
+    return bound
+
+
 def preview(
     venue: str | VenueAdapter,
     order: AnyStopOrder,
@@ -90,7 +116,7 @@ def preview(
         InvalidOrder, UnsupportedOrder: the order cannot be placed on this venue.
         ConfigurationError, PluginError: as :func:`bind`.
     """
-    bound = bind(venue, credentials=credentials, config=config)
+    bound = _bind_for_preview(_adapter(venue), credentials, config)
     bound.check_order(order)
     token = bound.initial_token()
     if token is None and bound.token_exchange(None) is not None:

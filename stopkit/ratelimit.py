@@ -10,7 +10,6 @@ pass the same ``Throttle`` to several clients to share a budget between them
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -47,7 +46,9 @@ class Throttle:
     """
 
     def __init__(self, limit: RateLimit) -> None:
-        from aiolimiter import AsyncLimiter  # loaded with the first client, not with `import stopkit`
+        import asyncio  # loaded with the first client, not with `import stopkit`
+
+        from aiolimiter import AsyncLimiter
 
         self.limit = limit
         self._bucket: AsyncLimiter = AsyncLimiter(limit.capacity, limit.window_s)

@@ -13,10 +13,13 @@ venues added with :func:`register` are then known).
 from __future__ import annotations
 
 import os
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from stopkit.errors import PluginError
 from stopkit.venue import Capabilities, VenueAdapter
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 __all__ = ["ENTRY_POINT_GROUP", "available_venues", "get_venue", "register", "unregister"]
 
@@ -30,6 +33,8 @@ _registered: dict[str, VenueAdapter] = {}
 def _entry_points() -> dict[str, EntryPoint]:
     if os.environ.get(DISABLE_ENV):
         return {}
+    from importlib.metadata import entry_points  # ~25 ms of imports: only when venues are looked up
+
     found: dict[str, EntryPoint] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(ep.name, ep)

@@ -10,6 +10,9 @@ time are bounded.
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -66,18 +69,41 @@ def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
     return wait
 
 
+def _first_wait_s(policy: RetryPolicy, exc: BaseException) -> float:
+    # The wait after the first attempt, by the same rules as tenacity's loop below.
+    if not policy.backoff:
+        return 0.0
+    if isinstance(exc, RateLimited) and exc.retry_after_s is not None:
+        return min(exc.retry_after_s, policy.total_timeout_s)
+    return random.uniform(0, policy.backoff_initial_s)  # noqa: S311  # jitter, not security
+
+
 async def run_with_retry(policy: RetryPolicy, attempt: Callable[[int], Awaitable[T]], *, writes: bool) -> T:
     """Run ``attempt(n)`` (n = 1, 2, ...) until it returns or must not be retried.
 
-    The last real exception is re-raised unchanged.
+    The first attempt runs directly (no retry machinery on the happy path); tenacity
+    drives the attempts after a retryable failure. The last real exception is
+    re-raised unchanged.
     """
+    started = time.monotonic()
+    should_retry = _should_retry(writes)
+    try:
+        return await attempt(1)
+    except Exception as exc:
+        if policy.max_attempts <= 1 or not should_retry(exc):
+            raise
+        first_wait = _first_wait_s(policy, exc)
+        if time.monotonic() - started + first_wait >= policy.total_timeout_s:
+            raise
+    await asyncio.sleep(first_wait)
+    remaining_s = max(0.0, policy.total_timeout_s - (time.monotonic() - started))
     retrying = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(policy.max_attempts) | tenacity.stop_after_delay(policy.total_timeout_s),
+        stop=tenacity.stop_after_attempt(policy.max_attempts - 1) | tenacity.stop_after_delay(remaining_s),
         wait=_wait(policy),
-        retry=tenacity.retry_if_exception(_should_retry(writes)),
+        retry=tenacity.retry_if_exception(should_retry),
         reraise=True,
     )
     async for try_ in retrying:
         with try_:
-            return await attempt(try_.retry_state.attempt_number)
+            return await attempt(try_.retry_state.attempt_number + 1)
     raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises

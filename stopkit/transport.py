@@ -13,6 +13,7 @@ Connection problems become :class:`~stopkit.errors.TransportError`:
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Protocol
 
@@ -68,8 +69,8 @@ class AiohttpTransport:
                 request.method,
                 request.url,
                 data=request.body,
-                headers=dict(request.headers),
-                timeout=aiohttp.ClientTimeout(total=timeout_s),
+                headers=request.headers,
+                timeout=_timeout(timeout_s),
                 allow_redirects=False,
             ) as response:
                 body = await response.read()
@@ -95,6 +96,12 @@ class AiohttpTransport:
         """Close the session if this transport created it."""
         if self._session is not None and self._owns_session and not self._session.closed:
             await self._session.close()
+
+
+@functools.lru_cache(maxsize=16)
+def _timeout(total_s: float) -> aiohttp.ClientTimeout:
+    # ClientTimeout is immutable: one per distinct value, not one per request.
+    return aiohttp.ClientTimeout(total=total_s)
 
 
 def _path_only(url: str) -> str:

@@ -28,7 +28,6 @@ from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
-import cattrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
@@ -499,9 +498,15 @@ def _structure_int(value: object, _type: object) -> int:
     return int(value)
 
 
-_config_converter = cattrs.Converter(forbid_extra_keys=True)
-_config_converter.register_structure_hook(bool, _structure_bool)
-_config_converter.register_structure_hook(int, _structure_int)
+@functools.cache
+def _config_converter() -> Any:
+    # Built on first use: cattrs costs ~10 ms to import, and `import stopkit` should not pay it.
+    import cattrs
+
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(int, _structure_int)
+    return converter
 
 
 def structure_config(cls: type[C], values: Mapping[str, Any] | None, *, venue: str) -> C:
@@ -518,9 +523,11 @@ def structure_config(cls: type[C], values: Mapping[str, Any] | None, *, venue: s
                 f"{venue}: unknown config key {key!r}; known keys: {', '.join(sorted(known))}", venue=venue
             )
     try:
-        return _config_converter.structure(data, cls)
-    except cattrs.BaseValidationError as exc:
-        messages = "; ".join(cattrs.transform_error(exc))
+        return _config_converter().structure(data, cls)  # type: ignore[no-any-return]
+    except ExceptionGroup as exc:  # cattrs.BaseValidationError is an ExceptionGroup
+        import cattrs
+
+        messages = "; ".join(cattrs.transform_error(exc)) if isinstance(exc, cattrs.BaseValidationError) else str(exc)
         raise ConfigurationError(f"{venue}: bad config: {messages}", venue=venue) from None
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(f"{venue}: bad config: {exc}", venue=venue) from None

@@ -162,6 +162,10 @@ def _swap_decimals(value: Any, numbers: list[str]) -> Any:
 
 
 def _dumps(obj: Any, *, sort_keys: bool) -> bytes:
+    try:  # fast path: no Decimal anywhere (json refuses Decimal with TypeError)
+        return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True).encode("ascii")
+    except TypeError:
+        pass
     numbers: list[str] = []
     text = json.dumps(_swap_decimals(obj, numbers), separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True)
     for index, number in enumerate(numbers):

@@ -1,0 +1,90 @@
+"""The retry policy: what is retried, how often, how long, and Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from stopkit import OrderRejected, RateLimited, TransportError, VenueUnavailable
+from stopkit.retry import RetryPolicy, run_with_retry
+
+
+def _counting(*errors: BaseException) -> tuple[list[int], object]:
+    calls: list[int] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        if len(calls) <= len(errors):
+            raise errors[len(calls) - 1]
+        return "ok"
+
+    return calls, attempt
+
+
+async def test_success_first_time_runs_once() -> None:
+    """The happy path is one call."""
+    calls, attempt = _counting()
+    assert await run_with_retry(RetryPolicy(), attempt, writes=True) == "ok"  # type: ignore[arg-type]
+    assert calls == [1]
+
+
+async def test_retryable_read_errors_until_success() -> None:
+    """Reads are retried on retryable errors, numbering attempts 1, 2, 3."""
+    calls, attempt = _counting(VenueUnavailable("x"), TransportError("y", outcome_known=False))
+    policy = RetryPolicy(max_attempts=3, backoff=False)
+    assert await run_with_retry(policy, attempt, writes=False) == "ok"  # type: ignore[arg-type]
+    assert calls == [1, 2, 3]
+
+
+async def test_attempts_are_bounded_and_last_error_reraised() -> None:
+    """After max_attempts the last real exception propagates unchanged."""
+    last = VenueUnavailable("third")
+    calls, attempt = _counting(VenueUnavailable("1"), VenueUnavailable("2"), last, VenueUnavailable("4"))
+    with pytest.raises(VenueUnavailable) as info:
+        await run_with_retry(RetryPolicy(max_attempts=3, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
+    assert info.value is last
+    assert calls == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("error", "writes", "retried"),
+    [
+        (OrderRejected("no"), False, False),
+        (VenueUnavailable("5xx", outcome_known=False), True, False),
+        (TransportError("reset", outcome_known=False), True, False),
+        (TransportError("refused", outcome_known=True), True, True),
+        (RateLimited("slow", retry_after_s=0), True, True),
+        (ValueError("a bug"), False, False),
+    ],
+)
+async def test_what_is_retried(error: BaseException, writes: bool, retried: bool) -> None:
+    """Only retryable errors are retried, and a write only when the venue provably did nothing."""
+    calls, attempt = _counting(error)
+    policy = RetryPolicy(max_attempts=2, backoff=False)
+    if retried:
+        assert await run_with_retry(policy, attempt, writes=writes) == "ok"  # type: ignore[arg-type]
+        assert calls == [1, 2]
+    else:
+        with pytest.raises(type(error)):
+            await run_with_retry(policy, attempt, writes=writes)  # type: ignore[arg-type]
+        assert calls == [1]
+
+
+async def test_retry_after_is_honoured() -> None:
+    """A 429's Retry-After sets the wait before the next attempt."""
+    calls, attempt = _counting(RateLimited("slow", retry_after_s=0.2))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await run_with_retry(RetryPolicy(max_attempts=2), attempt, writes=True) == "ok"  # type: ignore[arg-type]
+    assert loop.time() - started >= 0.19
+    assert calls == [1, 2]
+
+
+async def test_total_time_is_bounded() -> None:
+    """No attempt starts once total_timeout_s would be exceeded by the wait."""
+    calls, attempt = _counting(*(RateLimited("slow", retry_after_s=5) for _ in range(3)))
+    policy = RetryPolicy(max_attempts=5, total_timeout_s=0.5)
+    with pytest.raises(RateLimited):
+        await run_with_retry(policy, attempt, writes=False)  # type: ignore[arg-type]
+    assert calls == [1]
