@@ -25,7 +25,6 @@ from stopkit.api import credentials_from_env, preview
 from stopkit.errors import StopkitError
 from stopkit.orders import AnyStopOrder, StopLimitOrder, StopOrder
 from stopkit.registry import available_venues, get_venue
-from stopkit.wire import masked_headers
 
 __all__ = ["main"]
 
@@ -133,7 +132,7 @@ def _cmd_preview(args: argparse.Namespace) -> int:
     out = {
         "method": request.method,
         "url": request.url,
-        "headers": masked_headers(request.headers),
+        "headers": request.masked_headers(),
         "body": body,
         "body_text": body_text,
     }

@@ -84,7 +84,15 @@ from stopkit.venue import (
     VenueAdapter,
     structure_config,
 )
-from stopkit.wire import HttpRequest, HttpResponse, canonical_json, compact_json, format_decimal, masked_headers
+from stopkit.wire import (
+    HttpRequest,
+    HttpResponse,
+    canonical_json,
+    compact_json,
+    format_decimal,
+    is_sensitive_header,
+    masked_headers,
+)
 
 __all__ = [
     "AccessToken",
@@ -136,6 +144,7 @@ __all__ = [
     "canonical_json",
     "compact_json",
     "format_decimal",
+    "is_sensitive_header",
     "lookup",
     "make_converter",
     "masked_headers",

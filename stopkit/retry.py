@@ -14,12 +14,14 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
-import tenacity
 
 from stopkit.errors import RateLimited, StopkitError
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["RetryPolicy", "run_with_retry"]
 
@@ -56,6 +58,8 @@ def _should_retry(writes: bool) -> Callable[[BaseException], bool]:
 
 
 def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
+    import tenacity
+
     jitter = tenacity.wait_random_exponential(multiplier=policy.backoff_initial_s, max=policy.backoff_max_s)
 
     def wait(state: tenacity.RetryCallState) -> float:
@@ -95,6 +99,8 @@ async def run_with_retry(policy: RetryPolicy, attempt: Callable[[int], Awaitable
         first_wait = _first_wait_s(policy, exc)
         if time.monotonic() - started + first_wait >= policy.total_timeout_s:
             raise
+    import tenacity  # imported on the first retry only: the happy path never needs it
+
     await asyncio.sleep(first_wait)
     remaining_s = max(0.0, policy.total_timeout_s - (time.monotonic() - started))
     retrying = tenacity.AsyncRetrying(

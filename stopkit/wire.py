@@ -24,6 +24,7 @@ __all__ = [
     "canonical_json",
     "compact_json",
     "format_decimal",
+    "is_sensitive_header",
     "masked_headers",
 ]
 
@@ -31,8 +32,21 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 """Header names (lower case) whose values are masked in reprs, previews and cassettes."""
 
 
-def _mask_value(name: str, value: str) -> str:
-    if name.lower() not in SENSITIVE_HEADERS:
+# Header names containing one of these are treated as secret too (e.g. a plugin's
+# ``APCA-API-SECRET-KEY`` or ``X-Api-Token``): masking a harmless header costs less
+# than printing a credential.
+_SECRET_WORDS = ("secret", "token", "password", "passphrase", "api-key", "apikey", "api_key", "key-id", "signature")
+
+
+def is_sensitive_header(name: str, extra: frozenset[str] = frozenset()) -> bool:
+    """True when header ``name`` may carry a secret: listed in :data:`SENSITIVE_HEADERS` or
+    ``extra`` (lower case), or containing a word such as ``secret``, ``token`` or ``api-key``."""
+    lower = name.lower()
+    return lower in SENSITIVE_HEADERS or lower in extra or any(word in lower for word in _SECRET_WORDS)
+
+
+def _mask_value(name: str, value: str, extra: frozenset[str] = frozenset()) -> str:
+    if not is_sensitive_header(name, extra):
         return value
     scheme, _, rest = value.partition(" ")
     if rest and scheme.lower() in ("bearer", "basic"):
@@ -40,16 +54,20 @@ def _mask_value(name: str, value: str) -> str:
     return "***"
 
 
-def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Return a copy of ``headers`` with sensitive values replaced by ``***``.
+def masked_headers(headers: Mapping[str, str], extra: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Return a copy of ``headers`` with sensitive values replaced by ``***`` (see :func:`is_sensitive_header`).
 
     ``Authorization: Bearer abc`` becomes ``Authorization: Bearer ***``.
     """
-    return {name: _mask_value(name, value) for name, value in headers.items()}
+    return {name: _mask_value(name, value, extra) for name, value in headers.items()}
 
 
 def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     return dict(headers)
+
+
+def _lower_set(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name.lower() for name in names)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -63,6 +81,7 @@ class HttpRequest:
         body: the exact body bytes, or ``None`` for no body.
         sensitive_body: the body holds a secret (e.g. a token request's client
             secret); it is then masked in the repr and in previews.
+        sensitive_headers: more header names to mask (beyond :func:`is_sensitive_header`'s rules).
 
     The repr masks sensitive header values (see :data:`SENSITIVE_HEADERS`).
     """
@@ -72,6 +91,7 @@ class HttpRequest:
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
     body: bytes | None = None
     sensitive_body: bool = False
+    sensitive_headers: frozenset[str] = attrs.field(default=frozenset(), converter=_lower_set)
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when there is no body)."""
@@ -79,10 +99,11 @@ class HttpRequest:
 
     def __repr__(self) -> str:
         body = f"<{len(self.body)} bytes masked>" if self.sensitive_body and self.body is not None else repr(self.body)
-        return (
-            f"HttpRequest(method={self.method!r}, url={self.url!r}, "
-            f"headers={masked_headers(self.headers)!r}, body={body})"
-        )
+        return f"HttpRequest(method={self.method!r}, url={self.url!r}, headers={self.masked_headers()!r}, body={body})"
+
+    def masked_headers(self) -> dict[str, str]:
+        """The headers with every sensitive value replaced by ``***``."""
+        return masked_headers(self.headers, self.sensitive_headers)
 
 
 def _lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:

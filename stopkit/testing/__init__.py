@@ -16,11 +16,16 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from stopkit.wire import SENSITIVE_HEADERS, HttpRequest, HttpResponse, compact_json
+from stopkit.context import FrozenClock, SequentialIds
+from stopkit.retry import RetryPolicy
+from stopkit.wire import HttpRequest, HttpResponse, compact_json, is_sensitive_header
 
 __all__ = [
     "SECRET_FIELDS",
+    "FrozenClock",
     "MockTransport",
+    "RetryPolicy",
+    "SequentialIds",
     "configure_vcr",
     "make_vcr",
     "raw_body_matcher",
@@ -118,7 +123,7 @@ def _scrub_body(body: Any) -> Any:
 
 def _scrub_request(request: Any) -> Any:
     for name in list(request.headers):
-        if name.lower() in SENSITIVE_HEADERS:
+        if is_sensitive_header(name):
             value = request.headers[name]
             scheme = value.split(" ", 1)[0] if " " in value else ""
             request.headers[name] = f"{scheme} {MASK}".strip()

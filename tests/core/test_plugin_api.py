@@ -20,8 +20,9 @@ PINNED = {
     "RateLimited", "RemoteError", "RequestContext", "ResponseShapeError", "Side", "Simulator", "StopLimitOrder",
     "StopOrder", "StopkitError", "TimeInForce", "TokenGrant", "TransportError", "TriggerType", "UnknownVenueValue",
     "UnsupportedOrder", "VenueAdapter", "VenueUnavailable", "b58decode", "b58encode", "canonical_json",
-    "compact_json", "format_decimal", "lookup", "make_converter", "masked_headers", "parse_decimal", "parse_id",
-    "parse_iso8601", "parse_unix_ms", "require_mapping", "retry_after_s", "structure_config", "to_decimal",
+    "compact_json", "format_decimal", "is_sensitive_header", "lookup", "make_converter", "masked_headers",
+    "parse_decimal", "parse_id", "parse_iso8601", "parse_unix_ms", "require_mapping", "retry_after_s",
+    "structure_config", "to_decimal",
 }  # fmt: skip
 
 

@@ -100,3 +100,25 @@ def test_decimal_json_round_trip(value: Decimal) -> None:
     """Any finite Decimal survives compact_json → json.loads(parse_float=Decimal) exactly."""
     parsed = json.loads(compact_json({"v": value}), parse_float=Decimal, parse_int=Decimal)
     assert parsed["v"] == value
+
+
+def test_plugin_secret_headers_are_masked() -> None:
+    """Header names that look secret are masked everywhere, and a request can name more."""
+    headers = {
+        "APCA-API-KEY-ID": "id-1",
+        "APCA-API-SECRET-KEY": "s3cr3t",
+        "X-Session-Token": "tok",
+        "X-Custom": "custom-secret-value",
+        "accountId": "A1",
+        "Content-Type": "application/json",
+    }
+    request = HttpRequest(method="GET", url="https://x/y", headers=headers, sensitive_headers={"X-Custom"})
+    masked = request.masked_headers()
+    assert masked["APCA-API-SECRET-KEY"] == "***"
+    assert masked["APCA-API-KEY-ID"] == "***"
+    assert masked["X-Session-Token"] == "***"
+    assert masked["X-Custom"] == "***"
+    assert masked["accountId"] == "A1"
+    assert masked["Content-Type"] == "application/json"
+    for secret in ("s3cr3t", "tok", "custom-secret-value", "id-1"):
+        assert secret not in repr(request)
