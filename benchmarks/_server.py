@@ -5,7 +5,7 @@ control app on 127.0.0.1:
 
 - ``POST /reset?mode=sim``: a fresh :class:`~venues.pacifica.simulator.PacificaSimulator`
   (public constructor; defaults, but its rate limits raised out of reach) served with
-  :func:`venues._simkit.serve`; answers
+  :func:`stopkit.testing.simkit.serve`; answers
   ``{"base_url", "simulator_parameters"}``. A fresh one per run: the simulator keeps
   every order and re-evaluates all of them on each create.
 - ``POST /reset?mode=hold``: a stand-in that answers ``POST /api/v1/orders/stop/create``
@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from venues._simkit import RunningServer, serve
+from stopkit.testing.simkit import RunningServer, serve
 
 PATH_STOP_CREATE = "/api/v1/orders/stop/create"
 

@@ -41,7 +41,7 @@ def test_venue_adapters_are_pure() -> None:
     """Adapter modules import no I/O library and never read the clock or the environment."""
     forbidden = {"aiohttp", "asyncio", "socket", "requests", "httpx", "time", "os", "random", "tenacity"}
     for path in (ROOT / "venues").rglob("*.py"):
-        if path.name in ("simulator.py", "_simkit.py"):
+        if path.name == "simulator.py":
             continue
         mods = {m.split(".")[0] for m in _imports(path)}
         assert not (mods & forbidden), f"{path} imports {mods & forbidden}"
@@ -57,3 +57,12 @@ def test_import_stopkit_loads_no_http_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_venues_use_only_the_public_plugin_api() -> None:
+    """Built-in venues import stopkit only through stopkit.plugin (simulators also stopkit.testing), like a plugin."""
+    allowed = {"stopkit.plugin"}
+    for path in (ROOT / "venues").rglob("*.py"):
+        extra = {"stopkit.testing", "stopkit.testing.simkit"} if path.name == "simulator.py" else set()
+        used = {m for m in _imports(path) if m == "stopkit" or m.startswith("stopkit.")}
+        assert used <= allowed | extra, f"{path} imports {sorted(used - allowed - extra)}"

@@ -32,24 +32,37 @@ from typing import Any
 
 import attrs
 
-from stopkit.context import AccessToken, RequestContext, TokenGrant
-from stopkit.errors import ConfigurationError, InvalidOrder, OrderNotFound, RemoteError, ResponseShapeError
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, StopLimitOrder, TimeInForce, TriggerType
-from stopkit.state import OrderState
-from stopkit.venue import (
+from stopkit.plugin import (
+    AccessToken,
     Amendment,
+    AnyStopOrder,
     BoundVenue,
     Capabilities,
+    ConfigurationError,
     Credentials,
     EnvVar,
     Exchange,
     Flow,
+    HttpRequest,
+    HttpResponse,
+    InvalidOrder,
+    OrderKind,
+    OrderNotFound,
     OrderRef,
+    OrderState,
+    PositionEffect,
+    RemoteError,
+    RequestContext,
+    ResponseShapeError,
     Simulator,
+    StopLimitOrder,
+    TimeInForce,
+    TokenGrant,
+    TriggerType,
     VenueAdapter,
+    format_decimal,
     structure_config,
 )
-from stopkit.wire import HttpRequest, HttpResponse, format_decimal
 from venues.aries import auth, parse, translate
 from venues.aries.constants import (
     ACCOUNT_ID_MAX_LEN,

@@ -24,10 +24,17 @@ from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from stopkit.context import TokenGrant
-from stopkit.errors import AuthenticationError, RateLimited, ResponseShapeError, VenueUnavailable
-from stopkit.parsing import retry_after_s
-from stopkit.wire import HttpRequest, HttpResponse, compact_json
+from stopkit.plugin import (
+    AuthenticationError,
+    HttpRequest,
+    HttpResponse,
+    RateLimited,
+    ResponseShapeError,
+    TokenGrant,
+    VenueUnavailable,
+    compact_json,
+    retry_after_s,
+)
 from venues.aries.constants import TOKEN_PATH, VENUE_NAME
 
 __all__ = ["TokenEncoding", "build_token_request", "parse_token_response"]

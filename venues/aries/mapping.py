@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from stopkit.orders import OrderKind, PositionEffect, Side, TimeInForce
-from stopkit.state import OrderStatus
+from stopkit.plugin import (
+    OrderKind,
+    OrderStatus,
+    PositionEffect,
+    Side,
+    TimeInForce,
+)
 
 __all__ = [
     "KIND_TO_TYPE",

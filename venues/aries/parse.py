@@ -26,20 +26,28 @@ from typing import Any
 
 import attrs
 
-from stopkit.errors import (
+from stopkit.plugin import (
+    Amendment,
+    AnyStopOrder,
     AuthenticationError,
+    HttpResponse,
+    OrderKind,
     OrderNotFound,
     OrderRejected,
+    OrderState,
+    OrderStatus,
     RateLimited,
     RemoteError,
     ResponseShapeError,
+    StopLimitOrder,
     VenueUnavailable,
+    lookup,
+    parse_decimal,
+    parse_id,
+    parse_iso8601,
+    require_mapping,
+    retry_after_s,
 )
-from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder
-from stopkit.parsing import lookup, parse_decimal, parse_id, parse_iso8601, require_mapping, retry_after_s
-from stopkit.state import OrderState, OrderStatus
-from stopkit.venue import Amendment
-from stopkit.wire import HttpResponse
 from venues.aries.constants import CHAIN_FIELD, VENUE_NAME
 from venues.aries.mapping import ORDER_STATUS, SIDE_FROM_VENUE, TYPE_TO_KIND
 

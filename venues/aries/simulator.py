@@ -64,11 +64,15 @@ from urllib.parse import parse_qsl
 import attrs
 from aiohttp import web
 
-from stopkit.orders import StopLimitOrder, StopOrder
-from stopkit.state import OrderState
+from stopkit.plugin import (
+    BoundVenue,
+    DemoScenario,
+    OrderState,
+    StopLimitOrder,
+    StopOrder,
+    format_decimal,
+)
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from stopkit.venue import BoundVenue, DemoScenario
-from stopkit.wire import format_decimal
 from venues.aries.parse import parse_trade_order
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
@@ -392,7 +396,7 @@ class AriesSimulator(ServedSimulator):
     # -- market -----------------------------------------------------------------
 
     def _evaluate(self, order: _SimOrder, price: Decimal) -> None:
-        # Trigger per the documented table, then fill per _simkit's rules; a STOP_LIMIT that
+        # Trigger per the documented table, then fill per the simulator kit's rules; a STOP_LIMIT that
         # cannot fill rests and still shows NEW.
         if order.status not in _WORKING:
             return

@@ -17,10 +17,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
-from stopkit.context import RequestContext
-from stopkit.errors import ConfigurationError
-from stopkit.orders import AnyStopOrder, StopLimitOrder
-from stopkit.wire import HttpRequest, compact_json, format_decimal
+from stopkit.plugin import (
+    AnyStopOrder,
+    ConfigurationError,
+    HttpRequest,
+    RequestContext,
+    StopLimitOrder,
+    compact_json,
+    format_decimal,
+)
 from venues.aries.constants import (
     CANCEL_PATH,
     ORDERS_PATH,

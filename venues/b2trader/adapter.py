@@ -38,23 +38,33 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from stopkit.context import AccessToken, RequestContext, TokenGrant
-from stopkit.errors import ConfigurationError, LocalError, RemoteError, UnsupportedOrder
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType
-from stopkit.state import OrderState
-from stopkit.venue import (
+from stopkit.plugin import (
+    AccessToken,
+    AnyStopOrder,
     BoundVenue,
     Capabilities,
+    ConfigurationError,
     Credentials,
     EnvVar,
     Exchange,
     Flow,
+    HttpRequest,
+    HttpResponse,
+    LocalError,
+    OrderKind,
     OrderRef,
+    OrderState,
+    PositionEffect,
+    RemoteError,
+    RequestContext,
     Simulator,
+    TimeInForce,
+    TokenGrant,
+    TriggerType,
+    UnsupportedOrder,
     VenueAdapter,
     structure_config,
 )
-from stopkit.wire import HttpRequest, HttpResponse
 from venues.b2trader import auth, parse, translate
 from venues.b2trader.constants import (
     DEFAULT_MARKETS_TTL_S,

@@ -22,9 +22,16 @@ from collections.abc import Mapping
 
 import jwt
 
-from stopkit.context import AccessToken, TokenGrant
-from stopkit.errors import AuthenticationError, ResponseShapeError, StopkitError
-from stopkit.wire import HttpRequest, HttpResponse, compact_json
+from stopkit.plugin import (
+    AccessToken,
+    AuthenticationError,
+    HttpRequest,
+    HttpResponse,
+    ResponseShapeError,
+    StopkitError,
+    TokenGrant,
+    compact_json,
+)
 from venues.b2trader.constants import (
     ACCEPT,
     ACCESS_TOKEN_PATH,

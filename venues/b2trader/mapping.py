@@ -11,9 +11,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from stopkit.errors import InvalidOrder, UnsupportedOrder
-from stopkit.orders import OrderKind, Side, TimeInForce
-from stopkit.state import OrderStatus
+from stopkit.plugin import (
+    InvalidOrder,
+    OrderKind,
+    OrderStatus,
+    Side,
+    TimeInForce,
+    UnsupportedOrder,
+)
 from venues.b2trader.constants import SPOT_MARKET_TYPE, VENUE_NAME
 
 __all__ = [

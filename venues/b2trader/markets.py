@@ -38,10 +38,14 @@ from typing import Any
 
 import attrs
 
-from stopkit.errors import InvalidOrder, ResponseShapeError
-from stopkit.orders import AnyStopOrder, StopLimitOrder
-from stopkit.parsing import parse_decimal
-from stopkit.wire import HttpResponse
+from stopkit.plugin import (
+    AnyStopOrder,
+    HttpResponse,
+    InvalidOrder,
+    ResponseShapeError,
+    StopLimitOrder,
+    parse_decimal,
+)
 from venues.b2trader.constants import MARKET_DOC_URL, VENUE_NAME
 from venues.b2trader.parse import classify_error
 

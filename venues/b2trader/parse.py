@@ -24,19 +24,25 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from stopkit.errors import (
+from stopkit.plugin import (
     AuthenticationError,
+    HttpResponse,
+    OrderKind,
     OrderNotFound,
     OrderRejected,
+    OrderState,
+    OrderStatus,
     RateLimited,
     RemoteError,
     ResponseShapeError,
     VenueUnavailable,
+    lookup,
+    parse_decimal,
+    parse_id,
+    parse_iso8601,
+    require_mapping,
+    retry_after_s,
 )
-from stopkit.orders import OrderKind
-from stopkit.parsing import lookup, parse_decimal, parse_id, parse_iso8601, require_mapping, retry_after_s
-from stopkit.state import OrderState, OrderStatus
-from stopkit.wire import HttpResponse
 from venues.b2trader.constants import VENUE_NAME
 from venues.b2trader.mapping import (
     CHILD_ORDER_STATUS,

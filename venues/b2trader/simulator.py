@@ -64,12 +64,19 @@ import attrs
 import jwt
 from aiohttp import web
 
-from stopkit.errors import OrderNotFound
-from stopkit.orders import Side, StopLimitOrder, StopOrder, TimeInForce
-from stopkit.state import OrderState
+from stopkit.plugin import (
+    BoundVenue,
+    DemoScenario,
+    HttpResponse,
+    OrderNotFound,
+    OrderState,
+    Side,
+    StopLimitOrder,
+    StopOrder,
+    TimeInForce,
+    format_decimal,
+)
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from stopkit.venue import BoundVenue, DemoScenario
-from stopkit.wire import HttpResponse, format_decimal
 from venues.b2trader.constants import (
     ACCESS_TOKEN_PATH,
     DOC_URL,

@@ -34,10 +34,17 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from stopkit.context import AccessToken
-from stopkit.errors import UnsupportedOrder
-from stopkit.orders import AnyStopOrder, PositionEffect, Side, StopLimitOrder
-from stopkit.wire import HttpRequest, compact_json, format_decimal
+from stopkit.plugin import (
+    AccessToken,
+    AnyStopOrder,
+    HttpRequest,
+    PositionEffect,
+    Side,
+    StopLimitOrder,
+    UnsupportedOrder,
+    compact_json,
+    format_decimal,
+)
 from venues.b2trader.auth import read_headers, stop_headers
 from venues.b2trader.constants import MARKETS_PATH, STOP_ORDERS_PATH, VENUE_NAME
 from venues.b2trader.mapping import ORDER_TYPE_TO_VENUE, SIDE_TO_VENUE, TIME_IN_FORCE_TO_VENUE, market_id_for

@@ -13,22 +13,30 @@ from typing import Any
 
 import attrs
 
-from stopkit.context import RequestContext
-from stopkit.errors import InvalidOrder, OrderNotFound, RemoteError
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType
-from stopkit.state import OrderState, OrderStatus
-from stopkit.venue import (
+from stopkit.plugin import (
+    AnyStopOrder,
     BoundVenue,
     Capabilities,
     Credentials,
     EnvVar,
     Exchange,
     Flow,
+    HttpRequest,
+    HttpResponse,
+    InvalidOrder,
+    OrderKind,
+    OrderNotFound,
     OrderRef,
+    OrderState,
+    OrderStatus,
+    PositionEffect,
+    RemoteError,
+    RequestContext,
     Simulator,
+    TimeInForce,
+    TriggerType,
     VenueAdapter,
 )
-from stopkit.wire import HttpRequest, HttpResponse
 from venues.pacifica import parse, translate
 from venues.pacifica.auth import PacificaKeys
 from venues.pacifica.config import PacificaConfig, parse_config

@@ -23,9 +23,13 @@ from typing import Any
 
 import attrs
 
-from stopkit.errors import ConfigurationError, InvalidOrder
-from stopkit.signing import Ed25519Signer, b58decode
-from stopkit.wire import canonical_json
+from stopkit.plugin import (
+    ConfigurationError,
+    Ed25519Signer,
+    InvalidOrder,
+    b58decode,
+    canonical_json,
+)
 from venues.pacifica.constants import UNSIGNED_BODY_FIELDS, VENUE_NAME
 
 __all__ = ["PacificaKeys", "decode_pubkey", "sign_payload", "signing_message"]

@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from stopkit.errors import ConfigurationError
-from stopkit.venue import structure_config
+from stopkit.plugin import (
+    ConfigurationError,
+    structure_config,
+)
 from venues.pacifica.constants import API_PREFIX, DEFAULT_EXPIRY_WINDOW_MS, LIVE_BASE_URL, VENUE_NAME
 
 __all__ = ["PacificaConfig", "parse_config"]

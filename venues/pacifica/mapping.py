@@ -13,8 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from stopkit.orders import OrderKind, Side, TriggerType
-from stopkit.state import OrderStatus
+from stopkit.plugin import (
+    OrderKind,
+    OrderStatus,
+    Side,
+    TriggerType,
+)
 
 SIDE_TO_VENUE: Final[Mapping[Side, str]] = {Side.BUY: "bid", Side.SELL: "ask"}
 VENUE_SIDE: Final[Mapping[str, Side]] = {"bid": Side.BUY, "ask": Side.SELL}

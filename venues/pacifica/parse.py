@@ -17,20 +17,28 @@ from typing import Any, Final
 
 import attrs
 
-from stopkit.errors import (
+from stopkit.plugin import (
+    AnyStopOrder,
     AuthenticationError,
     DuplicateClientOrderId,
+    HttpResponse,
+    OrderKind,
     OrderNotFound,
     OrderRejected,
+    OrderState,
+    OrderStatus,
     RateLimited,
     RemoteError,
     ResponseShapeError,
+    StopLimitOrder,
     VenueUnavailable,
+    lookup,
+    parse_decimal,
+    parse_id,
+    parse_unix_ms,
+    require_mapping,
+    retry_after_s,
 )
-from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder
-from stopkit.parsing import lookup, parse_decimal, parse_id, parse_unix_ms, require_mapping, retry_after_s
-from stopkit.state import OrderState, OrderStatus
-from stopkit.wire import HttpResponse
 from venues.pacifica.constants import VENUE_NAME
 from venues.pacifica.mapping import (
     CANCEL_REASON,

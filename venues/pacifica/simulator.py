@@ -51,7 +51,7 @@ stop → the documented 400 "Stop order not found"; a client order id never used
 Prices: every market has a mark, a last-trade and a mid price; :meth:`set_price`
 moves all three, :meth:`set_reference_price` one. A stop compares its
 ``trigger_price_type`` price with ``stop_price`` (``bid`` stops trigger at or
-above, ``ask`` stops at or below, venues._simkit.should_trigger). An omitted
+above, ``ask`` stops at or below, stopkit.testing.simkit.should_trigger). An omitted
 ``trigger_price_type`` triggers on ``mid_price``, as the official MCP server
 observed (sheet §7.7), not on the documented ``mark_price``.
 
@@ -89,12 +89,18 @@ import nacl.exceptions
 import nacl.signing
 from aiohttp import web
 
-from stopkit.errors import OrderNotFound
-from stopkit.orders import PositionEffect, Side, StopLimitOrder, StopOrder
-from stopkit.state import OrderState
-from stopkit.venue import BoundVenue, DemoScenario
-from stopkit.wire import HttpResponse
-from venues._simkit import ServedSimulator, limit_fill_price, should_trigger
+from stopkit.plugin import (
+    BoundVenue,
+    DemoScenario,
+    HttpResponse,
+    OrderNotFound,
+    OrderState,
+    PositionEffect,
+    Side,
+    StopLimitOrder,
+    StopOrder,
+)
+from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from venues.pacifica import parse
 from venues.pacifica.constants import (
     DOC_URL,

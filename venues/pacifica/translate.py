@@ -13,10 +13,17 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from stopkit.context import RequestContext
-from stopkit.errors import InvalidOrder, UnsupportedOrder
-from stopkit.orders import AnyStopOrder, PositionEffect, StopLimitOrder
-from stopkit.wire import HttpRequest, compact_json, format_decimal
+from stopkit.plugin import (
+    AnyStopOrder,
+    HttpRequest,
+    InvalidOrder,
+    PositionEffect,
+    RequestContext,
+    StopLimitOrder,
+    UnsupportedOrder,
+    compact_json,
+    format_decimal,
+)
 from venues.pacifica.auth import PacificaKeys, sign_payload
 from venues.pacifica.config import PacificaConfig
 from venues.pacifica.constants import (
