@@ -38,6 +38,14 @@ class RateLimit:
     max_concurrent: int = attrs.field(default=16, validator=attrs.validators.ge(1))
     source: str = "configured"
 
+    @classmethod
+    def per_second(cls, requests_per_s: float, *, max_concurrent: int = 16, source: str = "configured") -> RateLimit:
+        """``requests_per_s`` requests a second (bursts of at most ``max(1, requests_per_s)``)."""
+        if requests_per_s <= 0:
+            raise ValueError(f"requests_per_s must be positive, got {requests_per_s}")
+        capacity = max(1.0, requests_per_s)
+        return cls(capacity=capacity, window_s=capacity / requests_per_s, max_concurrent=max_concurrent, source=source)
+
 
 class Throttle:
     """Enforces one :class:`RateLimit`; use ``async with throttle.slot(cost): ...`` around a request.

@@ -51,6 +51,7 @@ from stopkit.plugin import (
     OrderRef,
     OrderState,
     PositionEffect,
+    RateLimit,
     RemoteError,
     RequestContext,
     ResponseShapeError,
@@ -68,6 +69,7 @@ from venues.aries.constants import (
     ACCOUNT_ID_MAX_LEN,
     CHAIN_FIELD,
     CLIENT_ID_TAG_MAX_LEN,
+    DEFAULT_REQUESTS_PER_S,
     DOC_URL,
     ENV_ACCESS_TOKEN,
     ENV_ACCOUNT_ID,
@@ -119,6 +121,9 @@ class AriesConfig:
         reconcile_clock_skew_ms: after an unknown placement outcome, orders created up to this
             many ms before the first send still count as ours (0-600000, default 5000: createdAt
             has second precision and clocks drift).
+        requests_per_s: client-side request budget (default 5/s). Aries documents no
+            rate limits; the sheet's safe choice is about 5 order actions a second per
+            account, configurable (sheet §6, §8.7).
     """
 
     base_url: str = attrs.field(default=LIVE_BASE_URL, converter=_base_url, validator=_check_base_url)
@@ -133,6 +138,7 @@ class AriesConfig:
     reconcile_clock_skew_ms: int = attrs.field(
         default=RECONCILE_SKEW_MS, validator=[attrs.validators.ge(0), attrs.validators.le(600_000)]
     )
+    requests_per_s: float = attrs.field(default=DEFAULT_REQUESTS_PER_S, validator=attrs.validators.gt(0))
 
 
 _SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9.\-]*")
@@ -193,6 +199,11 @@ class AriesBoundVenue(BoundVenue):
                 venue=VENUE_NAME,
             )
         return native
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        """``requests_per_s`` (config; default 5/s, sheet §8.7: Aries documents no limits)."""
+        return RateLimit.per_second(self.config.requests_per_s, source="configured (Aries documents no limit)")
 
     def check_order(self, order: AnyStopOrder) -> None:
         """Capabilities, then Aries' rules, before any I/O.

@@ -5,6 +5,8 @@ Sheet: ``/work/shared/venues/aries.md``; API reference https://finance.dev/api-r
 
 from __future__ import annotations
 
+from typing import Final
+
 __all__ = [
     "ACCOUNT_ID_MAX_LEN",
     "CANCEL_PATH",
@@ -98,3 +100,6 @@ RECONCILE_SKEW_MS = 5_000
 # The key under which a modified order's OrderState.raw lists every clOrdId of its replace chain,
 # oldest first (stopkit's own key beside the venue's answer fields; see parse.parse_replace_response).
 CHAIN_FIELD = "stopkit.clOrdIdChain"
+
+# Aries publishes no rate limits (sheet §6); the sheet's safe throttle (§8.7).
+DEFAULT_REQUESTS_PER_S: Final = 5.0

@@ -173,6 +173,10 @@ class _SimOrder:
     orig_cl_ord_id: str = ""
 
 
+# What the simulators can take: the client's budget in demo_config (the real venues' are lower).
+SIMULATOR_REQUESTS_PER_S = 10_000.0
+
+
 class AriesSimulator(ServedSimulator):
     """The Aries simulator (see the module docstring); :meth:`start`/:meth:`stop` serve it on loopback.
 
@@ -254,7 +258,8 @@ class AriesSimulator(ServedSimulator):
 
     def demo_config(self, base_url: str) -> dict[str, Any]:
         """Config pointing the adapter at ``base_url`` (and at the token encoding accepted, if strict)."""
-        config: dict[str, Any] = {"base_url": base_url}
+        # The simulator has no rate limit: lift the client's conservative default (5/s).
+        config: dict[str, Any] = {"base_url": base_url, "requests_per_s": SIMULATOR_REQUESTS_PER_S}
         if self.token_encoding is not None:
             config["token_encoding"] = self.token_encoding
         return config

@@ -55,6 +55,7 @@ from stopkit.plugin import (
     OrderRef,
     OrderState,
     PositionEffect,
+    RateLimit,
     RemoteError,
     RequestContext,
     Simulator,
@@ -68,6 +69,7 @@ from stopkit.plugin import (
 from venues.b2trader import auth, parse, translate
 from venues.b2trader.constants import (
     DEFAULT_MARKETS_TTL_S,
+    DEFAULT_REQUESTS_PER_S,
     DOC_URL,
     ENV_ACCOUNT_ID,
     ENV_API_TOKEN,
@@ -121,11 +123,16 @@ class B2TraderConfig:
         markets_ttl_s: seconds the parsed Get markets answer is reused before a placement
             fetches it again (default 300; 0 = before every placement). A market missing
             from a cached answer is looked up once more before the order is refused.
+        requests_per_s: client-side request budget per account (default 1/s). The API
+            documents no limits; the older B2BX docs allowed ``/frontoffice/*`` one request
+            a second, which the sheet takes as the safe default (§6, §8.7). Raise it when
+            your broker says more.
     """
 
     base_url: str | None = None
     decimals_as_numbers: bool = False
     markets_ttl_s: int = DEFAULT_MARKETS_TTL_S
+    requests_per_s: float = attrs.field(default=DEFAULT_REQUESTS_PER_S, validator=attrs.validators.gt(0))
 
 
 def _normalize_base_url(value: str) -> str:
@@ -180,8 +187,10 @@ class B2TraderBound(BoundVenue):
         api_token: str,
         decimals_as_numbers: bool = False,
         markets_ttl_s: int = DEFAULT_MARKETS_TTL_S,
+        requests_per_s: float = DEFAULT_REQUESTS_PER_S,
     ) -> None:
         super().__init__(adapter)
+        self.requests_per_s = requests_per_s
         self.base_url = base_url
         self.account_id = account_id
         self.decimals_as_numbers = decimals_as_numbers
@@ -195,6 +204,11 @@ class B2TraderBound(BoundVenue):
             f"B2TraderBound(base_url={self.base_url!r}, account_id={self.account_id!r}, api_token='***', "
             f"decimals_as_numbers={self.decimals_as_numbers!r}, markets_ttl_s={self.markets_ttl_s!r})"
         )
+
+    @property
+    def rate_limit(self) -> RateLimit:
+        """``requests_per_s`` per account (config; default 1/s, sheet §8.7)."""
+        return RateLimit.per_second(self.requests_per_s, source="configured (B2TRADER documents no limit)")
 
     @property
     def cached_markets(self) -> Markets | None:
@@ -427,4 +441,5 @@ class B2TraderAdapter(VenueAdapter):
             api_token=api_token,
             decimals_as_numbers=parsed.decimals_as_numbers,
             markets_ttl_s=parsed.markets_ttl_s,
+            requests_per_s=parsed.requests_per_s,
         )

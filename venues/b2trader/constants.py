@@ -77,3 +77,6 @@ that change rarely; five minutes bounds how stale a check can be."""
 
 SPOT_MARKET_TYPE: Final = "spot"
 """The only market type stopkit places stops on; CFD/perpetual paths are unverified (sheet §3.2)."""
+
+# No documented limit; the legacy "/frontoffice/* — 1 request per second" (sheet §6, §8.7).
+DEFAULT_REQUESTS_PER_S: Final = 1.0

@@ -261,6 +261,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON constant {name}")
 
 
+# What the simulator can take: the client's budget in demo_config (real brokers' are lower).
+SIMULATOR_REQUESTS_PER_S = 10_000.0
+
+
 class B2TraderSimulator(ServedSimulator):
     """The simulated venue. One account per API token; all state in memory.
 
@@ -329,8 +333,9 @@ class B2TraderSimulator(ServedSimulator):
         return {ENV_API_TOKEN: self.api_token, ENV_ACCOUNT_ID: self.account_id}
 
     def demo_config(self, base_url: str) -> dict[str, Any]:
-        """``{"base_url": base_url}``."""
-        return {"base_url": base_url}
+        """``base_url``, and the client's request budget lifted (the simulator has no rate limit;
+        the adapter's default is a conservative 1 request a second)."""
+        return {"base_url": base_url, "requests_per_s": SIMULATOR_REQUESTS_PER_S}
 
     def demo_scenario(self) -> DemoScenario:
         """The documented "Place SPOT Stop order" example and its stop-limit variant."""

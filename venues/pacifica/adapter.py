@@ -18,6 +18,7 @@ from stopkit.plugin import (
     BoundVenue,
     Capabilities,
     Credentials,
+    DuplicateClientOrderId,
     EnvVar,
     Exchange,
     Flow,
@@ -30,6 +31,7 @@ from stopkit.plugin import (
     OrderState,
     OrderStatus,
     PositionEffect,
+    RateLimit,
     RemoteError,
     RequestContext,
     Simulator,
@@ -41,6 +43,11 @@ from venues.pacifica import parse, translate
 from venues.pacifica.auth import PacificaKeys
 from venues.pacifica.config import PacificaConfig, parse_config
 from venues.pacifica.constants import (
+    CANCEL_COST,
+    CREDIT_WINDOW_S,
+    CREDITS_PER_IP,
+    CREDITS_WITH_API_KEY,
+    DOC_RATE_LIMITS_URL,
     DOC_URL,
     ENV_ACCOUNT,
     ENV_API_KEY,
@@ -94,6 +101,21 @@ class PacificaVenue(BoundVenue):
         """The account (base58 public key) orders are placed for."""
         return self.keys.account
 
+    @property
+    def rate_limit(self) -> RateLimit:
+        """Pacifica's credits: 100 per 60 s per unidentified IP, 300 with a ``PF-API-KEY``
+        (https://docs.pacifica.fi/api-documentation/api/rate-limits). Credits are shared by a
+        main account and its subaccounts: give clients of one account one shared throttle."""
+        credits = self.config.rate_limit_credits
+        if credits is None:
+            credits = CREDITS_WITH_API_KEY if self._api_key else CREDITS_PER_IP
+        return RateLimit(capacity=credits, window_s=CREDIT_WINDOW_S, source=DOC_RATE_LIMITS_URL)
+
+    def _read_cost(self) -> float:
+        # Heavy GETs cost 3 credits, 1 with a config key (the rate-limits page gives 3-12 / 1-3;
+        # the lower bound is taken: the venue's own 429 and headers remain the authority).
+        return 1.0 if self._api_key else 3.0
+
     # -- placement ------------------------------------------------------------
 
     def check_order(self, order: AnyStopOrder) -> None:
@@ -131,6 +153,7 @@ class PacificaVenue(BoundVenue):
             parse=parse.parse_open_orders,
             authenticated=False,
             label="open_orders",
+            cost=self._read_cost(),
         )
 
     def _history_by_id_exchange(self, order_id: int) -> Exchange[OrderState | None]:
@@ -141,6 +164,7 @@ class PacificaVenue(BoundVenue):
             parse=parse.parse_history_by_id,
             authenticated=False,
             label="history_by_id",
+            cost=self._read_cost(),
         )
 
     def _history_exchange(self, cursor: str | None) -> Exchange[parse.HistoryPage]:
@@ -155,6 +179,7 @@ class PacificaVenue(BoundVenue):
             parse=parse.parse_history_page,
             authenticated=False,
             label="history",
+            cost=self._read_cost(),
         )
 
     def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
@@ -221,20 +246,43 @@ class PacificaVenue(BoundVenue):
         """After a placement whose outcome is unknown (a timeout, a dropped connection, a 5xx),
         look the order up by its client order id (which every placement carries): open orders,
         then order history (only rows created after ``sent_at_ms`` less the signature window and
-        a minute of clock skew), then its events. No request is resent.
+        a minute of clock skew), then its events.
 
-        The flow returns the found state, or ``None`` when no order carries the client order id,
-        or when the one that does differs in symbol, side, kind, stop price or quantity (so it
-        is not this order).
+        When no order carries the client order id, the same order is sent once more (config
+        ``resend_after_unknown``, default on): the venue refuses a reused client order id, so
+        the resend either places the order that never landed, or is refused as a duplicate,
+        proving it landed (it is then read back). Never two orders.
+
+        The flow returns the state, or ``None`` when the order is not found (resend off, or
+        refused as a duplicate but not found), or when the order carrying the client order id
+        differs in symbol, side, kind, stop price or quantity (so it is not this order).
         """
         not_before_ms = sent_at_ms - self.config.expiry_window_ms - _CLOCK_SKEW_MS
         return self._reconcile(order, not_before_ms)
 
     def _reconcile(self, order: AnyStopOrder, not_before_ms: int) -> Flow[OrderState | None]:
         state: OrderState | None = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
-        if state is None or not _same_order(state, order):
+        if state is not None:
+            return state if _same_order(state, order) else None
+        if not self.config.resend_after_unknown:
             return None
-        return state
+        # Not found: send the same order again, same client order id, freshly stamped and
+        # signed. Pacifica refuses a second order with a client order id it has seen (422
+        # code 36, sheet §7.10), so this cannot make a second order: a success means the
+        # first never landed; DuplicateClientOrderId means it did (then read it back). An
+        # unknown outcome of this resend propagates: the client reports it, unresolved.
+        try:
+            placed: OrderState = yield Exchange(
+                build=functools.partial(self.build_place_request, order),
+                parse=functools.partial(self.parse_place_response, order),
+                writes=True,
+                authenticated=False,
+                label="place (resend after an unknown outcome)",
+            )
+        except DuplicateClientOrderId:
+            state = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
+            return state if state is not None and _same_order(state, order) else None
+        return placed
 
     def _not_found(self, ref: OrderRef) -> OrderNotFound:
         which = f"order_id={ref.venue_order_id}" if ref.venue_order_id else f"client_order_id={ref.client_order_id}"
@@ -285,6 +333,7 @@ class PacificaVenue(BoundVenue):
             writes=True,
             authenticated=False,
             label="cancel",
+            cost=CANCEL_COST,
         )
         state: OrderState = yield from self.get_flow(ref)
         if not state.status.is_terminal:

@@ -31,11 +31,18 @@ class PacificaConfig:
         documented default; https://docs.pacifica.fi/api-documentation/api/signing/implementation).
     builder_code: 3-16 alphanumeric characters, sent (and signed) only when set;
         the user must have approved it beforehand, or the venue refuses the order.
+    resend_after_unknown: after an unknown placement outcome that a lookup by client
+        order id cannot resolve, send the same order (same client order id) once more;
+        safe because the venue refuses reused client order ids (default ``True``).
+    rate_limit_credits: the client-side credit budget per 60 s; ``None`` (default) uses the
+        documented 100, or 300 with a ``PF-API-KEY``. Set it to your fee tier's quota.
     """
 
     base_url: str = LIVE_BASE_URL
     expiry_window_ms: int = DEFAULT_EXPIRY_WINDOW_MS
     builder_code: str | None = None
+    resend_after_unknown: bool = True
+    rate_limit_credits: float | None = None
 
 
 def _bad(message: str) -> ConfigurationError:

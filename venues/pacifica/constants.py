@@ -57,6 +57,13 @@ DOC_AGENT_KEYS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/sign
 DOC_SIGNING_ERRORS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/signing/error-handling"
 DOC_ERROR_CODES_URL: Final = "https://docs.pacifica.fi/api-documentation/api/error-codes"
 DOC_RATE_LIMITS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/rate-limits"
+
+# Credits per 60 s window (rate-limits page): 100 per unidentified IP (an older version
+# said 125), 300 with a PF-API-KEY; an action costs 1, a cancel 0.5.
+CREDITS_PER_IP: Final = 100.0
+CREDITS_WITH_API_KEY: Final = 300.0
+CREDIT_WINDOW_S: Final = 60.0
+CANCEL_COST: Final = 0.5
 DOC_MARKET_SYMBOLS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/market-symbols"
 DOC_MARKET_INFO_URL: Final = "https://docs.pacifica.fi/api-documentation/api/rest-api/markets/get-market-info"
 DOC_TICK_LOT_URL: Final = "https://docs.pacifica.fi/api-documentation/api/tick-and-lot-size"

@@ -356,6 +356,10 @@ class _Loss:
     delay_s: float
 
 
+# The client budget demo_config sets: the simulator's own quota is what tests exercise.
+SIMULATOR_CLIENT_CREDITS = 1_000_000.0
+
+
 class PacificaSimulator(ServedSimulator):
     """The simulated Pacifica venue.
 
@@ -424,7 +428,7 @@ class PacificaSimulator(ServedSimulator):
 
     def make_app(self) -> web.Application:
         """A fresh app serving the documented paths."""
-        app = web.Application(middlewares=[self._middleware])
+        app = web.Application(middlewares=[self.faults.middleware, self._middleware])
         app.router.add_post(PATH_STOP_CREATE, self._create_stop)
         app.router.add_post(PATH_STOP_CANCEL, self._cancel_stop)
         app.router.add_post(PATH_AGENT_BIND, self._bind_agent)
@@ -443,8 +447,9 @@ class PacificaSimulator(ServedSimulator):
         return {ENV_PRIVATE_KEY: _secret_of(DEMO_AGENT_SEED), ENV_ACCOUNT: self.demo_account}
 
     def demo_config(self, base_url: str) -> dict[str, Any]:
-        """Config pointing the adapter at ``base_url``."""
-        return {"base_url": base_url}
+        """Config pointing the adapter at ``base_url``, with the client-side credit budget lifted:
+        the simulator enforces its own quota (and answers 429 with the documented headers)."""
+        return {"base_url": base_url, "rate_limit_credits": SIMULATOR_CLIENT_CREDITS}
 
     def demo_scenario(self) -> DemoScenario:
         """The documented example (BTC, sell 0.1 reduce-only, stop 48000, limit 47950) and its stop-market twin."""

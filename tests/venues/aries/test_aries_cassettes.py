@@ -83,7 +83,7 @@ class Setup:
         self.clock.advance(ms)
 
     def connect(self, credentials: dict[str, str] | None = None, **kwargs: Any) -> VenueClient:
-        config = {"base_url": self.base_url, **kwargs.pop("config", {})}
+        config = {"base_url": self.base_url, "requests_per_s": 1000, **kwargs.pop("config", {})}
         return stopkit.connect(
             "aries",
             credentials=credentials or self.sim.demo_credentials(),

@@ -62,7 +62,7 @@ class Rig:
         return stopkit.connect(
             "aries",
             credentials=self.sim.demo_credentials(),
-            config={"base_url": self.base_url, **config},
+            config={**self.sim.demo_config(self.base_url), **config},
             clock=self.clock,
             retry=retry,
         )

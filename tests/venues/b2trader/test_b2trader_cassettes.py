@@ -142,7 +142,7 @@ def _connect(
     return stopkit.connect(
         "b2trader",
         credentials=credentials or CREDENTIALS,
-        config={"base_url": venue.base_url} | config,
+        config={"base_url": venue.base_url, "requests_per_s": 1000} | config,
         clock=clock,
         retry=RetryPolicy(backoff=False, max_attempts=1),
     )

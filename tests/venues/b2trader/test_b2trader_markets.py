@@ -217,7 +217,7 @@ def _client(b2t, transport, clock, **config) -> stopkit.VenueClient:
     return stopkit.connect(
         "b2trader",
         credentials=b2t.credentials(),
-        config={"base_url": b2t.BASE_URL} | config,
+        config={"base_url": b2t.BASE_URL, "requests_per_s": 1000} | config,
         transport=transport,
         clock=clock,
         retry=RetryPolicy(backoff=False),
@@ -304,7 +304,7 @@ def test_preview_skips_the_market_check(b2t) -> None:
         "b2trader",
         _order(quantity=Decimal("0.123456789")),
         credentials=b2t.credentials(),
-        config={"base_url": b2t.BASE_URL},
+        config={"base_url": b2t.BASE_URL, "requests_per_s": 1000},
         now_ms=0,
     )
     assert json.loads(request.body)["order"]["requestedAmount"] == "0.123456789"

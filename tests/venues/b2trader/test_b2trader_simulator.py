@@ -292,7 +292,7 @@ async def test_revoked_token_is_refreshed_once_on_401(served) -> None:
 async def test_demo_config_and_credentials() -> None:
     """demo_config points base_url at the simulator; demo credentials are the two variables."""
     sim = B2TraderSimulator()
-    assert sim.demo_config("http://127.0.0.1:1234") == {"base_url": "http://127.0.0.1:1234"}
+    assert sim.demo_config("http://127.0.0.1:1234")["base_url"] == "http://127.0.0.1:1234"
     assert set(sim.demo_credentials()) == {"B2TRADER_API_TOKEN", "B2TRADER_ACCOUNT_ID"}
     scenario = sim.demo_scenario()
     assert scenario.symbol == "spot.btc_usdt"

@@ -184,7 +184,8 @@ async def test_reconcile_finds_the_order_in_history_then_reads_its_events() -> N
 
 
 async def test_reconcile_stops_paging_at_rows_older_than_the_send() -> None:
-    """History rows created before the send (less window and skew) end the search: not found → the error."""
+    """History rows created before the send (less window and skew) end the search: not found → one resend
+    with the same client order id; its outcome is unknown too → the original error, with both notes."""
     from stopkit.errors import TransportError
 
     def handler(request: HttpRequest) -> HttpResponse:
@@ -199,10 +200,68 @@ async def test_reconcile_stops_paging_at_rows_older_than_the_send() -> None:
         with pytest.raises(TransportError) as info:
             await client.place(_order())
     assert info.value.outcome_known is False
-    assert "reconciliation found no matching order" in " ".join(info.value.__notes__)
+    assert "reconciliation failed too" in " ".join(info.value.__notes__)
     assert [_route(r)[0] for r in transport.sent] == [
-        "/api/v1/orders/stop/create", "/api/v1/orders", "/api/v1/orders/history",
+        "/api/v1/orders/stop/create", "/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/stop/create",
     ]  # fmt: skip
+    creates = [r for r in transport.sent if r.method == "POST"]
+    assert creates[0].json()["stop_order"]["client_order_id"] == creates[1].json()["stop_order"]["client_order_id"]
+
+
+async def test_reconcile_resend_refused_as_duplicate_reads_the_order_back() -> None:
+    """Not found by the lookup, resent, refused as a duplicate client order id (it had landed): read back."""
+    row = {"order_id": 5, "client_order_id": CLOID, "symbol": "BTC", "side": "ask", "price": "0",
+           "initial_amount": "0.1", "filled_amount": "0", "stop_price": "48000", "order_type": "stop_market",
+           "reduce_only": True, "created_at": 1716200000000}  # fmt: skip
+    posts = 0
+    open_reads = 0
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        nonlocal posts, open_reads
+        path, _ = _route(request)
+        if request.method == "POST":
+            posts += 1
+            if posts == 1:
+                from stopkit.errors import TransportError
+
+                raise TransportError("connection reset after sending", venue="pacifica", outcome_known=False)
+            body = b'{"success":false,"data":null,"error":"Duplicate client order id","code":36}'
+            return HttpResponse(status=422, body=body)
+        if path == "/api/v1/orders":
+            open_reads += 1
+            return _ok([] if open_reads == 1 else [row])  # the first look is too early to see it
+        return _ok([], has_more=False)
+
+    client, _transport = _client(handler)
+    async with client:
+        state = await client.place(_order())
+    assert (state.venue_order_id, state.client_order_id, state.status) == ("5", CLOID, OrderStatus.ACCEPTED)
+    assert posts == 2
+
+
+async def test_reconcile_resend_can_be_switched_off() -> None:
+    """With resend_after_unknown=false the lookup alone decides: not found → the original error."""
+    from stopkit.errors import TransportError
+
+    def send(request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            raise TransportError("connection reset after sending", venue="pacifica", outcome_known=False)
+        return _ok([], has_more=False)
+
+    transport = MockTransport(send)
+    client = stopkit.connect(
+        "pacifica",
+        credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX},
+        config={"base_url": "https://api.pacifica.fi", "resend_after_unknown": "false"},
+        transport=transport,
+        clock=stopkit.FrozenClock(1716200000000),
+        retry=stopkit.RetryPolicy(max_attempts=1, backoff=False),
+    )
+    async with client:
+        with pytest.raises(TransportError) as info:
+            await client.place(_order())
+    assert "reconciliation found no matching order" in " ".join(info.value.__notes__)
+    assert [r.method for r in transport.sent].count("POST") == 1
 
 
 async def test_reconcile_open_row_with_other_fields_is_not_this_order() -> None:

@@ -209,14 +209,15 @@ async def test_rounding_error_styles(served: Served, style: str, status: int, co
 
 
 async def test_rounding_error_as_500_is_reconciled_not_resent(served: Served) -> None:
-    """The older page's 500 for a mis-rounded price: outcome unknown → reconciled (not found) → raised, sent once."""
+    """The older page's 500 for a mis-rounded price: outcome unknown → looked up (not found) → one resend
+    with the same client order id, answered 500 again → raised with outcome unknown; never a retry loop."""
     sim, base_url, clock = await start(served, tick_errors="server_error")
     async with connect(sim, base_url, clock, retry=RetryPolicy(max_attempts=3, backoff=False)) as client:
         with pytest.raises(VenueUnavailable) as info:
             await client.place(sell_stop(stop_price=Decimal("48000.5")))
     assert info.value.outcome_known is False
-    assert any("reconciliation found no matching order" in note for note in info.value.__notes__)
-    assert len(sim.requests_to(CREATE)) == 1
+    assert any("reconciliation failed too" in note for note in info.value.__notes__)
+    assert len(sim.requests_to(CREATE)) == 2
     assert sim.orders == {}
 
 
@@ -345,14 +346,17 @@ async def test_documented_failures_on_reads(served: Served, name: str, cls: type
 
 @pytest.mark.parametrize("name", ["internal", "unavailable", "gateway_timeout"])
 async def test_5xx_after_create_reconciles(served: Served, name: str) -> None:
-    """A 5xx answering a create the venue did not process: reconciled, nothing found, raised with outcome unknown."""
+    """A 5xx answering a create the venue did not process: looked up, not found, sent once more with the
+    same client order id (safe: the venue refuses reused ids) → placed exactly once."""
     sim, base_url, clock = await start(served)
     sim.fail_next_documented(name, path=CREATE)
+    order = sell_stop()
     async with connect(sim, base_url, clock, retry=RetryPolicy(max_attempts=3, backoff=False)) as client:
-        with pytest.raises(VenueUnavailable) as info:
-            await client.place(sell_stop())
-    assert info.value.outcome_known is False
-    assert [path for _, path in sim.requests] == [CREATE, OPEN_ORDERS, HISTORY]
+        state = await client.place(order)
+    assert state.status is OrderStatus.ACCEPTED
+    assert state.client_order_id == order.client_order_id
+    assert [path for _, path in sim.requests] == [CREATE, OPEN_ORDERS, HISTORY, CREATE]
+    assert len(sim.orders) == 1
 
 
 # -- reconciliation ------------------------------------------------------------------------------

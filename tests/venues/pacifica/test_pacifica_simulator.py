@@ -301,10 +301,12 @@ async def test_rate_limit_and_server_error_classified(served: Served) -> None:
         with pytest.raises(RateLimited) as limited:
             await client.open_orders()
         assert limited.value.retry_after_s == 7.0
-        sim.fail_next(500, "Internal server error")
+        for _ in range(2):  # the create, and the one resend with the same client order id
+            sim.fail_next(500, "Internal server error", path="/api/v1/orders/stop/create")
         with pytest.raises(VenueUnavailable) as down:
             await client.place(sim.demo_scenario().orders[1])
         assert down.value.outcome_known is False
+        assert sim.orders == {}
 
 
 async def test_agent_bind_endpoint(served: Served) -> None:
