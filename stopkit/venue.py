@@ -365,7 +365,8 @@ class BoundVenue(abc.ABC):
         returns the order's state, or ``None`` when no matching order is found
         (which does not prove it will not appear). Returns ``None`` instead of a
         flow when the venue offers no way to look (the unknown outcome is then
-        reported as is). The client never resends the order.
+        reported as is). The client never resends the order; a venue that refuses
+        reused client order ids may resend it inside this flow (see docs/plugins.md).
 
         To be able to answer ``None`` this method must not itself be a generator:
         return one from a helper (``return self._lookup(order, sent_at_ms)``).
