@@ -9,14 +9,24 @@ loopback, secrets scrubbed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from stopkit.testing import configure_vcr
 from stopkit.testing import vcr_config as stopkit_vcr_config
+
+# Property tests run with a fixed seed (derandomize) and a bounded number of examples, so a CI run
+# is reproducible and fast; HYPOTHESIS_PROFILE=deep explores more.
+settings.register_profile(
+    "ci", derandomize=True, max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("deep", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"

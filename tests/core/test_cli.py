@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -134,3 +136,17 @@ def test_venues_markdown_matrix(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"order_kinds", "trigger_types", "time_in_force", "cancel", "env"} <= set(rows)
     columns = len(header.split("|"))
     assert all(len(line.split("|")) == columns for line in lines)
+
+
+def test_closed_pipe_is_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output into a pipe nobody reads any more (`stopkit venues | head -1`) ends quietly with 0."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone: every write raises BrokenPipeError
+    stdout = os.fdopen(write_end, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        assert main(["venues"]) == 0
+    finally:
+        monkeypatch.undo()
+        with contextlib.suppress(OSError):
+            stdout.close()
