@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
-from stopkit.errors import RateLimited, StopkitError
+from stopkit.errors import RateLimited, ResponseShapeError, StopkitError
 
 if TYPE_CHECKING:
     import tenacity
@@ -50,7 +50,13 @@ class RetryPolicy:
 
 def _should_retry(writes: bool) -> Callable[[BaseException], bool]:
     def predicate(exc: BaseException) -> bool:
-        if not isinstance(exc, StopkitError) or not exc.retryable:
+        if not isinstance(exc, StopkitError):
+            return False
+        if not writes and type(exc) is ResponseShapeError:
+            # A garbled answer to a read (a proxy's HTML page, a truncated body): reading again is
+            # safe. Not an UnknownVenueValue: the venue would only say the same again.
+            return True
+        if not exc.retryable:
             return False
         return exc.outcome_known or not writes
 

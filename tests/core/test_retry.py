@@ -88,3 +88,20 @@ async def test_total_time_is_bounded() -> None:
     with pytest.raises(RateLimited):
         await run_with_retry(policy, attempt, writes=False)  # type: ignore[arg-type]
     assert calls == [1]
+
+
+async def test_garbled_read_answers_are_read_again_but_writes_are_not() -> None:
+    """A ResponseShapeError on a read is retried; on a write it is not; UnknownVenueValue never."""
+    from stopkit import ResponseShapeError, UnknownVenueValue
+
+    calls, attempt = _counting(ResponseShapeError("html page"))
+    assert await run_with_retry(RetryPolicy(max_attempts=2, backoff=False), attempt, writes=False) == "ok"  # type: ignore[arg-type]
+    assert calls == [1, 2]
+    calls, attempt = _counting(ResponseShapeError("html page", outcome_known=False))
+    with pytest.raises(ResponseShapeError):
+        await run_with_retry(RetryPolicy(max_attempts=2, backoff=False), attempt, writes=True)  # type: ignore[arg-type]
+    assert calls == [1]
+    calls, attempt = _counting(UnknownVenueValue("weird", field="status", raw_value="X"))
+    with pytest.raises(UnknownVenueValue):
+        await run_with_retry(RetryPolicy(max_attempts=2, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
+    assert calls == [1]

@@ -35,6 +35,7 @@ from stopkit.plugin import (
     RemoteError,
     RequestContext,
     Simulator,
+    StopkitError,
     TimeInForce,
     TriggerType,
     VenueAdapter,
@@ -62,6 +63,8 @@ __all__ = ["PacificaAdapter", "PacificaVenue"]
 
 # Reconciliation searches history back to the first send less the signature window and this much clock skew.
 _CLOCK_SKEW_MS = 60_000
+# Look-up-then-resend rounds after an unknown placement outcome (each resend is safe: see _reconcile).
+RECONCILE_ROUNDS = 3
 
 CAPABILITIES = Capabilities(
     order_kinds=frozenset({OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT}),
@@ -261,28 +264,37 @@ class PacificaVenue(BoundVenue):
         return self._reconcile(order, not_before_ms)
 
     def _reconcile(self, order: AnyStopOrder, not_before_ms: int) -> Flow[OrderState | None]:
-        state: OrderState | None = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
-        if state is not None:
-            return state if _same_order(state, order) else None
-        if not self.config.resend_after_unknown:
-            return None
-        # Not found: send the same order again, same client order id, freshly stamped and
-        # signed. Pacifica refuses a second order with a client order id it has seen (422
-        # code 36, sheet §7.10), so this cannot make a second order: a success means the
-        # first never landed; DuplicateClientOrderId means it did (then read it back). An
-        # unknown outcome of this resend propagates: the client reports it, unresolved.
-        try:
-            placed: OrderState = yield Exchange(
-                build=functools.partial(self.build_place_request, order),
-                parse=functools.partial(self.parse_place_response, order),
-                writes=True,
-                authenticated=False,
-                label="place (resend after an unknown outcome)",
-            )
-        except DuplicateClientOrderId:
-            state = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
-            return state if state is not None and _same_order(state, order) else None
-        return placed
+        # Look up; if absent, resend the same order (same client order id, fresh signature).
+        # Pacifica refuses a second order with a client order id it has seen (422 code 36, sheet
+        # §7.10), so a resend cannot make a second order: a success means the first never landed;
+        # DuplicateClientOrderId means it did (read it back). A resend whose own outcome is unknown
+        # starts another round, at most RECONCILE_ROUNDS in all; then the unknown outcome stands.
+        last_error: StopkitError | None = None
+        for _round in range(RECONCILE_ROUNDS):
+            state: OrderState | None = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
+            if state is not None:
+                return state if _same_order(state, order) else None
+            if not self.config.resend_after_unknown:
+                return None
+            try:
+                placed: OrderState = yield Exchange(
+                    build=functools.partial(self.build_place_request, order),
+                    parse=functools.partial(self.parse_place_response, order),
+                    writes=True,
+                    authenticated=False,
+                    label="place (resend after an unknown outcome)",
+                )
+            except DuplicateClientOrderId:
+                continue  # it had landed: the next round reads it back
+            except StopkitError as exc:
+                if exc.outcome_known:
+                    raise
+                last_error = exc
+                continue
+            return placed
+        if last_error is not None:
+            raise last_error
+        return None
 
     def _not_found(self, ref: OrderRef) -> OrderNotFound:
         which = f"order_id={ref.venue_order_id}" if ref.venue_order_id else f"client_order_id={ref.client_order_id}"

@@ -14,6 +14,7 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.wire import HttpRequest, HttpResponse
+from venues.pacifica.adapter import RECONCILE_ROUNDS
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 ACCOUNT = "FAe4sisG95oZ42w7buUn5qEE4TAnfTTFPiguZUHmhiF"
@@ -184,8 +185,9 @@ async def test_reconcile_finds_the_order_in_history_then_reads_its_events() -> N
 
 
 async def test_reconcile_stops_paging_at_rows_older_than_the_send() -> None:
-    """History rows created before the send (less window and skew) end the search: not found → one resend
-    with the same client order id; its outcome is unknown too → the original error, with both notes."""
+    """History rows created before the send (less window and skew) end the search: not found → a resend
+    with the same client order id, whose outcome is unknown too → again, RECONCILE_ROUNDS rounds in all →
+    the original error, noting that reconciliation failed too."""
     from stopkit.errors import TransportError
 
     def handler(request: HttpRequest) -> HttpResponse:
@@ -201,9 +203,11 @@ async def test_reconcile_stops_paging_at_rows_older_than_the_send() -> None:
             await client.place(_order())
     assert info.value.outcome_known is False
     assert "reconciliation failed too" in " ".join(info.value.__notes__)
+    lookup_then_resend = ["/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/stop/create"]
     assert [_route(r)[0] for r in transport.sent] == [
-        "/api/v1/orders/stop/create", "/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/stop/create",
-    ]  # fmt: skip
+        "/api/v1/orders/stop/create",
+        *lookup_then_resend * RECONCILE_ROUNDS,
+    ]
     creates = [r for r in transport.sent if r.method == "POST"]
     assert creates[0].json()["stop_order"]["client_order_id"] == creates[1].json()["stop_order"]["client_order_id"]
 

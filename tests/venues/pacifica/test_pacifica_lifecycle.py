@@ -42,6 +42,7 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.wire import compact_json
 from venues.pacifica import parse, translate
+from venues.pacifica.adapter import RECONCILE_ROUNDS
 from venues.pacifica.auth import sign_payload
 from venues.pacifica.simulator import BUSINESS_CODES, DEMO_API_KEY, DOCUMENTED_FAILURES, Market, PacificaSimulator
 
@@ -209,15 +210,15 @@ async def test_rounding_error_styles(served: Served, style: str, status: int, co
 
 
 async def test_rounding_error_as_500_is_reconciled_not_resent(served: Served) -> None:
-    """The older page's 500 for a mis-rounded price: outcome unknown → looked up (not found) → one resend
-    with the same client order id, answered 500 again → raised with outcome unknown; never a retry loop."""
+    """The older page's 500 for a mis-rounded price: outcome unknown → looked up (not found) → resent with
+    the same client order id, answered 500 again, a bounded number of rounds → raised with outcome unknown."""
     sim, base_url, clock = await start(served, tick_errors="server_error")
     async with connect(sim, base_url, clock, retry=RetryPolicy(max_attempts=3, backoff=False)) as client:
         with pytest.raises(VenueUnavailable) as info:
             await client.place(sell_stop(stop_price=Decimal("48000.5")))
     assert info.value.outcome_known is False
     assert any("reconciliation failed too" in note for note in info.value.__notes__)
-    assert len(sim.requests_to(CREATE)) == 2
+    assert len(sim.requests_to(CREATE)) == 1 + RECONCILE_ROUNDS  # bounded: never a retry loop
     assert sim.orders == {}
 
 

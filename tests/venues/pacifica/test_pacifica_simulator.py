@@ -25,6 +25,7 @@ from stopkit.orders import OrderKind, PositionEffect, Side, StopLimitOrder, Stop
 from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.wire import compact_json
+from venues.pacifica.adapter import RECONCILE_ROUNDS
 from venues.pacifica.simulator import PacificaSimulator
 
 NOW_MS = 1_750_000_000_000
@@ -301,7 +302,7 @@ async def test_rate_limit_and_server_error_classified(served: Served) -> None:
         with pytest.raises(RateLimited) as limited:
             await client.open_orders()
         assert limited.value.retry_after_s == 7.0
-        for _ in range(2):  # the create, and the one resend with the same client order id
+        for _ in range(1 + RECONCILE_ROUNDS):  # the create, and each resend with the same client order id
             sim.fail_next(500, "Internal server error", path="/api/v1/orders/stop/create")
         with pytest.raises(VenueUnavailable) as down:
             await client.place(sim.demo_scenario().orders[1])
