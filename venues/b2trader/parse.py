@@ -335,63 +335,26 @@ def classify_status(
     400/409/422 and other 4xx → OrderRejected; anything else → ResponseShapeError.
     """
     status = response.status
+    details: dict[str, Any] = {
+        "venue": VENUE_NAME,
+        "http_status": status,
+        "venue_code": venue_code,
+        "venue_message": venue_message,
+        "raw_body": raw_body,
+    }
     if status in (401, 403):
-        return AuthenticationError(
-            message,
-            venue=VENUE_NAME,
-            http_status=status,
-            venue_code=venue_code,
-            venue_message=venue_message,
-            raw_body=raw_body,
-        )
+        return AuthenticationError(message, **details)
     if status == 429:
-        return RateLimited(
-            message,
-            retry_after_s=retry_after_s(response),
-            venue=VENUE_NAME,
-            http_status=status,
-            venue_code=venue_code,
-            venue_message=venue_message,
-            raw_body=raw_body,
-        )
+        return RateLimited(message, retry_after_s=retry_after_s(response), **details)
     if 500 <= status < 600:
-        return VenueUnavailable(
-            message,
-            venue=VENUE_NAME,
-            http_status=status,
-            venue_code=venue_code,
-            venue_message=venue_message,
-            raw_body=raw_body,
-            outcome_known=not writes,
-        )
+        return VenueUnavailable(message, outcome_known=not writes, **details)
     if status == 404:
-        return OrderNotFound(
-            message,
-            venue=VENUE_NAME,
-            http_status=status,
-            venue_code=venue_code,
-            venue_message=venue_message,
-            raw_body=raw_body,
-        )
+        return OrderNotFound(message, **details)
     if 400 <= status < 500:
         # 400/409/422 are business or validation refusals; other 4xx (405, 415, ...) are
         # refusals of the request too, and were not acted on.
-        return OrderRejected(
-            message,
-            venue=VENUE_NAME,
-            http_status=status,
-            venue_code=venue_code,
-            venue_message=venue_message,
-            raw_body=raw_body,
-        )
-    return ResponseShapeError(
-        message,
-        venue=VENUE_NAME,
-        http_status=status,
-        venue_code=venue_code,
-        venue_message=venue_message,
-        raw_body=raw_body,
-    )
+        return OrderRejected(message, **details)
+    return ResponseShapeError(message, **details)
 
 
 _WHAT = {401: "refused the credentials", 403: "refused access", 404: "does not know the order", 429: "throttled"}
