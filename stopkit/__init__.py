@@ -46,6 +46,7 @@ from stopkit.orders import (
 )
 from stopkit.registry import available_venues, get_venue, register
 from stopkit.state import OrderState, OrderStatus
+from stopkit.stream import StreamGap
 from stopkit.venue import Amendment, Capabilities, Credentials, OrderRef
 from stopkit.wire import HttpRequest, HttpResponse
 
@@ -86,6 +87,7 @@ __all__ = [
     "StopLimitOrder",
     "StopOrder",
     "StopkitError",
+    "StreamGap",
     "SystemClock",
     "TimeInForce",
     "TokenGrant",

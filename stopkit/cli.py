@@ -6,6 +6,8 @@
 - ``stopkit preview VENUE ...``: print the exact request stopkit would send, as
   one JSON object, with no network I/O (bearer tokens masked).
 - ``stopkit venues``: list the registered venues and their capabilities.
+- ``stopkit watch VENUE [--simulator]``: print the venue's live order updates as a table, one
+  line per change (see :mod:`stopkit.watch`).
 
 Bad input exits with status 2 and one line on stderr; no traceback.
 """
@@ -61,6 +63,17 @@ def _build_parser() -> argparse.ArgumentParser:
     prev.add_argument("--client-order-id")
     prev.add_argument("--now-ms", type=int, help="Unix time in ms to stamp and sign with (default: now)")
     prev.add_argument(
+        "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
+    )
+
+    watch = commands.add_parser("watch", help="print live order updates as a table, one line per change")
+    watch.add_argument("venue")
+    watch.add_argument(
+        "--simulator",
+        action="store_true",
+        help="start the venue's simulator, place the demo orders and move the price through them, then exit",
+    )
+    watch.add_argument(
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
     )
 
@@ -196,10 +209,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(args.venues))
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from stopkit.watch import run_watch
+
+    config = _venue_config(args.venue_config)
+    get_venue(args.venue)  # an unknown venue fails before anything starts
+    return asyncio.run(run_watch(args.venue, simulator=args.simulator, config=config, out=sys.stdout))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``stopkit`` command; returns the exit status."""
     args = _build_parser().parse_args(argv)
-    handlers = {"demo": _cmd_demo, "preview": _cmd_preview, "venues": _cmd_venues}
+    handlers = {"demo": _cmd_demo, "preview": _cmd_preview, "venues": _cmd_venues, "watch": _cmd_watch}
     try:
         return handlers[args.command](args)
     except StopkitError as exc:

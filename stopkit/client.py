@@ -12,17 +12,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from types import TracebackType
 from typing import Any, TypeVar
 
+import attrs
+
 from stopkit.context import AccessToken, Clock, RequestContext, SystemClock, TokenGrant
-from stopkit.errors import AuthenticationError, InvalidOrder, StopkitError
+from stopkit.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InvalidOrder,
+    StopkitError,
+    TransportError,
+    UnsupportedOrder,
+)
 from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
 from stopkit.ratelimit import Throttle
-from stopkit.retry import RetryPolicy, run_with_retry
+from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
 from stopkit.state import OrderState
-from stopkit.transport import Transport
+from stopkit.stream import StreamGap, StreamProtocol
+from stopkit.transport import Transport, WebSocket
 from stopkit.venue import Amendment, BoundVenue, Exchange, OrderRef
 from stopkit.wire import HttpResponse
 
@@ -42,6 +52,7 @@ class VenueClient:
       :meth:`open_orders` (where the venue documents a way; otherwise
       :class:`~stopkit.errors.UnsupportedOrder`).
     - :meth:`last_state`: the last state this client saw for an order.
+    - :meth:`watch_orders`: live order updates from the venue's WebSocket.
     """
 
     def __init__(
@@ -190,6 +201,208 @@ class VenueClient:
                 return self._seen[key]
         return None
 
+    # -- live order updates ---------------------------------------------------
+
+    async def watch_orders(
+        self,
+        *,
+        reconnect: ReconnectPolicy | None = None,
+        ping_interval_s: float | None = None,
+        stall_timeout_s: float | None = None,
+        ready: asyncio.Event | None = None,
+    ) -> AsyncGenerator[OrderState | StreamGap, None]:
+        """Live order updates: an :class:`OrderState` for every change of every order on the
+        account (stops included), normalized as REST answers are (``raw`` keeps the venue's event),
+        or a :class:`~stopkit.stream.StreamGap` where transitions may have been missed.
+
+        Runs until the caller stops iterating (use ``contextlib.aclosing`` to close the socket at
+        once). Only changes are yielded: a state equal to the last one yielded for the order (status,
+        filled, quantity and prices), or older than it (e.g. ACCEPTED after TRIGGERED), is dropped.
+        Every yielded state also becomes :meth:`last_state`.
+
+        On a drop, a stalled connection (no frame for ``stall_timeout_s``) or a venue's request to
+        reconnect, it reconnects with ``reconnect``'s bounded exponential backoff, with a fresh
+        token where the venue uses one, re-subscribes, and then reads the orders back through REST
+        where the venue allows (open orders, get); when it cannot, a ``StreamGap`` is yielded.
+        ``ping_interval_s`` and ``stall_timeout_s`` default to the venue's protocol values.
+        ``ready`` is set whenever a session's subscription is live (e.g. to place orders only
+        once the stream will see them, as Aries recommends).
+
+        Raises:
+            UnsupportedOrder: the venue streams no order updates.
+            ConfigurationError: the transport cannot open WebSockets.
+            TransportError, AuthenticationError: the reconnect policy gave up, or the venue
+                refused the session three times in a row.
+        """
+        protocol = self.venue.stream()
+        if protocol is None:
+            raise UnsupportedOrder(
+                f"{self.name}: the venue offers no order-update stream", feature="watch_orders", venue=self.name
+            )
+        ws_connect = getattr(self._transport, "ws_connect", None)
+        if ws_connect is None:
+            raise ConfigurationError(f"{self.name}: the transport cannot open WebSockets", venue=self.name)
+        policy = reconnect or ReconnectPolicy()
+        ping_s = ping_interval_s or protocol.ping_interval_s
+        stall_s = stall_timeout_s or protocol.stall_timeout_s
+        last: dict[str, OrderState] = {}
+        failures = 0
+        auth_failures = 0
+        last_error: StopkitError | None = None
+        lost_at_ms: int | None = None  # set by a drop: the next live session reads missed transitions back
+        lost_reason = ""
+        loop = asyncio.get_running_loop()
+        while True:
+            if failures:
+                if policy.gives_up(failures) and last_error is not None:
+                    raise last_error
+                await asyncio.sleep(policy.delay_s(failures - 1))
+            try:
+                token = await self._stream_token(protocol, force=auth_failures > 0)
+                ctx = self._context(token)
+                request = protocol.connect_request(ctx)
+                ws: WebSocket = await ws_connect(request, timeout_s=self._retry.timeout_s)
+            except AuthenticationError as exc:
+                auth_failures, failures, last_error = auth_failures + 1, failures + 1, exc
+                if auth_failures >= 3:
+                    raise
+                log.info("%s: stream session refused (%s); retrying with a fresh token", self.name, exc.message)
+                continue
+            except TransportError as exc:
+                failures, last_error = failures + 1, exc
+                log.info("%s: stream connection failed (%s); retrying", self.name, exc.message)
+                continue
+            last_rx = opened_at = loop.time()
+            last_rx_ms = self._clock.now_ms()
+            next_ping = last_rx + ping_s
+            live = False
+            reason = "the venue closed the connection"
+            try:
+                for frame in protocol.open_frames(ctx):
+                    await ws.send_text(frame)
+                while True:
+                    now = loop.time()
+                    if now >= last_rx + stall_s:
+                        reason = f"no frame for {stall_s:g} s (stalled)"
+                        break
+                    if not live and now >= opened_at + stall_s:
+                        reason = f"the subscription was not confirmed within {stall_s:g} s"
+                        break
+                    if now >= next_ping:
+                        ping = protocol.ping_frame()
+                        if ping is not None:
+                            await ws.send_text(ping)
+                        next_ping = now + ping_s
+                    try:
+                        deadline = min(next_ping, last_rx + stall_s, opened_at + stall_s if not live else next_ping)
+                        text = await ws.receive_text(timeout_s=max(0.0, deadline - now))
+                    except TimeoutError:
+                        continue
+                    if text is None:
+                        break
+                    last_rx, last_rx_ms = loop.time(), self._clock.now_ms()
+                    step = protocol.handle_text(text, known=self._known())
+                    for frame in step.send:
+                        await ws.send_text(frame)
+                    if step.error is not None:
+                        last_error = step.error
+                        if not isinstance(step.error, AuthenticationError):
+                            raise step.error
+                        auth_failures += 1
+                        if auth_failures >= 3:
+                            raise step.error
+                        reason = f"session refused: {step.error.message}"
+                        break
+                    for state in step.updates:
+                        changed = self._stream_change(last, state)
+                        if changed is not None:
+                            yield changed
+                    if step.ready and not live:
+                        live, failures, auth_failures = True, 0, 0
+                        if ready is not None:
+                            ready.set()
+                        if lost_at_ms is not None:
+                            async for item in self._resync(protocol, last, lost_at_ms, lost_reason):
+                                yield item
+                            lost_at_ms = None
+                    if step.reauth:
+                        fresh = await self._stream_token(protocol, force=True)
+                        for frame in protocol.auth_frames(self._context(fresh)):
+                            await ws.send_text(frame)
+                    if step.reconnect is not None:
+                        reason = step.reconnect
+                        break
+            except TransportError as exc:
+                last_error, reason = exc, exc.message
+            finally:
+                await ws.close()
+            log.info("%s: stream lost (%s); reconnecting", self.name, reason)
+            if lost_at_ms is None:
+                lost_at_ms = last_rx_ms
+            lost_reason = reason
+            failures += 1
+            if last_error is None:
+                last_error = TransportError(f"{self.name}: stream lost: {reason}", venue=self.name)
+
+    async def _resync(
+        self, protocol: StreamProtocol, last: dict[str, OrderState], since_ms: int, why: str
+    ) -> AsyncIterator[OrderState | StreamGap]:
+        # After a reconnect: read missed transitions back through REST, or report the gap.
+        flow = protocol.resync_flow(self._known())
+        if flow is None:
+            yield StreamGap(
+                venue=self.name,
+                since_ms=since_ms,
+                reason=f"stream reconnected after: {why}; the venue offers no way to read missed transitions back",
+            )
+            return
+        try:
+            result = await self._run(flow)
+        except StopkitError as exc:
+            yield StreamGap(venue=self.name, since_ms=since_ms, reason=f"stream reconnected; read-back failed: {exc}")
+            return
+        for state in result.states:
+            changed = self._stream_change(last, state)
+            if changed is not None:
+                yield changed
+        if result.gap_reason is not None:
+            yield StreamGap(venue=self.name, since_ms=since_ms, reason=result.gap_reason)
+
+    def _context(self, token: AccessToken | None) -> RequestContext:
+        return RequestContext(now_ms=self._clock.now_ms(), access_token=token)
+
+    async def _stream_token(self, protocol: StreamProtocol, *, force: bool) -> AccessToken | None:
+        # The token a stream session authenticates with; a new one when `force` (refused or refresh asked).
+        if not protocol.needs_token:
+            return None
+        if force and self.venue.token_exchange(self._token) is not None:
+            return await self._refresh_token(stale=self._token)
+        token = await self._current_token()
+        if token is None:
+            raise AuthenticationError(f"{self.name}: no token to open the order stream with", venue=self.name)
+        return token
+
+    def _known(self) -> list[OrderState]:
+        # The distinct orders this client has seen, newest state each.
+        unique: dict[int, OrderState] = {id(state): state for state in self._seen.values()}
+        return list(unique.values())
+
+    def _stream_change(self, last: dict[str, OrderState], state: OrderState) -> OrderState | None:
+        # The state to yield (our client order id attached), or None for no change / an older state.
+        key = state.venue_order_id or state.client_order_id
+        if key is None:
+            return state
+        seen = self._seen.get(key)
+        if state.client_order_id is None and seen is not None and seen.client_order_id:
+            state = attrs.evolve(state, client_order_id=seen.client_order_id)
+        previous = last.get(key)
+        if previous is not None and (_same_state(previous, state) or _regresses(previous, state)):
+            return None
+        last[key] = state
+        if seen is None or not _regresses(seen, state):
+            self._remember(state)
+        return state
+
     # -- machinery ------------------------------------------------------------
 
     def _remember(self, state: OrderState) -> OrderState:
@@ -290,3 +503,23 @@ class VenueClient:
             return grant.to_token(issued_at_ms)
 
         return await run_with_retry(self._retry, attempt, writes=False)
+
+
+def _same_state(a: OrderState, b: OrderState) -> bool:
+    # Equal for the stream: the normalized status, fills, size and prices (not the venue's raw words).
+    return (a.status, a.filled_quantity, a.quantity, a.stop_price, a.limit_price) == (
+        b.status,
+        b.filled_quantity,
+        b.quantity,
+        b.stop_price,
+        b.limit_price,
+    )
+
+
+def _regresses(previous: OrderState, new: OrderState) -> bool:
+    # Is `new` older news than `previous` (a late or stale source): fewer fills, un-triggered, un-finished?
+    if new.filled_quantity < previous.filled_quantity:
+        return True
+    if previous.status.is_terminal:
+        return not (new.status.is_terminal and new.filled_quantity > previous.filled_quantity)
+    return previous.status.is_triggered and not new.status.is_triggered and not new.status.is_terminal

@@ -10,6 +10,12 @@ For each installed venue that ships a simulator (:meth:`VenueAdapter.simulator`)
 4. move the price through the stops: each must read back triggered (TRIGGERED,
    PARTIALLY_FILLED or FILLED).
 
+Meanwhile the venue's order-update stream (:meth:`VenueClient.watch_orders`) is subscribed
+before anything is placed (as Aries recommends), and each order's transitions as they arrive
+on it are printed, e.g. ``ACCEPTED → TRIGGERED → FILLED (stream)``: every order must show a
+trigger or a fill there too. Aries shows no trigger (ACCEPTED → FILLED); B2TRADER streams no
+stops, only the child orders activated stops release, linked to their stop by a heuristic.
+
 Orders are read back with ``get`` where the venue documents a way; otherwise
 (B2TRADER documents no read endpoint for stops) from the simulator's own book,
 rendered in the venue's wire shape and parsed by the adapter, and the table
@@ -18,6 +24,8 @@ says so. The exit status is 0 only when every order behaved as documented.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -29,6 +37,7 @@ from stopkit.client import VenueClient
 from stopkit.errors import StopkitError
 from stopkit.registry import available_venues, get_venue
 from stopkit.state import OrderState, OrderStatus
+from stopkit.stream import StreamGap
 from stopkit.venue import Simulator
 from stopkit.wire import format_decimal
 
@@ -48,6 +57,55 @@ class DemoRow:
     after: OrderState | None = None
     read_via: str = ""
     problems: list[str] = attrs.field(factory=list)
+    stream: list[OrderState] = attrs.field(factory=list)
+    """The order's states as they arrived on the stream, in order."""
+    children: list[OrderState] = attrs.field(factory=list)
+    """The states of the child order the stream linked to it (B2TRADER), in order."""
+
+
+# How long the demo waits for the stream to show the final transitions (the simulators push at once).
+_STREAM_WAIT_S = 3.0
+
+
+class _StreamLog:
+    # Everything the demo's watch_orders yielded, by venue order id, plus gaps.
+    def __init__(self) -> None:
+        self.by_id: dict[str, list[OrderState]] = {}
+        self.gaps: list[StreamGap] = []
+        self.error: BaseException | None = None
+
+    def add(self, update: OrderState | StreamGap) -> None:
+        if isinstance(update, StreamGap):
+            self.gaps.append(update)
+        elif update.venue_order_id is not None:
+            self.by_id.setdefault(update.venue_order_id, []).append(update)
+
+    def fill_row(self, row: DemoRow) -> None:
+        row.stream = list(self.by_id.get(row.placed.venue_order_id or "", []))
+        child_id = next(
+            (s.raw.get("stopkit.childOrderId") for s in row.stream if "stopkit.childOrderId" in s.raw), None
+        )
+        row.children = list(self.by_id.get(str(child_id), [])) if child_id else []
+
+    def settled(self, rows: list[DemoRow]) -> bool:
+        # Every order (or its linked child) reached a terminal state on the stream.
+        for row in rows:
+            self.fill_row(row)
+            tail = row.children or row.stream
+            if not tail or not tail[-1].status.is_terminal:
+                return False
+        return True
+
+
+async def _watch(client: VenueClient, log: _StreamLog, ready: asyncio.Event) -> None:
+    # Collect the stream until cancelled; an error is kept for the report.
+    try:
+        async with contextlib.aclosing(client.watch_orders(ready=ready)) as updates:
+            async for update in updates:
+                log.add(update)
+    except StopkitError as exc:
+        log.error = exc
+        ready.set()
 
 
 def _dec(value: Any) -> str:
@@ -80,6 +138,12 @@ async def _run_venue(name: str, out: TextIO) -> list[DemoRow]:
     try:
         sim.set_price(scenario.symbol, scenario.start_price)
         async with connect(name, credentials=sim.demo_credentials(), config=sim.demo_config(base_url)) as client:
+            log = _StreamLog()
+            ready = asyncio.Event()
+            watcher = asyncio.ensure_future(_watch(client, log, ready)) if client.venue.stream() else None
+            if watcher is not None:
+                # Subscribe before placing, so the stream sees every transition.
+                await asyncio.wait_for(ready.wait(), timeout=_STREAM_WAIT_S)
             for order in scenario.orders:
                 state = await client.place(order)
                 row = DemoRow(venue=name, placed=state)
@@ -102,10 +166,58 @@ async def _run_venue(name: str, out: TextIO) -> list[DemoRow]:
                         f"at {format_decimal(scenario.through_price)} (through the stop) it is "
                         f"{row.after.status.name}, expected TRIGGERED or a fill"
                     )
+            if watcher is not None:
+                await _settle(log, rows)
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+                _check_stream(log, rows)
     finally:
         await sim.stop()
     _print_venue(name, adapter.title, scenario, rows, out)
     return rows
+
+
+async def _settle(log: _StreamLog, rows: list[DemoRow]) -> None:
+    # Wait (bounded) until the stream has shown every order's final transition.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _STREAM_WAIT_S
+    while not log.settled(rows) and loop.time() < deadline and log.error is None:  # noqa: ASYNC110  # polls state another task changes
+        await asyncio.sleep(0.01)
+    for row in rows:
+        log.fill_row(row)
+
+
+def _check_stream(log: _StreamLog, rows: list[DemoRow]) -> None:
+    # The stream must show each order's trigger (or, where the venue shows none, its fill).
+    if log.error is not None:
+        for row in rows:
+            row.problems.append(f"the order stream failed: {log.error}")
+        return
+    for gap in log.gaps:
+        rows[0].problems.append(f"the order stream reported a gap: {gap.reason}")
+    for row in rows:
+        seen = [s.status for s in row.stream + row.children]
+        if not any(status.is_triggered for status in seen):
+            shown = " → ".join(s.name for s in seen) or "nothing"
+            row.problems.append(f"the stream showed {shown}, expected a trigger or a fill")
+
+
+def _arrows(states: list[OrderState]) -> str:
+    return " → ".join(state.status.name for state in states)
+
+
+def _transitions(row: DemoRow) -> str:
+    # "ACCEPTED → TRIGGERED → FILLED (stream)", with the REST placement and a linked child where needed.
+    if not row.stream:
+        return "nothing on the stream"
+    line = _arrows(row.stream) + " (stream)"
+    if row.stream[0].status is not OrderStatus.ACCEPTED:
+        line = f"{row.placed.status.name} (place answer) → " + line
+    if row.children:
+        child = row.children[0]
+        line += f"; child order {child.venue_order_id} (linked by heuristic): {_arrows(row.children)} (stream)"
+    return line
 
 
 def _print_venue(name: str, title: str, scenario: Any, rows: list[DemoRow], out: TextIO) -> None:
@@ -155,6 +267,10 @@ def _print_venue(name: str, title: str, scenario: Any, rows: list[DemoRow], out:
         print("   " + "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line)).rstrip(), file=out)
         if index == 0:
             print("   " + "  ".join("-" * w for w in widths), file=out)
+    if any(row.stream for row in rows):
+        print("   order stream (watch_orders), transitions as they arrived:", file=out)
+        for row in rows:
+            print(f"   {row.placed.kind.value:<10} {row.placed.venue_order_id}: {_transitions(row)}", file=out)
     for row in rows:
         for problem in row.problems:
             print(f"   FAIL {row.placed.kind.value} {row.placed.venue_order_id}: {problem}", file=out)

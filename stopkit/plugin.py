@@ -22,7 +22,9 @@ Contents:
 - the context: :class:`RequestContext`, :class:`AccessToken`, :class:`TokenGrant`;
 - the error tree (every class);
 - parsing helpers and the converter factory :func:`make_converter`;
-- the Ed25519 signer :class:`Ed25519Signer` and base58 helpers.
+- the Ed25519 signer :class:`Ed25519Signer` and base58 helpers;
+- live order updates: :class:`StreamProtocol` (what :meth:`BoundVenue.stream` returns),
+  :class:`StreamStep`, :class:`WsRequest`, :class:`Resync`, :class:`StreamGap`, :func:`json_frames`.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ from stopkit.parsing import (
 from stopkit.ratelimit import RateLimit
 from stopkit.signing import Ed25519Signer, b58decode, b58encode
 from stopkit.state import OrderState, OrderStatus
+from stopkit.stream import Resync, StreamGap, StreamProtocol, StreamStep, WsRequest, json_frames
 from stopkit.venue import (
     Amendment,
     BoundVenue,
@@ -126,11 +129,15 @@ __all__ = [
     "RemoteError",
     "RequestContext",
     "ResponseShapeError",
+    "Resync",
     "Side",
     "Simulator",
     "StopLimitOrder",
     "StopOrder",
     "StopkitError",
+    "StreamGap",
+    "StreamProtocol",
+    "StreamStep",
     "TimeInForce",
     "TokenGrant",
     "TransportError",
@@ -139,12 +146,14 @@ __all__ = [
     "UnsupportedOrder",
     "VenueAdapter",
     "VenueUnavailable",
+    "WsRequest",
     "b58decode",
     "b58encode",
     "canonical_json",
     "compact_json",
     "format_decimal",
     "is_sensitive_header",
+    "json_frames",
     "lookup",
     "make_converter",
     "masked_headers",

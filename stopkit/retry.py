@@ -23,7 +23,7 @@ from stopkit.errors import RateLimited, ResponseShapeError, StopkitError
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["RetryPolicy", "run_with_retry"]
+__all__ = ["ReconnectPolicy", "RetryPolicy", "run_with_retry"]
 
 T = TypeVar("T")
 
@@ -46,6 +46,37 @@ class RetryPolicy:
     backoff_initial_s: float = 0.05
     backoff_max_s: float = 2.0
     backoff: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class ReconnectPolicy:
+    """Bounded exponential backoff between WebSocket reconnects (``VenueClient.watch_orders``).
+
+    Fields:
+        initial_s: the wait before the first reconnect attempt after a drop.
+        max_s: the longest wait between attempts.
+        factor: growth per consecutive failure.
+        jitter: each wait is drawn uniformly from ``[wait * (1 - jitter), wait]`` (0 = none).
+        max_failures: consecutive failed connection attempts before giving up (``None`` = never);
+            a connection that gets its subscription live resets the count.
+    """
+
+    initial_s: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    max_s: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
+    factor: float = attrs.field(default=2.0, validator=attrs.validators.ge(1))
+    jitter: float = attrs.field(default=0.5, validator=[attrs.validators.ge(0), attrs.validators.le(1)])
+    max_failures: int | None = 10
+
+    def delay_s(self, failures: int) -> float:
+        """The wait in seconds before the next attempt after ``failures`` consecutive failures (>= 0)."""
+        wait = min(self.max_s, self.initial_s * self.factor ** max(0, failures))
+        if self.jitter:
+            wait *= 1 - random.uniform(0, self.jitter)  # noqa: S311  # jitter, not security
+        return wait
+
+    def gives_up(self, failures: int) -> bool:
+        """True when ``failures`` consecutive failed attempts exhaust the policy."""
+        return self.max_failures is not None and failures >= self.max_failures
 
 
 def _should_retry(writes: bool) -> Callable[[BaseException], bool]:

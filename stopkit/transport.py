@@ -13,16 +13,19 @@ Connection problems become :class:`~stopkit.errors.TransportError`:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 from typing import Protocol
 
 import aiohttp
 
-from stopkit.errors import TransportError
+from stopkit.errors import AuthenticationError, TransportError
+from stopkit.stream import WsRequest
 from stopkit.wire import HttpRequest, HttpResponse
 
-__all__ = ["AiohttpTransport", "Transport"]
+__all__ = ["AiohttpTransport", "AiohttpWebSocket", "Transport", "WebSocket", "WsTransport"]
 
 log = logging.getLogger("stopkit.transport")
 
@@ -37,6 +40,66 @@ class Transport(Protocol):
     async def close(self) -> None:
         """Release connections."""
         ...
+
+
+class WebSocket(Protocol):
+    """One open WebSocket connection (text frames)."""
+
+    async def send_text(self, text: str) -> None:
+        """Send one text frame; raise :class:`TransportError` when the connection is gone."""
+        ...
+
+    async def receive_text(self, *, timeout_s: float | None) -> str | None:
+        """The next text frame (binary frames decoded as UTF-8), ``None`` once the connection is closed.
+
+        Raises ``TimeoutError`` when nothing arrives within ``timeout_s`` seconds.
+        """
+        ...
+
+    async def close(self) -> None:
+        """Close the connection (idempotent)."""
+        ...
+
+
+class WsTransport(Protocol):
+    """A transport that can also open WebSockets (used by ``VenueClient.watch_orders``)."""
+
+    async def ws_connect(self, request: WsRequest, *, timeout_s: float) -> WebSocket:
+        """Open ``request``'s WebSocket; raise :class:`TransportError` or :class:`AuthenticationError` (401/403)."""
+        ...
+
+
+class AiohttpWebSocket:
+    """An open :class:`aiohttp.ClientWebSocketResponse`, as a :class:`WebSocket`."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, *, venue: str | None) -> None:
+        self._ws = ws
+        self._venue = venue
+
+    async def send_text(self, text: str) -> None:
+        """Send one text frame."""
+        try:
+            await self._ws.send_str(text)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+            raise TransportError(f"WebSocket send failed: {type(exc).__name__}", venue=self._venue) from None
+
+    async def receive_text(self, *, timeout_s: float | None) -> str | None:
+        """The next text frame, or ``None`` once closed; ``TimeoutError`` after ``timeout_s``."""
+        while True:
+            message = await self._ws.receive(timeout=timeout_s)
+            if message.type is aiohttp.WSMsgType.TEXT:
+                return str(message.data)
+            if message.type is aiohttp.WSMsgType.BINARY:
+                return bytes(message.data).decode("utf-8", errors="replace")
+            if message.type in (aiohttp.WSMsgType.PING, aiohttp.WSMsgType.PONG):
+                continue  # protocol-level keep-alives are answered by aiohttp (autoping)
+            return None  # CLOSE, CLOSING, CLOSED, ERROR
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if not self._ws.closed:
+            with contextlib.suppress(TimeoutError, aiohttp.ClientError, ConnectionError):
+                await asyncio.wait_for(self._ws.close(), timeout=2.0)
 
 
 class AiohttpTransport:
@@ -91,6 +154,34 @@ class AiohttpTransport:
                 retryable=True,
                 outcome_known=False,
             ) from None
+
+    async def ws_connect(self, request: WsRequest, *, timeout_s: float) -> AiohttpWebSocket:
+        """Open ``request``'s WebSocket within ``timeout_s`` seconds. Logs and errors show the URL
+        with secret query values masked (a token may ride in ``?access_token=``).
+
+        Raises:
+            AuthenticationError: the handshake was refused with 401/403.
+            TransportError: cannot connect, or the handshake failed otherwise (retryable).
+        """
+        session = self._get_session()
+        shown = request.masked_url()
+        try:
+            ws = await asyncio.wait_for(
+                session.ws_connect(request.url, headers=dict(request.headers), autoping=True, heartbeat=None),
+                timeout=timeout_s,
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in (401, 403):
+                raise AuthenticationError(
+                    f"WebSocket handshake refused (HTTP {exc.status})", venue=self._venue, http_status=exc.status
+                ) from None
+            raise TransportError(
+                f"WebSocket handshake failed (HTTP {exc.status})", venue=self._venue, http_status=exc.status
+            ) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransportError(f"cannot open the WebSocket: {type(exc).__name__}", venue=self._venue) from None
+        log.debug("websocket open: %s", _path_only(shown))
+        return AiohttpWebSocket(ws, venue=self._venue)
 
     async def close(self) -> None:
         """Close the session if this transport created it."""

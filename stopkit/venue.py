@@ -25,7 +25,7 @@ import abc
 import functools
 from collections.abc import Callable, Generator, Mapping
 from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -35,6 +35,9 @@ from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce,
 from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
 from stopkit.wire import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from stopkit.stream import StreamProtocol
 
 __all__ = [
     "Amendment",
@@ -371,6 +374,11 @@ class BoundVenue(abc.ABC):
         To be able to answer ``None`` this method must not itself be a generator:
         return one from a helper (``return self._lookup(order, sent_at_ms)``).
         """
+        return None
+
+    def stream(self) -> StreamProtocol | None:
+        """The venue's order-update WebSocket protocol (a fresh :class:`~stopkit.stream.StreamProtocol`
+        per ``watch_orders`` call), or ``None`` when the venue streams no order updates (default)."""
         return None
 
     def open_orders_flow(self, symbol: str | None = None) -> Flow[list[OrderState]]:

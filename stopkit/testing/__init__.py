@@ -5,10 +5,14 @@
   method, path, query and body (not host or port, since simulators listen on
   ephemeral ports), and scrub secrets from requests and responses on record.
 - :func:`scrub_text`: the secret scrubber itself, for checking cassettes.
+- WebSockets: ``MockTransport(handler, ws=server)`` opens in-memory :class:`FakeWebSocket`
+  connections whose other end runs ``server(FakeServerSocket)``; :class:`SimSocketHub` is the
+  server side simulators use for their WebSocket endpoints (see :mod:`stopkit.testing.streams`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -17,15 +21,23 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from stopkit.context import FrozenClock, SequentialIds
-from stopkit.retry import RetryPolicy
+from stopkit.errors import TransportError
+from stopkit.retry import ReconnectPolicy, RetryPolicy
+from stopkit.stream import WsRequest
+from stopkit.testing.streams import FakeServerSocket, FakeWebSocket, SimSocket, SimSocketHub
 from stopkit.wire import HttpRequest, HttpResponse, compact_json, is_sensitive_header
 
 __all__ = [
     "SECRET_FIELDS",
+    "FakeServerSocket",
+    "FakeWebSocket",
     "FrozenClock",
     "MockTransport",
+    "ReconnectPolicy",
     "RetryPolicy",
     "SequentialIds",
+    "SimSocket",
+    "SimSocketHub",
     "configure_vcr",
     "make_vcr",
     "raw_body_matcher",
@@ -51,13 +63,56 @@ SECRET_FIELDS = frozenset(
 MASK = "***"
 
 
-class MockTransport:
-    """A transport that answers with ``handler(request)`` (sync or async) and keeps every request in ``sent``."""
+WsServer = Callable[[FakeServerSocket], Awaitable[None]]
+"""A fake venue's WebSocket end: runs for one connection; the connection closes when it returns."""
 
-    def __init__(self, handler: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]) -> None:
+
+class MockTransport:
+    """A transport that answers with ``handler(request)`` (sync or async) and keeps every request in ``sent``.
+
+    ``ws``: a coroutine function run for every ``ws_connect`` on the server end of an in-memory
+    :class:`FakeWebSocket` (it may raise a stopkit error to refuse the handshake). Opened requests
+    are kept in ``ws_requests`` and server ends in ``ws_servers``. Without ``ws``, ``ws_connect``
+    raises :class:`TransportError`.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]],
+        *,
+        ws: WsServer | None = None,
+    ) -> None:
         self.handler = handler
+        self.ws = ws
         self.sent: list[HttpRequest] = []
+        self.ws_requests: list[WsRequest] = []
+        self.ws_servers: list[FakeServerSocket] = []
         self.closed = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def ws_connect(self, request: WsRequest, *, timeout_s: float) -> FakeWebSocket:
+        """Open a fake connection and start ``ws`` on its server end."""
+        self.ws_requests.append(request)
+        if self.ws is None:
+            raise TransportError("MockTransport: no WebSocket server configured", outcome_known=True)
+        server = FakeServerSocket(request)
+        self.ws_servers.append(server)
+        handler = self.ws
+
+        async def run() -> None:
+            try:
+                await handler(server)
+            finally:
+                await server.close()
+
+        # Refusals raised before the handler first suspends surface here, as a real handshake's would.
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.sleep(0)
+        if task.done() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # a refusal from the fake venue
+        return FakeWebSocket(server)
 
     async def send(self, request: HttpRequest, *, timeout_s: float) -> HttpResponse:
         self.sent.append(request)
@@ -68,6 +123,8 @@ class MockTransport:
 
     async def close(self) -> None:
         self.closed = True
+        for task in list(self._tasks):
+            task.cancel()
 
 
 def _scrub_json(value: Any) -> tuple[Any, bool]:

@@ -17,12 +17,12 @@ PINNED = {
     "ConfigurationError", "Credentials", "DemoScenario", "DuplicateClientOrderId", "Ed25519Signer", "EnvVar",
     "Exchange", "Flow", "HttpRequest", "HttpResponse", "InvalidOrder", "LocalError", "OrderKind", "OrderNotFound",
     "OrderRef", "OrderRejected", "OrderState", "OrderStatus", "PluginError", "PositionEffect", "RateLimit",
-    "RateLimited", "RemoteError", "RequestContext", "ResponseShapeError", "Side", "Simulator", "StopLimitOrder",
-    "StopOrder", "StopkitError", "TimeInForce", "TokenGrant", "TransportError", "TriggerType", "UnknownVenueValue",
-    "UnsupportedOrder", "VenueAdapter", "VenueUnavailable", "b58decode", "b58encode", "canonical_json",
-    "compact_json", "format_decimal", "is_sensitive_header", "lookup", "make_converter", "masked_headers",
-    "parse_decimal", "parse_id", "parse_iso8601", "parse_unix_ms", "require_mapping", "retry_after_s",
-    "structure_config", "to_decimal",
+    "RateLimited", "RemoteError", "RequestContext", "ResponseShapeError", "Resync", "Side", "Simulator",
+    "StopLimitOrder", "StopOrder", "StopkitError", "StreamGap", "StreamProtocol", "StreamStep", "TimeInForce",
+    "TokenGrant", "TransportError", "TriggerType", "UnknownVenueValue", "UnsupportedOrder", "VenueAdapter",
+    "VenueUnavailable", "WsRequest", "b58decode", "b58encode", "canonical_json", "compact_json", "format_decimal",
+    "is_sensitive_header", "json_frames", "lookup", "make_converter", "masked_headers", "parse_decimal", "parse_id",
+    "parse_iso8601", "parse_unix_ms", "require_mapping", "retry_after_s", "structure_config", "to_decimal",
 }  # fmt: skip
 
 

@@ -35,6 +35,7 @@ EXPECTED = {
     "StopLimitOrder",
     "StopOrder",
     "StopkitError",
+    "StreamGap",
     "SystemClock",
     "TimeInForce",
     "TokenGrant",

@@ -57,6 +57,7 @@ from stopkit.plugin import (
     ResponseShapeError,
     Simulator,
     StopLimitOrder,
+    StreamProtocol,
     TimeInForce,
     TokenGrant,
     TriggerType,
@@ -83,6 +84,7 @@ from venues.aries.constants import (
     RECONCILE_SKEW_MS,
     SYMBOL_MAX_LEN,
     VENUE_NAME,
+    WS_PATH,
 )
 from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TYPE_TO_KIND
 
@@ -94,6 +96,12 @@ def _base_url(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"base_url must be a string, got {type(value).__name__}")
     return value.strip().rstrip("/")
+
+
+def _check_ws_url(_instance: object, _attribute: object, value: str) -> None:
+    # An absolute ws(s) URL.
+    if not re.fullmatch(r"wss?://[^\s/?#]+(/[^\s#]*)?", value):
+        raise ValueError(f"ws_url must be an absolute ws(s) URL, got {value!r}")
 
 
 def _check_base_url(_instance: object, _attribute: object, value: str) -> None:
@@ -124,6 +132,8 @@ class AriesConfig:
         requests_per_s: client-side request budget (default 5/s). Aries documents no
             rate limits; the sheet's safe choice is about 5 order actions a second per
             account, configurable (sheet §6, §8.7).
+        ws_url: the account-updates WebSocket; default ``base_url`` with ``ws(s)://`` and
+            ``/v1/accounts/ws`` (``wss://api.aries.com/v1/accounts/ws`` live).
     """
 
     base_url: str = attrs.field(default=LIVE_BASE_URL, converter=_base_url, validator=_check_base_url)
@@ -139,6 +149,15 @@ class AriesConfig:
         default=RECONCILE_SKEW_MS, validator=[attrs.validators.ge(0), attrs.validators.le(600_000)]
     )
     requests_per_s: float = attrs.field(default=DEFAULT_REQUESTS_PER_S, validator=attrs.validators.gt(0))
+    ws_url: str | None = attrs.field(default=None, validator=attrs.validators.optional(_check_ws_url))
+
+    @property
+    def stream_url(self) -> str:
+        """``ws_url``, or the WebSocket beside ``base_url`` (http → ws, https → wss, path ``/v1/accounts/ws``)."""
+        if self.ws_url is not None:
+            return self.ws_url
+        root = self.base_url.replace("http", "ws", 1)
+        return root.split("/", 3)[0] + "//" + root.split("/", 3)[2] + WS_PATH
 
 
 _SYMBOL_RE = re.compile(r"[A-Z][A-Z0-9.\-]*")
@@ -391,6 +410,13 @@ class AriesBoundVenue(BoundVenue):
             f"{self.config.history_lookback_days} day(s) of history",
             venue=VENUE_NAME,
         )
+
+    def stream(self) -> StreamProtocol:
+        """The account-updates WebSocket session (see :mod:`venues.aries.stream`); after a reconnect,
+        missed transitions are read back through the active list (the default resync)."""
+        from venues.aries.stream import AriesStream
+
+        return AriesStream(self, ws_url=self.config.stream_url, account_id=self.account_id)
 
     def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
         """Find the order in ``GET /v2/accounts/{id}/orders`` (all pages), then in

@@ -21,6 +21,7 @@ __all__ = [
     "DOC_STOP",
     "DOC_STOP_LIMIT",
     "DOC_TOKEN",
+    "DOC_WS",
     "ENV_ACCESS_TOKEN",
     "ENV_ACCOUNT_ID",
     "ENV_CLIENT_ID",
@@ -38,6 +39,7 @@ __all__ = [
     "SYMBOL_MAX_LEN",
     "TOKEN_PATH",
     "VENUE_NAME",
+    "WS_PATH",
     "active_orders_path",
     "history_orders_path",
 ]
@@ -56,6 +58,10 @@ DOC_REPLACE = "https://finance.dev/api-reference/orders/update-order"
 DOC_LIST_ACTIVE = "https://finance.dev/api-reference/accounts/list-active-orders"
 DOC_HISTORY = "https://finance.dev/api-reference/accounts/list-orders-history"
 DOC_TOKEN = "https://finance.dev/api-reference/oauth2/token"  # noqa: S105  # a URL
+
+# Account updates WebSocket (https://finance.dev/websockets/account-updates).
+WS_PATH = "/v1/accounts/ws"
+DOC_WS = "https://finance.dev/websockets/account-updates"
 
 TOKEN_PATH = "/v1/oauth2/token"  # noqa: S105  # a path
 ORDERS_PATH = "/v1/orders"

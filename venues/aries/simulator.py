@@ -35,6 +35,15 @@ connection drops, the answer comes too late, or a 5xx comes instead), :attr:`fau
 (the server pages with fewer rows than asked) and ``fractional_shares`` (fractional ``qty``
 refused unless set, sheet §8.9).
 
+WebSocket ``GET /v1/accounts/ws`` (https://finance.dev/websockets/account-updates; message shapes
+as assumed in :mod:`venues.aries.stream`): the ``/auth`` request message must arrive within
+``ws_auth_timeout_s`` (5 s) with a valid access token, else the connection is closed; then a
+subscribe to the ``account`` topic of the simulator's account answers a snapshot of today's orders
+and every change of an order is pushed as an ``account.order`` event; frames coalesce several
+messages NDJSON-style. Fault switches: :meth:`~AriesSimulator.ws_drop`,
+:meth:`~AriesSimulator.ws_stall`, :meth:`~AriesSimulator.ws_refresh_warning` (``refreshAuth``),
+:meth:`~AriesSimulator.ws_expire_auth` (``authExpired``, then close).
+
 Market model: :meth:`set_price` moves a symbol's reference price. Stops trigger per the
 documented table (SELL/SELL_SHORT when the price falls to or below ``stopPrice``,
 BUY/BUY_TO_COVER when it rises to or above, https://finance.dev/api-reference/orders/stop-order):
@@ -72,7 +81,9 @@ from stopkit.plugin import (
     StopOrder,
     format_decimal,
 )
+from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
+from venues.aries.constants import WS_PATH
 from venues.aries.parse import parse_trade_order
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
@@ -234,6 +245,10 @@ class AriesSimulator(ServedSimulator):
         self._prices: dict[str, Decimal] = {}
         self._halted: set[str] = set()
         self._seq = 0
+        self.ws_auth_timeout_s = 5.0
+        self.ws_idle_timeout_s = 60.0
+        self.ws_session_ms = 3_900_000  # 65 minutes
+        self._ws_hub: SimSocketHub | None = None
 
     # -- Simulator protocol -----------------------------------------------------
 
@@ -246,7 +261,121 @@ class AriesSimulator(ServedSimulator):
         app.router.add_post("/v1/orders/replace", self._replace)
         app.router.add_get("/v2/accounts/{account}/orders", self._active)
         app.router.add_get("/v2/accounts/{account}/orders/history", self._history)
+        app.router.add_get(WS_PATH, self._ws)
         return app
+
+    # -- WebSocket --------------------------------------------------------------
+
+    @property
+    def ws_hub(self) -> SimSocketHub:
+        """The account WebSocket's connections (NDJSON framing)."""
+        if self._ws_hub is None:
+            self._ws_hub = SimSocketHub(ndjson=True)
+        return self._ws_hub
+
+    def ws_drop(self) -> None:
+        """Fault: close every account WebSocket now."""
+        self.ws_hub.drop()
+
+    def ws_stall(self, on: bool = True) -> None:
+        """Fault: stop pushing and answering (pings included) while ``on``."""
+        self.ws_hub.stall(on)
+
+    def ws_refresh_warning(self) -> None:
+        """Send ``refreshAuth`` (the 5-minute warning) to every authenticated connection."""
+        notice = json.dumps({"type": "event", "payload": {"action": "refreshAuth", "expiresInMs": 300_000}})
+        self.ws_hub.broadcast(notice, where=lambda sock: bool(sock.state.get("auth")))
+
+    def ws_expire_auth(self) -> None:
+        """End every session: ``authExpired``, then close (the client must reconnect and re-authenticate)."""
+        notice = json.dumps({"type": "event", "payload": {"action": "authExpired"}})
+        for sock in list(self.ws_hub.sockets):
+            sock.send(notice)
+            sock.close()
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        # GET /v1/accounts/ws: no auth header; /auth within ws_auth_timeout_s.
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await self.ws_hub.serve(ws, self._ws_message, idle_timeout_s=self.ws_idle_timeout_s, on_open=self._ws_deadline)
+        return ws
+
+    def _ws_deadline(self, sock: SimSocket) -> None:
+        # Close a connection that has not authenticated within ws_auth_timeout_s.
+        def check() -> None:
+            if not sock.state.get("auth"):
+                sock.send(self._ws_error("auth-timeout", "authentication required within 5 seconds"))
+                sock.close()
+
+        asyncio.get_running_loop().call_later(self.ws_auth_timeout_s, check)
+
+    @staticmethod
+    def _ws_error(request_id: object, message: str) -> str:
+        return json.dumps({"type": "error", "id": request_id, "payload": {"action": "error", "message": message}})
+
+    def _ws_message(self, sock: SimSocket, text: str) -> None:
+        # One client message: /auth request, subscribe, ping.
+        try:
+            message = json.loads(text)
+        except ValueError:
+            sock.send(self._ws_error(None, "invalid JSON"))
+            return
+        if not isinstance(message, dict):
+            sock.send(self._ws_error(None, "expected a JSON object"))
+            return
+        kind, request_id = message.get("type"), message.get("id")
+        raw_payload = message.get("payload")
+        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
+        if kind == "ping":
+            sock.send(json.dumps({"type": "pong", "id": request_id}))
+        elif kind == "request" and payload.get("path") == "/auth" and str(payload.get("method")).upper() == "POST":
+            raw_body = payload.get("body")
+            body: dict[str, Any] = raw_body if isinstance(raw_body, dict) else {}
+            token = body.get("token")
+            expiry = self._access.get(token) if isinstance(token, str) else None
+            if expiry is None or expiry <= self.clock_ms():
+                sock.send(
+                    json.dumps(
+                        {
+                            "type": "response",
+                            "id": request_id,
+                            "payload": {"action": "authFailed", "message": "invalid or expired token"},
+                        }
+                    )
+                )
+                sock.close()
+                return
+            sock.state["auth"] = True
+            sock.state["expires_ms"] = self.clock_ms() + self.ws_session_ms
+            sock.send(json.dumps({"type": "response", "id": request_id, "payload": {"action": "authSuccess"}}))
+        elif not sock.state.get("auth"):
+            sock.send(self._ws_error(request_id, "authenticate first (POST /auth)"))
+            sock.close()
+        elif kind == "subscribe":
+            raw_params = payload.get("params")
+            params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+            if payload.get("topic") != "account" or params.get("accountId") != self.account_id:
+                sock.send(self._ws_error(request_id, "unknown topic or account"))
+                return
+            sock.state["subscribed"] = True
+            sock.send(json.dumps({"type": "response", "id": request_id, "payload": {"action": "subscribed"}}))
+            orders = [self.render(o) for o in self._orders.values() if o.today] + list(self._superseded)
+            snapshot = {"orders": orders, "positions": [], "balance": {}}
+            sock.send(
+                json.dumps({"type": "event", "topic": "account", "payload": {"action": "snapshot", "data": snapshot}})
+            )
+        else:
+            sock.send(self._ws_error(request_id, f"unsupported message type {kind!r}"))
+
+    def _push_row(self, row: dict[str, Any]) -> None:
+        # One account.order event to every subscribed connection.
+        if self._ws_hub is None or not self._ws_hub.sockets:
+            return
+        event = {"type": "event", "topic": "account", "payload": {"action": "account.order", "data": row}}
+        self._ws_hub.broadcast(json.dumps(event), where=lambda sock: bool(sock.state.get("subscribed")))
+
+    def _changed(self, order: _SimOrder) -> None:
+        self._push_row(self.render(order))
 
     def demo_credentials(self) -> dict[str, str]:
         """``ARIES_CLIENT_ID``/``ARIES_CLIENT_SECRET`` (simulator test values) and ``ARIES_ACCOUNT_ID``."""
@@ -322,6 +451,7 @@ class AriesSimulator(ServedSimulator):
         for order in self._orders.values():
             if order.status in _WORKING and order.time_in_force == "DAY":
                 order.status, order.updated_ms, order.text = "EXPIRED", now, "Day order expired"
+                self._changed(order)
             if order.status not in _WORKING:
                 order.today = False
         self._superseded.clear()
@@ -346,8 +476,10 @@ class AriesSimulator(ServedSimulator):
         for order in self._orders.values():
             if order.status == "PENDING_CANCEL":
                 order.status, order.updated_ms, order.text = "CANCELED", now, "Canceled by user"
+                self._changed(order)
             elif order.status == "PENDING_REPLACE":
                 order.status, order.updated_ms, order.text = "NEW", now, "Replaced"
+                self._changed(order)
                 if order.symbol in self._prices:
                     self._evaluate(order, self._prices[order.symbol])
 
@@ -415,6 +547,7 @@ class AriesSimulator(ServedSimulator):
             return
         order.cum_qty, order.avg_price = order.qty, fill
         order.status, order.updated_ms, order.text = "FILLED", self.clock_ms(), "Filled"
+        self._changed(order)
 
     def _next_id(self, prefix: str) -> str:
         # ORDER-20260115-001 style ids (date from the simulator clock).
@@ -426,7 +559,10 @@ class AriesSimulator(ServedSimulator):
 
     @web.middleware
     async def _auth_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        # Bearer check for everything but the token endpoint; HTTP errors in the nested shape.
+        # Bearer check for everything but the token endpoint and the WebSocket (which authenticates
+        # in-band); HTTP errors in the nested shape.
+        if request.path == WS_PATH:
+            return await handler(request)
         if request.path != "/v1/oauth2/token":
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             expiry = self._access.get(token) if scheme == "Bearer" else None
@@ -608,6 +744,7 @@ class AriesSimulator(ServedSimulator):
         if symbol in self._halted:
             order.status, order.rej_reason, order.text = "REJECTED", "SYMBOL_HALTED", "Trading is halted in the symbol"
         self._orders[order.cl_ord_id] = order
+        self._changed(order)
         ack = {
             "success": order.status != "REJECTED",
             "clOrdId": order.cl_ord_id,
@@ -702,6 +839,7 @@ class AriesSimulator(ServedSimulator):
         status = "PENDING_CANCEL" if self.pending_changes else "CANCELED"
         order.status, order.updated_ms = status, self.clock_ms()
         order.text = "Cancel pending" if self.pending_changes else "Canceled by user"
+        self._changed(order)
         return web.json_response(
             {
                 "success": True,
@@ -785,6 +923,8 @@ class AriesSimulator(ServedSimulator):
         else:
             order.text = "Replaced"
         self._orders[new_id] = order
+        self._push_row(old)
+        self._changed(order)
         if not self.pending_changes and order.symbol in self._prices:
             self._evaluate(order, self._prices[order.symbol])
         return web.json_response(

@@ -59,6 +59,7 @@ from stopkit.plugin import (
     RemoteError,
     RequestContext,
     Simulator,
+    StreamProtocol,
     TimeInForce,
     TokenGrant,
     TriggerType,
@@ -354,6 +355,17 @@ class B2TraderBound(BoundVenue):
     def classify_error(self, response: HttpResponse, *, writes: bool = False) -> RemoteError:
         """See :func:`venues.b2trader.parse.classify_error`."""
         return parse.classify_error(response, writes=writes)
+
+    # -- live order updates -------------------------------------------------------------
+
+    def stream(self) -> StreamProtocol:
+        """The account's SignalR ``OpenOrders`` stream (see :mod:`venues.b2trader.stream`): the
+        children activated stops release, and their parents as TRIGGERED where a heuristic links
+        them. Stops themselves are not streamed, and nothing can be read back after a reconnect
+        (a ``StreamGap`` is yielded)."""
+        from venues.b2trader.stream import B2TraderStream
+
+        return B2TraderStream(self, base_url=self.base_url, account_id=self.account_id)
 
     # -- cancel -----------------------------------------------------------------------
 

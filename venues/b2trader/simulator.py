@@ -39,6 +39,17 @@ Ioc/Fok). A cancelled stop keeps its status and gets a ``cancellationDate`` (the
 has no Cancelled, sheet §3.3). Untriggered Gtd/Day stops never expire here (whether they do
 on the venue is unverified, sheet §8.4).
 
+WebSocket ``GET /frontoffice/ws/v4/account?access_token=<JWT>`` (SignalR JSON protocol, see
+:mod:`venues.b2trader.stream`): the JWT in the query is verified like a bearer token before the
+upgrade (401 otherwise); the first message must be the handshake ``{"protocol":"json","version":1}``;
+``invocationId`` must start at 0 and increase by 1 per message that carries one; an ``OpenOrders``
+invocation (type 4) for the token's account gets a first item listing the open children, then an
+item ``[child]`` whenever a child changes (created Working, then Completed or Cancelled: the final
+status is sent once, an assumption stated in the stream module); a client ping (type 6) is answered
+with a ping. Stops themselves are never streamed (sheet §3.4). Fault switches:
+:meth:`~B2TraderSimulator.ws_drop`, :meth:`~B2TraderSimulator.ws_stall`,
+:meth:`~B2TraderSimulator.ws_expire_auth` (close message type 7 ``Unauthorized``).
+
 Test switches: :attr:`~B2TraderSimulator.faults` (the core's
 :class:`~stopkit.testing.simkit.FaultInjector`, first middleware) answers a request with a
 canned error (429, 5xx, empty or HTML bodies) without acting on it, or acts on it and then
@@ -76,6 +87,7 @@ from stopkit.plugin import (
     TimeInForce,
     format_decimal,
 )
+from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from venues.b2trader.constants import (
     ACCESS_TOKEN_PATH,
@@ -87,6 +99,7 @@ from venues.b2trader.constants import (
     STOP_CONTENT_TYPE,
     STOP_ORDERS_PATH,
 )
+from venues.b2trader.stream import RS, WS_PATH
 
 __all__ = ["DEFAULT_MARKETS", "DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "B2TraderSimulator"]
 
@@ -316,6 +329,8 @@ class B2TraderSimulator(ServedSimulator):
         self.quotes: dict[str, tuple[Decimal, Decimal]] = {}
         self.stops: dict[str, _Stop] = {}
         self.children: dict[str, _Child] = {}
+        self._ws_hub: SimSocketHub | None = None
+        self.ws_idle_timeout_s = 60.0
 
     # -- Simulator protocol ---------------------------------------------------------
 
@@ -326,7 +341,128 @@ class B2TraderSimulator(ServedSimulator):
         app.router.add_get(MARKETS_PATH, self._markets)
         app.router.add_post(STOP_ORDERS_PATH, self._place)
         app.router.add_delete(STOP_ORDERS_PATH + "/{order_id}", self._cancel)
+        app.router.add_get(WS_PATH, self._ws)
         return app
+
+    # -- WebSocket (SignalR JSON) -------------------------------------------------------
+
+    @property
+    def ws_hub(self) -> SimSocketHub:
+        """The account WebSocket's connections."""
+        if self._ws_hub is None:
+            self._ws_hub = SimSocketHub()
+        return self._ws_hub
+
+    def ws_drop(self) -> None:
+        """Fault: close every account WebSocket now."""
+        self.ws_hub.drop()
+
+    def ws_stall(self, on: bool = True) -> None:
+        """Fault: stop pushing and answering pings while ``on``."""
+        self.ws_hub.stall(on)
+
+    def ws_expire_auth(self) -> None:
+        """Fault: the access token expired: a SignalR close (type 7) naming it, then the connection closes."""
+        close = json.dumps({"type": 7, "error": "Unauthorized: the access token expired", "allowReconnect": True})
+        for sock in list(self.ws_hub.sockets):
+            sock.send(close + RS)
+            sock.close()
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        # GET /frontoffice/ws/v4/account?access_token=<JWT>: verified before the upgrade.
+        token = request.query.get("access_token", "")
+        account = self._token_account(token)
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+
+        def opened(sock: SimSocket) -> None:
+            sock.state.update(account=account, next_invocation=0, handshake=False)
+
+        await self.ws_hub.serve(ws, self._ws_message, idle_timeout_s=self.ws_idle_timeout_s, on_open=opened)
+        return ws
+
+    def _token_account(self, token: str) -> str:
+        # The account (sub) of a valid, unexpired simulator JWT; 401 otherwise.
+        if not token:
+            raise self._unauthorized(None)
+        try:
+            claims = jwt.decode(
+                token,
+                self._jwt_secret,
+                algorithms=[_JWT_ALGORITHM],
+                options={"verify_exp": False, "require": ["iat", "sub"]},
+            )
+        except jwt.PyJWTError:
+            raise self._unauthorized("The signature key was not found") from None
+        expires_s = claims["exp"] if "exp" in claims else claims["iat"] + self.token_lifetime_s
+        if int(expires_s) * 1000 <= self._clock():
+            raise self._unauthorized("The token expired")
+        return str(claims["sub"])
+
+    def _ws_message(self, sock: SimSocket, text: str) -> None:
+        # SignalR messages of one frame.
+        for piece in text.split(RS):
+            if piece.strip():
+                self._ws_one(sock, piece)
+
+    def _ws_one(self, sock: SimSocket, piece: str) -> None:
+        try:
+            message = json.loads(piece)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            sock.send(json.dumps({"type": 7, "error": "Invalid message", "allowReconnect": False}) + RS)
+            sock.close()
+            return
+        if not sock.state["handshake"]:
+            if message != {"protocol": "json", "version": 1}:
+                sock.send(json.dumps({"error": "Handshake was canceled: expected the json protocol, version 1"}) + RS)
+                sock.close()
+                return
+            sock.state["handshake"] = True
+            sock.send("{}" + RS)
+            return
+        if "invocationId" in message:
+            expected = str(sock.state["next_invocation"])
+            if message["invocationId"] != expected:
+                sock.send(
+                    json.dumps({"type": 7, "error": f"invocationId must be {expected}", "allowReconnect": False}) + RS
+                )
+                sock.close()
+                return
+            sock.state["next_invocation"] += 1
+        kind = message.get("type")
+        if kind == 6:
+            sock.send(json.dumps({"type": 6}) + RS)
+        elif kind == 4 and message.get("target") == "OpenOrders":
+            invocation = message.get("invocationId")
+            if message.get("arguments") != [sock.state["account"]]:
+                error = "Account is not accessible with this token."
+                sock.send(json.dumps({"type": 3, "invocationId": invocation, "error": error}) + RS)
+                return
+            sock.state["stream"] = invocation
+            open_children = [
+                self.render_child(c)
+                for c in self.children.values()
+                if c.account_id == sock.state["account"] and c.status in ("Started", "Pending", "Working")
+            ]
+            sock.send(json.dumps({"type": 2, "invocationId": invocation, "item": open_children}) + RS)
+        elif kind == 5:
+            sock.state.pop("stream", None)
+        elif kind == 7:
+            sock.close()
+        else:
+            error = f"Unknown hub method or message type {kind!r}"
+            sock.send(json.dumps({"type": 3, "invocationId": message.get("invocationId"), "error": error}) + RS)
+
+    def _child_changed(self, child: _Child) -> None:
+        # An OpenOrders item [child] to every connection streaming the child's account.
+        if self._ws_hub is None:
+            return
+        row = self.render_child(child)
+        for sock in list(self._ws_hub.sockets):
+            if sock.state.get("account") == child.account_id and "stream" in sock.state:
+                sock.send(json.dumps({"type": 2, "invocationId": sock.state["stream"], "item": [row]}) + RS)
 
     def demo_credentials(self) -> dict[str, str]:
         """``B2TRADER_API_TOKEN`` and ``B2TRADER_ACCOUNT_ID`` test values the simulator accepts."""
@@ -767,11 +903,13 @@ class B2TraderSimulator(ServedSimulator):
         )
         stop.child_id = child.order_id
         self.children[child.order_id] = child
+        self._child_changed(child)
         self._maybe_fill(child)
         if child.status == "Working" and child.time_in_force in ("Ioc", "Fok"):
             # An immediate-or-cancel limit that cannot fill now does not rest.
             child.status = "Cancelled"
             child.cancellation_date = child.updated_at = self._timestamp()
+            self._child_changed(child)
 
     def _maybe_fill(self, child: _Child) -> None:
         # Fill a working child in full at the best ask (Buy) / bid (Sell) when it allows (Market: always).
@@ -785,6 +923,7 @@ class B2TraderSimulator(ServedSimulator):
         child.execution_price = fill
         child.remaining_amount = Decimal(0)
         child.updated_at = self._timestamp()
+        self._child_changed(child)
 
 
 def _required(value: object) -> Decimal:

@@ -36,6 +36,7 @@ from stopkit.plugin import (
     RequestContext,
     Simulator,
     StopkitError,
+    StreamProtocol,
     TimeInForce,
     TriggerType,
     VenueAdapter,
@@ -312,6 +313,16 @@ class PacificaVenue(BoundVenue):
             for row in rows
             if parse.is_stop_row(row) and (wanted is None or row.get("symbol") == wanted)
         ]
+
+    # -- live order updates ---------------------------------------------------
+
+    def stream(self) -> StreamProtocol:
+        """The ``account_order_updates`` WebSocket session of :attr:`account` (config ``ws_url``),
+        see :mod:`venues.pacifica.stream`. After a reconnect, missed transitions are read back
+        through open orders and each known order's events (the default resync)."""
+        from venues.pacifica.stream import PacificaStream
+
+        return PacificaStream(self, ws_url=str(self.config.ws_url), account=self.account)
 
     # -- cancel ---------------------------------------------------------------
 

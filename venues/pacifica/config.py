@@ -13,7 +13,16 @@ from stopkit.plugin import (
     ConfigurationError,
     structure_config,
 )
-from venues.pacifica.constants import API_PREFIX, DEFAULT_EXPIRY_WINDOW_MS, LIVE_BASE_URL, VENUE_NAME
+from venues.pacifica.constants import (
+    API_PREFIX,
+    DEFAULT_EXPIRY_WINDOW_MS,
+    LIVE_BASE_URL,
+    LIVE_WS_URL,
+    TESTNET_BASE_URL,
+    TESTNET_WS_URL,
+    VENUE_NAME,
+    WS_PATH,
+)
 
 __all__ = ["PacificaConfig", "parse_config"]
 
@@ -36,6 +45,9 @@ class PacificaConfig:
         safe because the venue refuses reused client order ids (default ``True``).
     rate_limit_credits: the client-side credit budget per 60 s; ``None`` (default) uses the
         documented 100, or 300 with a ``PF-API-KEY``. Set it to your fee tier's quota.
+    ws_url: the order-update WebSocket; by default ``wss://ws.pacifica.fi/ws`` for the live
+        base URL, ``wss://test-ws.pacifica.fi/ws`` for testnet, else ``ws(s)://<base host>/ws``
+        (the simulator serves it there).
     """
 
     base_url: str = LIVE_BASE_URL
@@ -43,6 +55,7 @@ class PacificaConfig:
     builder_code: str | None = None
     resend_after_unknown: bool = True
     rate_limit_credits: float | None = None
+    ws_url: str | None = None
 
 
 def _bad(message: str) -> ConfigurationError:
@@ -73,4 +86,19 @@ def parse_config(values: Mapping[str, Any] | None) -> PacificaConfig:
         raise _bad(f"expiry_window_ms must be a positive number of milliseconds, got {config.expiry_window_ms}")
     if config.builder_code is not None and not _BUILDER_CODE.fullmatch(config.builder_code):
         raise _bad(f"builder_code must be 3-16 alphanumeric characters, got {config.builder_code!r}")
-    return attrs.evolve(config, base_url=_normalize_base_url(config.base_url))
+    base_url = _normalize_base_url(config.base_url)
+    return attrs.evolve(config, base_url=base_url, ws_url=_ws_url(config.ws_url, base_url))
+
+
+def _ws_url(value: str | None, base_url: str) -> str:
+    # The configured ws(s):// URL, or the documented one for the live/testnet host, or one derived from base_url.
+    if value is not None:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("ws", "wss") or not parts.netloc:
+            raise _bad(f"ws_url must be ws(s)://host[:port]/path, got {value!r}")
+        return value.strip()
+    if base_url == LIVE_BASE_URL:
+        return LIVE_WS_URL
+    if base_url == TESTNET_BASE_URL:
+        return TESTNET_WS_URL
+    return base_url.replace("http", "ws", 1) + WS_PATH

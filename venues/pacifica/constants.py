@@ -15,6 +15,11 @@ TITLE: Final = "Pacifica (Solana perpetuals DEX)"
 LIVE_BASE_URL: Final = "https://api.pacifica.fi"
 TESTNET_BASE_URL: Final = "https://test-api.pacifica.fi"
 API_PREFIX: Final = "/api/v1"
+# WebSocket (https://docs.pacifica.fi/api-documentation/api/websocket).
+LIVE_WS_URL: Final = "wss://ws.pacifica.fi/ws"
+TESTNET_WS_URL: Final = "wss://test-ws.pacifica.fi/ws"
+WS_PATH: Final = "/ws"
+DOC_WS_URL: Final = "https://docs.pacifica.fi/api-documentation/api/websocket/subscriptions/account-order-updates"
 
 PATH_STOP_CREATE: Final = "/api/v1/orders/stop/create"
 PATH_STOP_CANCEL: Final = "/api/v1/orders/stop/cancel"

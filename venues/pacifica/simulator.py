@@ -64,6 +64,13 @@ a stop-limit fills when the last price is at or better than its limit
 [unverified, sheet §8.1]: the triggered order keeps its ``order_id`` and shows its
 released type (``limit``/``market``) in open orders.
 
+WebSocket ``GET /ws`` (https://docs.pacifica.fi/api-documentation/api/websocket): ``{"method":
+"subscribe","params":{"source":"account_order_updates","account":...}}`` → ack
+``{"channel":"subscribe","data":<params>}``, then every order event of that account is pushed as
+``{"channel":"account_order_updates","data":[{abbreviated fields}]}``; ``{"method":"ping"}`` →
+``{"channel":"pong"}``; a connection silent for ``ws_idle_timeout_s`` (60 s) is closed. Fault
+switches: :meth:`~PacificaSimulator.ws_drop`, :meth:`~PacificaSimulator.ws_stall`.
+
 Test switches: :meth:`PacificaSimulator.fail_next` (any answer),
 :meth:`~PacificaSimulator.fail_next_documented` (403 restricted / builder code, 404,
 409, 500, 503, 504 in their documented shapes), :meth:`~PacificaSimulator.fail_next_business`
@@ -100,6 +107,7 @@ from stopkit.plugin import (
     StopLimitOrder,
     StopOrder,
 )
+from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from venues.pacifica import parse
 from venues.pacifica.constants import (
@@ -113,6 +121,7 @@ from venues.pacifica.constants import (
     PATH_ORDER_HISTORY_BY_ID,
     PATH_STOP_CANCEL,
     PATH_STOP_CREATE,
+    WS_PATH,
 )
 
 __all__ = [
@@ -423,6 +432,8 @@ class PacificaSimulator(ServedSimulator):
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.requests: list[tuple[str, str]] = []
         self.received: list[ReceivedRequest] = []
+        self.ws_idle_timeout_s = 60.0
+        self._ws_hub: SimSocketHub | None = None
 
     # -- Simulator protocol -------------------------------------------------------------
 
@@ -436,6 +447,7 @@ class PacificaSimulator(ServedSimulator):
         app.router.add_get(PATH_ORDER_HISTORY, self._history)
         app.router.add_get(PATH_ORDER_HISTORY_BY_ID, self._history_by_id)
         app.router.add_get(PATH_MARKET_INFO, self._market_info)
+        app.router.add_get(WS_PATH, self._ws)
         return app
 
     def demo_credentials(self) -> dict[str, str]:
@@ -533,6 +545,79 @@ class PacificaSimulator(ServedSimulator):
             raise ValueError(f"mode must be one of {_LOSS_MODES}, got {mode!r}")
         self._losses.append(_Loss(path, mode, delay_s))
 
+    @property
+    def ws_hub(self) -> SimSocketHub:
+        """The WebSocket connections (``connections`` counts them, ``log`` the frames received)."""
+        if self._ws_hub is None:
+            self._ws_hub = SimSocketHub()
+        return self._ws_hub
+
+    def ws_drop(self) -> None:
+        """Fault: close every WebSocket connection now."""
+        self.ws_hub.drop()
+
+    def ws_stall(self, on: bool = True) -> None:
+        """Fault: stop pushing events and answering pings (``on=False`` resumes; events in between are lost)."""
+        self.ws_hub.stall(on)
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        # GET /ws: the account order updates stream.
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await self.ws_hub.serve(ws, self._ws_message, idle_timeout_s=self.ws_idle_timeout_s)
+        return ws
+
+    def _ws_message(self, sock: SimSocket, text: str) -> None:
+        # One client message: ping, or a subscribe to account_order_updates.
+        try:
+            message = json.loads(text)
+        except ValueError:
+            sock.send(json.dumps({"channel": "error", "data": {"message": "invalid JSON"}}))
+            return
+        method = message.get("method") if isinstance(message, dict) else None
+        if method == "ping":
+            sock.send(json.dumps({"channel": "pong"}))
+            return
+        params = message.get("params") if isinstance(message, dict) else None
+        if method != "subscribe" or not isinstance(params, dict):
+            sock.send(json.dumps({"channel": "error", "data": {"message": f"unknown method {method!r}"}}))
+            return
+        account = params.get("account")
+        if params.get("source") != "account_order_updates" or not isinstance(account, str) or not account:
+            sock.send(json.dumps({"channel": "error", "data": {"message": "unsupported subscription"}}))
+            return
+        sock.state.setdefault("accounts", set()).add(account)
+        sock.send(json.dumps({"channel": "subscribe", "data": params}))
+
+    def _ws_push(self, order: _Order, event: _Event) -> None:
+        # An order event to the sockets subscribed to the order's account, in the documented short keys.
+        if self._ws_hub is None or not self._ws_hub.sockets:
+            return
+        row = {
+            "i": order.order_id,
+            "I": order.client_order_id,
+            "u": order.account,
+            "s": order.symbol,
+            "d": order.side,
+            "p": _fmt(order.average_price),
+            "ip": _fmt(order.limit_price) if order.limit_price is not None else None,
+            "lp": _fmt(order.average_price),
+            "a": _fmt(event.amount),
+            "f": _fmt(event.filled_amount),
+            "oe": event.event_type,
+            "os": event.order_status,
+            "ot": event.order_type,
+            "sp": _fmt(order.stop_price),
+            "si": None,
+            "tp": order.trigger_price_type,
+            "r": order.reduce_only,
+            "ct": order.created_at,
+            "ut": event.created_at,
+            "li": event.history_id,
+        }
+        frame = json.dumps({"channel": "account_order_updates", "data": [row]})
+        self._ws_hub.broadcast(frame, where=lambda sock: order.account in sock.state.get("accounts", ()))
+
     def requests_to(self, path: str) -> list[ReceivedRequest]:
         """The requests received on ``path``, oldest first."""
         return [r for r in self.received if r.path == path]
@@ -548,6 +633,10 @@ class PacificaSimulator(ServedSimulator):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Callable[[web.Request], Any]) -> web.StreamResponse:
+        if request.path == WS_PATH:
+            # The WebSocket is another service (ws.pacifica.fi): no REST credits, no REST switches.
+            result: web.StreamResponse = await handler(request)
+            return result
         body = await request.read()
         self.requests.append((request.method, request.path))
         self.received.append(
@@ -717,18 +806,18 @@ class PacificaSimulator(ServedSimulator):
         self._next_history_id += 1
         now = self._now()
         order.updated_at = now
-        order.events.append(
-            _Event(
-                history_id=self._next_history_id,
-                event_type=event_type,
-                order_status=order.status,
-                order_type=order_type or order.current_type,
-                filled_amount=order.filled,
-                cancelled_amount=order.cancelled,
-                amount=order.amount,
-                created_at=now,
-            )
+        event = _Event(
+            history_id=self._next_history_id,
+            event_type=event_type,
+            order_status=order.status,
+            order_type=order_type or order.current_type,
+            filled_amount=order.filled,
+            cancelled_amount=order.cancelled,
+            amount=order.amount,
+            created_at=now,
         )
+        order.events.append(event)
+        self._ws_push(order, event)
 
     # -- create -------------------------------------------------------------------------
 
