@@ -28,6 +28,7 @@ from stopkit.errors import (
     UnsupportedOrder,
 )
 from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
+from stopkit.parsing import server_time_ms
 from stopkit.ratelimit import Throttle
 from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
 from stopkit.state import OrderState
@@ -40,6 +41,9 @@ __all__ = ["VenueClient"]
 
 T = TypeVar("T")
 log = logging.getLogger("stopkit.client")
+
+# The venue's Date header has one-second resolution: smaller differences are not corrected.
+CLOCK_SKEW_TOLERANCE_MS = 1_500
 
 
 class VenueClient:
@@ -67,6 +71,7 @@ class VenueClient:
         self.venue = venue
         self._transport = transport
         self._clock: Clock = clock or SystemClock()
+        self._clock_offset_ms = 0
         self._retry = retry or RetryPolicy()
         limit = venue.rate_limit
         self.throttle: Throttle | None = throttle or (Throttle(limit) if limit is not None else None)
@@ -107,7 +112,7 @@ class VenueClient:
         if not isinstance(order, StopOrder | StopLimitOrder):
             raise InvalidOrder(f"expected StopOrder or StopLimitOrder, got {type(order).__name__}", field="order")
         self.venue.check_order(order)
-        sent_at_ms = self._clock.now_ms()
+        sent_at_ms = self._now_ms()
         try:
             state = await self._run(self.venue.place_flow(order))
         except StopkitError as exc:
@@ -369,7 +374,7 @@ class VenueClient:
             yield StreamGap(venue=self.name, since_ms=since_ms, reason=result.gap_reason)
 
     def _context(self, token: AccessToken | None) -> RequestContext:
-        return RequestContext(now_ms=self._clock.now_ms(), access_token=token)
+        return RequestContext(now_ms=self._now_ms(), access_token=token)
 
     async def _stream_token(self, protocol: StreamProtocol, *, force: bool) -> AccessToken | None:
         # The token a stream session authenticates with; a new one when `force` (refused or refresh asked).
@@ -442,6 +447,9 @@ class VenueClient:
             try:
                 return exchange.parse(response)
             except AuthenticationError as exc:
+                if exc.stale_timestamp:
+                    self._correct_clock(response)
+                    raise  # retryable: the next attempt is stamped and signed with the corrected clock
                 # A refused token (401): the venue did not accept the request. Refresh once and retry.
                 # A 403 (scope, account) is not cured by a new token.
                 if exc.http_status != 401 or token is None or refreshed or self.venue.token_exchange(token) is None:
@@ -460,8 +468,27 @@ class VenueClient:
         async with self.throttle.slot(exchange.cost):
             return await self._send_now(exchange, token, attempt)
 
+    def _now_ms(self) -> int:
+        # The injected clock, corrected by what the venue's Date header said after an expiry refusal.
+        return self._clock.now_ms() + self._clock_offset_ms
+
+    def _correct_clock(self, response: HttpResponse) -> None:
+        # Our timestamps were too old (or too new) for the venue: adopt its clock's offset.
+        venue_ms = server_time_ms(response)
+        if venue_ms is None:
+            return
+        offset = venue_ms - self._clock.now_ms()
+        if abs(offset - self._clock_offset_ms) >= CLOCK_SKEW_TOLERANCE_MS:
+            log.warning("%s: request expired; the venue's clock is %+d ms from ours: re-signing", self.name, offset)
+            self._clock_offset_ms = offset
+
+    @property
+    def clock_offset_ms(self) -> int:
+        """The correction applied to the clock after the venue refused an expired request (0 = none)."""
+        return self._clock_offset_ms
+
     async def _send_now(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
-        request = exchange.build(RequestContext(now_ms=self._clock.now_ms(), access_token=token, attempt=attempt))
+        request = exchange.build(RequestContext(now_ms=self._now_ms(), access_token=token, attempt=attempt))
         return await self._transport.send(request, timeout_s=self._retry.timeout_s)
 
     async def _current_token(self) -> AccessToken | None:

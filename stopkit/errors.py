@@ -167,7 +167,16 @@ class RemoteError(StopkitError):
 
 
 class AuthenticationError(RemoteError):
-    """Credentials were refused (expired or invalid token, bad signature, missing scope)."""
+    """Credentials were refused (expired or invalid token, bad signature, missing scope).
+
+    ``stale_timestamp`` is ``True`` when the venue refused a signed request as expired (e.g.
+    Pacifica's ``Invalid message``): the client then corrects its clock from the venue's
+    ``Date`` header and re-signs.
+    """
+
+    def __init__(self, message: str, *, stale_timestamp: bool = False, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
+        self.stale_timestamp = stale_timestamp
 
 
 class OrderRejected(RemoteError):

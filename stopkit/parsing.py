@@ -24,6 +24,7 @@ __all__ = [
     "parse_unix_ms",
     "require_mapping",
     "retry_after_s",
+    "server_time_ms",
 ]
 
 V = TypeVar("V")
@@ -142,3 +143,19 @@ def retry_after_s(response: HttpResponse) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
+
+
+def server_time_ms(response: HttpResponse) -> int | None:
+    """The venue's clock from the ``Date`` header, in Unix ms (second resolution), or ``None``."""
+    value = response.headers.get("date")
+    if not value:
+        return None
+    from email.utils import parsedate_to_datetime  # only when a clock has to be corrected
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)

@@ -231,7 +231,11 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
         business = _business_code(code)
         if status == 422 and business is not None and business in BUSINESS_CODES:
             text = f"{BUSINESS_CODES[business][0]} (code {business}): {text}"
-        return cls(f"{V}: {text}", retryable=retryable, **fields)
+        error = cls(f"{V}: {text}", retryable=retryable, **fields)
+        if isinstance(error, AuthenticationError) and message is not None and message.startswith("Invalid message"):
+            # Expired: the client re-signs with its clock corrected from the venue's Date header.
+            error.stale_timestamp = True
+        return error
     if status in (401, 403):
         if message is not None and "builder" in message.lower():
             return OrderRejected(f"{V}: builder code refused: {text}", **fields)

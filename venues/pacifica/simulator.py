@@ -88,6 +88,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from email.utils import formatdate
 from typing import Any
 
 import attrs
@@ -440,6 +441,7 @@ class PacificaSimulator(ServedSimulator):
     def make_app(self) -> web.Application:
         """A fresh app serving the documented paths."""
         app = web.Application(middlewares=[self.faults.middleware, self._middleware])
+        app.on_response_prepare.append(self._date_header)
         app.router.add_post(PATH_STOP_CREATE, self._create_stop)
         app.router.add_post(PATH_STOP_CANCEL, self._cancel_stop)
         app.router.add_post(PATH_AGENT_BIND, self._bind_agent)
@@ -713,6 +715,10 @@ class PacificaSimulator(ServedSimulator):
 
     def _now(self) -> int:
         return int(self._clock())
+
+    async def _date_header(self, _request: web.Request, response: web.StreamResponse) -> None:
+        # The Date header tells the venue's own (possibly skewed) time, as a real server's does.
+        response.headers["Date"] = formatdate(self._now() / 1000, usegmt=True)
 
     def _market(self, symbol: str) -> Market:
         market = self.markets.get(symbol)
