@@ -795,19 +795,25 @@ class AriesSimulator(ServedSimulator):
             }
         )
 
-    async def _cancel(self, request: web.Request) -> web.Response:
-        data = await self._json_body(request)
-        if isinstance(data, web.Response):
-            return data
-        errors: list[tuple[str, str, str]] = []
-        for key in sorted(set(data) - _CANCEL_FIELDS):
-            errors.append(("UNKNOWN_FIELD", key, "unknown field"))
+    def _order_action_errors(self, data: Mapping[str, Any], allowed: frozenset[str]) -> list[tuple[str, str, str]]:
+        # What cancel and replace both require: known fields, the account, origClOrdId and symbol.
+        errors: list[tuple[str, str, str]] = [
+            ("UNKNOWN_FIELD", key, "unknown field") for key in sorted(set(data) - allowed)
+        ]
         self._account(data, errors)
         orig = data.get("origClOrdId")
         if not isinstance(orig, str) or not 1 <= len(orig) <= 100:
             errors.append(("REQUIRED", "origClOrdId", "must be a string of 1-100 characters"))
         if not isinstance(data.get("symbol"), str) or not data.get("symbol"):
             errors.append(("REQUIRED", "symbol", "symbol is required"))
+        return errors
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        data = await self._json_body(request)
+        if isinstance(data, web.Response):
+            return data
+        errors = self._order_action_errors(data, _CANCEL_FIELDS)
+        orig = data.get("origClOrdId")
         if data.get("side") not in _SIDES:
             errors.append(("REQUIRED", "side", "side is required: BUY, SELL, SELL_SHORT or BUY_TO_COVER"))
         if data.get("securityType", "CS") not in ("CS", "OPT"):
@@ -854,15 +860,8 @@ class AriesSimulator(ServedSimulator):
         data = await self._json_body(request)
         if isinstance(data, web.Response):
             return data
-        errors: list[tuple[str, str, str]] = []
-        for key in sorted(set(data) - _REPLACE_FIELDS):
-            errors.append(("UNKNOWN_FIELD", key, "unknown field"))
-        self._account(data, errors)
+        errors = self._order_action_errors(data, _REPLACE_FIELDS)
         orig = data.get("origClOrdId")
-        if not isinstance(orig, str) or not 1 <= len(orig) <= 100:
-            errors.append(("REQUIRED", "origClOrdId", "must be a string of 1-100 characters"))
-        if not isinstance(data.get("symbol"), str) or not data.get("symbol"):
-            errors.append(("REQUIRED", "symbol", "symbol is required"))
         if "side" in data and data["side"] not in _SIDES:
             errors.append(("INVALID_ENUM", "side", "must be BUY, SELL, SELL_SHORT or BUY_TO_COVER"))
         if "timeInForce" in data and data["timeInForce"] not in _TIFS:
