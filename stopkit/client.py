@@ -107,7 +107,9 @@ class VenueClient:
             InvalidOrder, UnsupportedOrder: before any I/O.
             OrderRejected, DuplicateClientOrderId, AuthenticationError, RateLimited,
             VenueUnavailable, TransportError, ResponseShapeError: from the venue;
-            ``outcome_known=False`` means the order may exist and must be reconciled.
+            ``outcome_known=False`` means the order may exist: the venue's reconciliation
+            (see :meth:`BoundVenue.reconcile_flow`) ran and could not settle it (the error's
+            notes say why), so check before placing it again.
         """
         if not isinstance(order, StopOrder | StopLimitOrder):
             raise InvalidOrder(f"expected StopOrder or StopLimitOrder, got {type(order).__name__}", field="order")
@@ -122,7 +124,8 @@ class VenueClient:
         return self._remember(state)
 
     async def _reconcile(self, order: AnyStopOrder, error: StopkitError, sent_at_ms: int) -> OrderState:
-        # The venue may or may not hold the order: look for it, never resend it.
+        # The venue may or may not hold the order: the venue's reconcile flow looks for it (and may
+        # resend only where the venue refuses duplicates); the client itself never resends.
         flow = self.venue.reconcile_flow(order, sent_at_ms=sent_at_ms)
         if flow is None:
             error.add_note(f"{self.name} offers no way to look the order up: reconcile it by hand")
