@@ -16,7 +16,8 @@ The documented fields used here::
 a field of another type) gives a :class:`MarketSpec` with ``problem`` set: the order is then placed
 without the client-side check (the venue still refuses a bad order) and the adapter logs a warning
 once per market. Null or absent limits mean "no such limit"; a ``maxBaseAmount`` of 0 is read as
-"no limit" (a zero maximum would forbid every order). ``priceDeviation`` is not checked: it is
+"no limit" (a zero maximum would forbid every order). A missing ``priceScale`` (documented as an
+integer, never null) means the answer is not the documented one. ``priceDeviation`` is not checked: it is
 relative to a market price stopkit does not know.
 """
 
@@ -111,6 +112,9 @@ def parse_market(payload: object, *, market_id: str) -> MarketSpec:
     """
     if not isinstance(payload, Mapping):
         return MarketSpec(market_id=market_id, problem=f"the answer is not a market object ({MARKET_DOC_URL})")
+    if payload.get("priceScale") is None:
+        # Documented as an integer, never null: without it this is not the documented answer.
+        return MarketSpec(market_id=market_id, problem=f"the answer has no priceScale ({MARKET_DOC_URL})")
     answered = payload.get("marketId")
     if answered is not None and answered != market_id:
         return MarketSpec(market_id=market_id, problem=f"the answer describes another market: {answered!r}")
