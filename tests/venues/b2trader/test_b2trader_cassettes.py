@@ -228,7 +228,7 @@ async def test_b2trader_cassette_market_checks(venue, clock) -> None:
             with pytest.raises(InvalidOrder) as excinfo:
                 await client.place(order)
             assert excinfo.value.field == field
-        with pytest.raises(OrderRejected, match="spot.xrp_eur"):
+        with pytest.raises(OrderRejected, match=r"spot\.xrp_eur"):
             await client.place(
                 StopOrder(symbol="XRP/EUR", side="sell", quantity=Decimal("100"), stop_price=Decimal("0.5"))
             )
