@@ -1,4 +1,4 @@
-"""B2TRADER auth, config, capabilities and unsupported operations (sheet §2, §3.4, §4)."""
+"""B2TRADER auth, config, capabilities and unsupported operations."""
 
 from __future__ import annotations
 

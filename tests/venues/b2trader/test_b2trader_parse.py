@@ -1,4 +1,4 @@
-"""B2TRADER parsing and error classification (sheet §3.1, §3.3, §5, §6)."""
+"""B2TRADER parsing and error classification (sources: the ledger in docs/venues/b2trader.md)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_stop_statuses(b2t, status, expected) -> None:
 
 
 def test_status_tables_are_complete() -> None:
-    """Exactly the documented enums (sheet §5), plus the legacy docs' Reverted."""
+    """Exactly the documented enums (order-statuses page), plus the legacy docs' Reverted."""
     assert set(STOP_STATUS) == {"WaitingForActivation", "Activated", "Rejected"}
     assert set(CHILD_ORDER_STATUS) == {
         "Started",

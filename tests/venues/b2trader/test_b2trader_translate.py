@@ -1,4 +1,4 @@
-"""B2TRADER translation: exact bytes and headers, GTD dates, symbols, spot rules (sheet §3.1, §4, §7)."""
+"""B2TRADER translation: exact bytes and headers, GTD dates, symbols, spot rules ("Place SPOT Stop order")."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_documented_example_values_match_the_docs(bound, ctx, doc_stop, b2t) -> 
         if isinstance(value, str):
             assert sent["order"][key] == value
         else:
-            assert isinstance(sent["order"][key], str)  # decimal strings (sheet §8.1)
+            assert isinstance(sent["order"][key], str)  # decimal strings (the declared type)
             assert Decimal(sent["order"][key]) == Decimal(value)
 
 
@@ -164,7 +164,7 @@ def test_symbols_unified_and_native(symbol, market_id) -> None:
 
 @pytest.mark.parametrize("symbol", ["BTC/USDT:USDT", "BTC/USD:BTC", "cfd.eur_chf", "perpetual.btc_usdt"])
 def test_derivative_symbols_are_unsupported(bound, ctx, b2t, symbol) -> None:
-    """SPOT only (sheet §3.2): settle-currency symbols and other market types → UnsupportedOrder."""
+    """SPOT only: settle-currency symbols and other market types → UnsupportedOrder."""
     order = StopOrder(**b2t.order_kwargs(symbol=symbol))
     with pytest.raises(UnsupportedOrder, match="SPOT") as excinfo:
         bound.check_order(order)
@@ -213,7 +213,7 @@ def test_spot_compatible_position_effects_send_the_same_body(bound, ctx, b2t, si
     "trigger", [TriggerType.MARK_PRICE, TriggerType.LAST_PRICE, TriggerType.MID_POINT, TriggerType.INDEX_PRICE]
 )
 def test_trigger_types_other_than_default_are_unsupported(bound, b2t, trigger) -> None:
-    """The trigger reference is not selectable (sheet §4, §8.5)."""
+    """The trigger reference is not selectable (no such field in "Place SPOT Stop order")."""
     with pytest.raises(UnsupportedOrder, match="not selectable") as excinfo:
         bound.check_order(StopOrder(**b2t.order_kwargs(trigger_type=trigger)))
     assert excinfo.value.feature == f"trigger_type={trigger.name}"
