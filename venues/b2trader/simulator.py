@@ -503,13 +503,15 @@ class B2TraderSimulator(ServedSimulator):
         }
         return DemoScenario(
             symbol="spot.btc_usdt",
-            orders=(StopOrder(**common), StopLimitOrder(**common, limit_price=Decimal("128100"))),
+            # The stop-limit first: it takes every time in force (a stop-market refuses DAY and GTD),
+            # so capability checks that vary the first order see all of them.
+            orders=(StopLimitOrder(**common, limit_price=Decimal("128100")), StopOrder(**common)),
             start_price=Decimal("120000"),
             near_price=Decimal("127000"),
             through_price=Decimal("128050"),
             notes=(
-                f"'Place SPOT Stop order' request example (Buy Market 0.01 BTC, activation 128000, Ioc), {DOC_URL}; "
-                "plus a Limit variant at requestedPrice 128100"
+                "a Limit variant at requestedPrice 128100 of the 'Place SPOT Stop order' request example, and the "
+                f"example itself (Buy Market 0.01 BTC, activation 128000, Ioc), {DOC_URL}"
             ),
         )
 

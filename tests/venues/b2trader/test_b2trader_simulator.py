@@ -69,7 +69,7 @@ async def test_demo_scenario_end_to_end(served) -> None:
     async with _connect(sim, base_url) as client:
         placed = [await client.place(order) for order in scenario.orders]
         bound = client.venue
-    assert [p.kind.value for p in placed] == ["stop-market", "stop-limit"]
+    assert [p.kind.value for p in placed] == ["stop-limit", "stop-market"]
     for state, order in zip(placed, scenario.orders, strict=True):
         assert state.status is OrderStatus.ACCEPTED
         assert state.venue_status == "WaitingForActivation"
@@ -77,7 +77,7 @@ async def test_demo_scenario_end_to_end(served) -> None:
         assert state.symbol == "spot.btc_usdt"
         assert state.stop_price == Decimal("128000")
         assert len(state.venue_order_id or "") == 26
-    assert placed[1].limit_price == Decimal("128100")
+    assert placed[0].limit_price == Decimal("128100")
     assert sim.tokens_issued == 1  # one exchange, reused
 
     sim.set_price(scenario.symbol, scenario.near_price)
