@@ -1,4 +1,4 @@
-"""Shared data and helpers of the B2TRADER tests: documented payloads (verbatim from the docs pages named beside them), factories.
+"""Shared data and helpers of the B2TRADER tests: documented payloads (verbatim, sources beside them), factories.
 
 Not a conftest.py: core tests import ``conftest`` by module name, and a second
 conftest module in the tree would shadow it. Test modules import this module
