@@ -229,6 +229,9 @@ class B2TraderBound(BoundVenue):
         # Stops known to have activated: stop orderId -> (its TRIGGERED state, the child's orderId),
         # learnt by the OpenOrders stream (venues.b2trader.stream); cancel_flow cancels the child.
         self._activated: dict[str, tuple[OrderState, str]] = {}
+        # Children this client cancelled (child orderId -> the cancel answer): when the stream sees one
+        # leave the open set, that answer is its final state, not a gap.
+        self._cancelled_children: dict[str, OrderState] = {}
 
     def __repr__(self) -> str:
         return (
@@ -410,6 +413,10 @@ class B2TraderBound(BoundVenue):
         if stop.venue_order_id:
             self._activated[stop.venue_order_id] = (stop, child_order_id)
 
+    def cancelled_child(self, child_order_id: str) -> OrderState | None:
+        """The answer of this client's cancel of ``child_order_id`` (an activated stop's child), or ``None``."""
+        return self._cancelled_children.get(child_order_id)
+
     def released_child(self, stop_order_id: str) -> str | None:
         """The orderId of the child the stop released, when this client saw it; else ``None``."""
         known = self._activated.get(stop_order_id)
@@ -506,6 +513,9 @@ class B2TraderBound(BoundVenue):
             child = attrs.evolve(child, status=OrderStatus.CANCELED)  # a 200 to the DELETE: cancelled
         if stop.venue_order_id:
             self._activated.pop(stop.venue_order_id, None)
+        self._cancelled_children[child_id] = attrs.evolve(
+            child, raw={**child.raw, "stopkit.parentOrderId": stop.venue_order_id}
+        )
         return attrs.evolve(
             stop,
             status=status,

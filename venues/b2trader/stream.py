@@ -244,7 +244,11 @@ class B2TraderStream(StreamProtocol):
         if self.snapshots:
             for order_id in [oid for oid in self._open if oid not in present]:
                 del self._open[order_id]
-                gaps.append(self._departure(order_id))
+                cancelled = self.bound.cancelled_child(order_id)
+                if cancelled is not None:
+                    updates.append(cancelled)  # this client cancelled it: its cancel answer is the final state
+                else:
+                    gaps.append(self._departure(order_id))
 
     def _departure(self, order_id: str) -> StreamGap:
         # An order that left the open set without a final status (which the docs do not promise).

@@ -170,7 +170,8 @@ async def test_precision_check_can_be_turned_off(served) -> None:
 
 
 async def test_cancel_of_an_activated_stop_cancels_its_child() -> None:
-    """A stop-limit whose child rests: the stream links them; cancel(stop) cancels the child (DELETE /orders)."""
+    """A stop-limit whose child rests: the stream links them; cancel(stop) cancels the child (DELETE /orders),
+    and when the child leaves the open set the stream reports it CANCELED (the cancel answer), not a gap."""
     sim = B2TraderSimulator()
     base = await sim.start()
     out: list[OrderState | StreamGap] = []
@@ -195,7 +196,7 @@ async def test_cancel_of_an_activated_stop_cancels_its_child() -> None:
             assert child["status"] == "Working"
             await _until(lambda: OrderStatus.TRIGGERED in _statuses(out, stop.venue_order_id))
             canceled = await client.cancel(venue_order_id=stop.venue_order_id)
-            await _until(lambda: any(isinstance(u, StreamGap) and child["orderId"] in u.venue_order_ids for u in out))
+            await _until(lambda: OrderStatus.CANCELED in _statuses(out, child["orderId"]))
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -205,6 +206,8 @@ async def test_cancel_of_an_activated_stop_cancels_its_child() -> None:
     assert canceled.venue_order_id == stop.venue_order_id
     assert canceled.raw["stopkit.childOrderId"] == child["orderId"]
     assert sim.children[child["orderId"]].status == "Cancelled"
+    assert _statuses(out, child["orderId"]) == [OrderStatus.TRIGGERED, OrderStatus.CANCELED]
+    assert not any(isinstance(u, StreamGap) and u.venue_order_ids for u in out)
 
 
 async def test_cancel_of_a_stop_that_activated_unseen_names_what_may_be_live(served) -> None:
