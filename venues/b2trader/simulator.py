@@ -373,6 +373,13 @@ class B2TraderSimulator(ServedSimulator):
         """Fault: stop pushing and answering pings while ``on``."""
         self.ws_hub.stall(on)
 
+    def ws_push_item(self, rows: list[Any]) -> None:
+        """Test switch: send ``rows`` as one ``OpenOrders`` item to every streaming connection, as given
+        (e.g. an order of another shape a real broker may stream)."""
+        for sock in list(self.ws_hub.sockets):
+            if "stream" in sock.state:
+                sock.send(json.dumps({"type": 2, "invocationId": sock.state["stream"], "item": rows}) + RS)
+
     def ws_expire_auth(self) -> None:
         """Fault: the access token expired: a SignalR close (type 7) naming it, then the connection closes."""
         close = json.dumps({"type": 7, "error": "Unauthorized: the access token expired", "allowReconnect": True})

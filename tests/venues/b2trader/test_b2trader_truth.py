@@ -280,3 +280,29 @@ async def test_cancel_and_replace_then_trigger(final_states: bool) -> None:
         assert _statuses(out, child_id) == [OrderStatus.TRIGGERED]
         gap = next(u for u in out if isinstance(u, StreamGap) and child_id in u.venue_order_ids)
         assert gap.venue_order_ids == (child_id, new.venue_order_id)
+
+
+async def test_watch_orders_survives_an_unparseable_item(caplog) -> None:
+    """A perpetual-style entry and a nested shape arrive on the live stream: a warning, and the stream goes on
+    to report the next stop's trigger."""
+    sim = B2TraderSimulator()
+    base = await sim.start()
+    out: list[OrderState | StreamGap] = []
+    try:
+        async with _connect(sim, base) as client:
+            ready = asyncio.Event()
+            task = asyncio.ensure_future(_watch(client, out, ready))
+            await asyncio.wait_for(ready.wait(), 3)
+            sim.ws_push_item([{"orderId": "PERP-1", "marketType": "Perp", "requestedLotAmount": "1"}, [[{}]]])
+            sim.set_price("spot.btc_usdt", Decimal("120000"))
+            stop = await client.place(BUY_STOP)
+            sim.set_price("spot.btc_usdt", Decimal("128050"))
+            await _until(lambda: OrderStatus.TRIGGERED in _statuses(out, stop.venue_order_id))
+            assert not task.done()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    finally:
+        await sim.stop()
+    assert "PERP-1" in caplog.text
+    assert _statuses(out, "PERP-1") == []
