@@ -99,8 +99,6 @@ _NO_READ = (
     "no documented endpoint lists or fetches stop orders (see docs/venues/b2trader.md); track stops by "
     "orderId and their children with watch_orders()"
 )
-# Does the core's Exchange take cache_key/cache_ttl_s (the cached, single-flight read)?
-_CORE_CACHE = {"cache_key", "cache_ttl_s"} <= set(attrs.fields_dict(Exchange))
 # Values config market_stop_time_in_force may take: what a GTC stop-market sends.
 _MARKET_STOP_TIFS = ("Ioc", "Fok", "Gtc")
 
@@ -309,15 +307,14 @@ class B2TraderBound(BoundVenue):
     def market_exchange(self, market_id: str) -> Exchange[MarketSpec]:
         """The read "Get market" ``GET /frontoffice/api/v5/markets/{marketId}``, cached by the core per
         client and market for ``markets_ttl_s`` (one fetch in flight per market)."""
-        cache: dict[str, Any] = {}
-        if _CORE_CACHE and self.markets_ttl_s > 0:
-            cache = {"cache_key": f"{VENUE_NAME}:market:{market_id}", "cache_ttl_s": self.markets_ttl_s}
+        cached = self.markets_ttl_s > 0
         return Exchange(
             build=lambda ctx: translate.build_market_request(market_id, base_url=self.base_url, token=ctx.access_token),
             parse=functools.partial(parse_market_response, market_id=market_id),
             writes=False,
             label="market",
-            **cache,
+            cache_key=f"{VENUE_NAME}:market:{market_id}" if cached else None,
+            cache_ttl_s=float(self.markets_ttl_s),
         )
 
     def _warn_once(self, market_id: str, problem: str) -> None:

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-import attrs
 import b2trader_support as support
 import jwt
 import pytest
@@ -541,13 +540,6 @@ async def test_simulator_refuses_stops_on_cfd_markets(raw_sim) -> None:
     assert "cfd.eur_chf" in answer["detail"]
 
 
-NEEDS_CORE_CACHE = pytest.mark.skipif(
-    not ({"cache_key", "cache_ttl_s"} <= set(attrs.fields_dict(stopkit.plugin.Exchange))),
-    reason="needs the core's cached, single-flight reads (Exchange.cache_key, issue 12)",
-)
-
-
-@NEEDS_CORE_CACHE
 async def test_markets_cached_for_the_ttl_and_refetched_after(served) -> None:
     """Against the simulator: one Get market per market and markets_ttl_s, whatever the number of places."""
     clock = FrozenClock(1_755_187_645_819)
@@ -565,7 +557,6 @@ async def test_markets_cached_for_the_ttl_and_refetched_after(served) -> None:
     assert len(sim.stops) == 4
 
 
-@NEEDS_CORE_CACHE
 async def test_precision_refused_before_the_post(served) -> None:
     """Through stopkit.connect: price beyond priceScale, amount beyond amountScale/limits → InvalidOrder, no POST."""
     sim, base_url = await _start(served)

@@ -306,3 +306,14 @@ async def test_watch_orders_survives_an_unparseable_item(caplog) -> None:
         await sim.stop()
     assert "PERP-1" in caplog.text
     assert _statuses(out, "PERP-1") == []
+
+
+async def test_concurrent_placements_share_one_market_read(served) -> None:
+    """Three placements at once on one market: one Get market (single flight), three orders."""
+    sim = B2TraderSimulator()
+    server = await served(sim.make_app())
+    async with _connect(sim, server.base_url) as client:
+        await client._current_token()
+        placed = await asyncio.gather(*(client.place(BUY_STOP) for _ in range(3)))
+    assert sim.markets_served == 1
+    assert len({p.venue_order_id for p in placed}) == 3
