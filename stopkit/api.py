@@ -15,7 +15,10 @@ from stopkit.venue import BoundVenue, Credentials, VenueAdapter
 from stopkit.wire import HttpRequest
 
 if TYPE_CHECKING:
+    from os import PathLike
+
     from stopkit.client import VenueClient
+    from stopkit.journal import Journal
     from stopkit.ratelimit import RateLimit, Throttle
     from stopkit.retry import RetryPolicy
     from stopkit.transport import Transport
@@ -173,6 +176,9 @@ def connect(
     retry: RetryPolicy | None = None,
     rate_limit: RateLimit | None = None,
     throttle: Throttle | None = None,
+    journal: str | PathLike[str] | Journal | None = None,
+    budget: str | None = None,
+    claim_wait_s: float = 30.0,
 ) -> VenueClient:
     """A :class:`~stopkit.client.VenueClient` for ``venue``; use it with ``async with``.
 
@@ -180,6 +186,18 @@ def connect(
     session is created per client (lazily, on the first request) unless a
     ``transport`` is given. Requests are throttled to ``rate_limit`` (default:
     the venue's documented budget), or by a shared ``throttle``.
+
+    ``journal`` makes placement exactly-once per client order id across crashes, restarts,
+    processes and hosts (see :mod:`stopkit.journal`): ``"sqlite:///path/orders.db"`` (one host),
+    ``"redis://host:6379/0"`` (many processes and hosts), or a :class:`~stopkit.journal.Journal`
+    (which you open and close). Entries are namespaced by venue and account. ``claim_wait_s``:
+    how long a placement waits for another live client placing the same client order id.
+    Without a journal, behaviour is as before (in-process guarantees only).
+
+    ``budget="redis://host:6379/0"`` shares the rate-limit budget (``rate_limit`` or the venue's
+    documented one, with the venue's costs) with every process and host using the same venue
+    account, through Redis (:class:`~stopkit.ratelimit_redis.RedisBudget`, key
+    ``stopkit:budget:{venue:account}``). The in-process limiter stays the default.
 
     Besides the venue's own keys, ``config`` takes two keys for every venue:
 
@@ -192,7 +210,8 @@ def connect(
 
     Raises:
         PluginError: unknown or broken venue.
-        ConfigurationError: missing or malformed credentials or config.
+        ConfigurationError: missing or malformed credentials or config, a malformed journal or budget
+            URL, or a Redis journal/budget without the ``redis`` package (``pip install 'stopkit[redis]'``).
     """
     from stopkit.client import VenueClient
     from stopkit.ratelimit import Throttle
@@ -201,6 +220,30 @@ def connect(
     adapter = _adapter(venue)
     venue_config, client_config = _split_config(adapter, config)
     bound = adapter.bind(_credentials(adapter, credentials), venue_config)
+    binding = None
+    if journal is not None or budget is not None:
+        from stopkit.journal import JournalBinding, account_of, open_journal
+
+        account = account_of(bound)
+        if budget is not None:
+            if throttle is not None:
+                raise ConfigurationError("give budget or throttle, not both", venue=adapter.name)
+            limit = rate_limit or bound.rate_limit
+            if limit is None:
+                raise ConfigurationError(
+                    f"{adapter.name}: no rate limit to share: pass rate_limit=", venue=adapter.name
+                )
+            from stopkit.ratelimit_redis import RedisBudget
+
+            throttle = RedisBudget(budget, limit, key=f"stopkit:budget:{{{adapter.name}:{account}}}")
+        if journal is not None:
+            binding = JournalBinding(
+                open_journal(journal),
+                venue=adapter.name,
+                account=account,
+                owned=not _is_journal(journal),
+                claim_wait_s=claim_wait_s,
+            )
     if throttle is None and rate_limit is not None:
         throttle = Throttle(rate_limit)
     max_body = client_config.get("max_response_bytes", adapter.max_response_bytes)
@@ -211,4 +254,11 @@ def connect(
         retry=retry,
         throttle=throttle,
         allow_insecure=client_config.get("allow_insecure", False),
+        journal=binding,
     )
+
+
+def _is_journal(value: object) -> bool:
+    from stopkit.journal import Journal
+
+    return isinstance(value, Journal)
