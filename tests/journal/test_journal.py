@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from journal_rig import ARIES, B2TRADER, PACIFICA, VENUES, SimVenue
 
 import stopkit
 from stopkit.journal import EntryStatus, Journal, JournalEntry, open_journal
@@ -18,7 +19,6 @@ from stopkit.orders import AnyStopOrder
 from stopkit.testing.simkit import Fault
 from stopkit.transport import AiohttpTransport
 from stopkit.wire import HttpRequest, HttpResponse
-from tests.journal.venues import ARIES, B2TRADER, PACIFICA, VENUES, SimVenue
 
 DEAD_OWNER = "0" * 32  # an owner id no client registered: a client that died
 
