@@ -8,6 +8,7 @@
 - ``stopkit venues``: list the registered venues and their capabilities.
 - ``stopkit watch VENUE [--simulator]``: print the venue's live order updates as a table, one
   line per change (see :mod:`stopkit.watch`).
+- ``stopkit journal list|recover VENUE|prune``: the order journal (see :mod:`stopkit.journal.cli`).
 
 Bad input exits with status 2 and one line on stderr; no traceback.
 """
@@ -76,6 +77,25 @@ def _build_parser() -> argparse.ArgumentParser:
     watch.add_argument(
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
     )
+
+    jour = commands.add_parser("journal", help="the order journal: list, recover, prune")
+    jour_commands = jour.add_subparsers(dest="journal_command", required=True, parser_class=_Parser)
+    journal_url = {"default": os.environ.get("STOPKIT_JOURNAL"), "help": "journal URL (default $STOPKIT_JOURNAL)"}
+    jlist = jour_commands.add_parser("list", help="print the journal's entries, oldest first")
+    jlist.add_argument("--journal", **journal_url)  # type: ignore[arg-type]
+    jlist.add_argument("--venue")
+    jlist.add_argument("--status", action="append", default=[], choices=[s.value for s in _entry_statuses()])
+    jlist.add_argument("--json", action="store_true", help="one JSON object per line")
+    jrec = jour_commands.add_parser("recover", help="settle the venue's entries left in flight or unknown")
+    jrec.add_argument("venue")
+    jrec.add_argument("--journal", **journal_url)  # type: ignore[arg-type]
+    jrec.add_argument("--json", action="store_true", help="one JSON object per line")
+    jrec.add_argument(
+        "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
+    )
+    jprune = jour_commands.add_parser("prune", help="delete settled entries older than the retention")
+    jprune.add_argument("--journal", **journal_url)  # type: ignore[arg-type]
+    jprune.add_argument("--older-than-days", type=float)
 
     ven = commands.add_parser("venues", help="list registered venues and their capabilities")
     ven.add_argument("--markdown", action="store_true", help="print the capability matrix as a Markdown table")
@@ -217,10 +237,36 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return asyncio.run(run_watch(args.venue, simulator=args.simulator, config=config, out=sys.stdout))
 
 
+def _entry_statuses() -> list[Any]:
+    from stopkit.journal import EntryStatus
+
+    return list(EntryStatus)
+
+
+def _cmd_journal(args: argparse.Namespace) -> int:
+    from stopkit.journal.cli import run_list, run_prune, run_recover
+
+    if not args.journal:
+        _fail("give --journal URL (or set STOPKIT_JOURNAL), e.g. sqlite:///var/lib/bot/orders.db")
+    if args.journal_command == "list":
+        return asyncio.run(run_list(args.journal, venue=args.venue, statuses=args.status, as_json=args.json))
+    if args.journal_command == "recover":
+        get_venue(args.venue)  # an unknown venue fails before anything starts
+        config = _venue_config(args.venue_config)
+        return asyncio.run(run_recover(args.journal, args.venue, config=config, as_json=args.json))
+    return asyncio.run(run_prune(args.journal, older_than_days=args.older_than_days))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``stopkit`` command; returns the exit status."""
     args = _build_parser().parse_args(argv)
-    handlers = {"demo": _cmd_demo, "preview": _cmd_preview, "venues": _cmd_venues, "watch": _cmd_watch}
+    handlers = {
+        "demo": _cmd_demo,
+        "preview": _cmd_preview,
+        "venues": _cmd_venues,
+        "watch": _cmd_watch,
+        "journal": _cmd_journal,
+    }
     try:
         return handlers[args.command](args)
     except StopkitError as exc:
