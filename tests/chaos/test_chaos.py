@@ -42,7 +42,7 @@ CLIENT_TIMEOUT_S = 0.4
 LATE_S = 0.7
 CONCURRENCY = 24
 # Answers larger than this are not read (a hostile venue's oversized bodies are injected above it).
-MAX_BODY = 64 * 1024
+MAX_BODY = 1024 * 1024
 TWIN_EVERY = 10  # every tenth order has exactly the terms of the one before it
 CANCEL_SHARE = 0.05  # share of calls whose caller gives up at a random moment
 
