@@ -224,3 +224,23 @@ def test_preview_masks_the_config_key(monkeypatch: pytest.MonkeyPatch, capsys: p
     assert out["headers"] == {"Content-Type": "application/json", "PF-API-KEY": "***"}
     assert "cfg-key-secret-123" not in printed
     assert out["body_text"] == _expected(case)[0]
+
+
+def test_preview_says_it_skips_the_market_rules_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A preview is built without I/O: a stop off BTC's tick (0.5) is still printed, with a note that tick, lot
+    and minimum size are checked only when placing; with check_market_rules=false there is no note."""
+    monkeypatch.setenv("PACIFICA_PRIVATE_KEY", MAIN_SECRET)
+    monkeypatch.delenv("PACIFICA_ACCOUNT", raising=False)
+    monkeypatch.delenv("PACIFICA_API_KEY", raising=False)
+    argv = ["preview", "pacifica", "--kind", "stop", "--symbol", "BTC", "--side", "sell", "--quantity", "0.1",
+            "--stop-price", "48000.5", "--position-effect", "close"]  # fmt: skip
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["body"]["stop_order"]["stop_price"] == "48000.5"
+    (note,) = out["notes"]
+    assert "tick_size" in note
+    assert "GET /api/v1/info" in note
+    assert main([*argv, "--venue-config", "check_market_rules=false"]) == 0
+    assert "notes" not in json.loads(capsys.readouterr().out)
