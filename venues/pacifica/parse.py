@@ -490,13 +490,17 @@ def parse_history_row(row: Mapping[str, Any]) -> OrderState:
 
     ``order_status`` maps through :data:`~venues.pacifica.mapping.ORDER_STATUS`
     (``cancelled`` refined by a known ``reason``; an unknown reason is kept raw in
-    ``reason``); ``venue_status`` is ``order_status``.
+    ``reason``); ``venue_status`` is ``order_status``. Quantity and limit price come from
+    ``amount``/``initial_price`` (the documented row), or ``initial_amount``/``price`` where a
+    row has those instead (the MCP server's example).
 
     Raises:
         UnknownVenueValue: an undocumented ``order_status`` or ``order_type``.
         ResponseShapeError: a malformed row.
     """
-    facts = _facts(row, _kind_or_raise(row), amount_field="amount", price_field="initial_price")
+    amount_field = "amount" if "amount" in row else "initial_amount"
+    price_field = "initial_price" if "initial_price" in row else "price"
+    facts = _facts(row, _kind_or_raise(row), amount_field=amount_field, price_field=price_field)
     order_status = str(_str(row, "order_status"))
     reason = _str(row, "reason", optional=True)
     status = _closed_status(order_status, reason)
@@ -543,7 +547,7 @@ def parse_history_by_id(response: HttpResponse) -> OrderState | None:
     - while ``open``, the events say how far a stop got: ``stop_created`` → ACCEPTED,
       ``stop_triggered`` (and ``stop_upgrade``, ``make``) → TRIGGERED; other events,
       including ones Pacifica does not document (kept raw in ``venue_status``), keep
-      the phase of the events before them.
+      the phase of the events before them. An open plain (non-stop) order is ACCEPTED.
 
     The kind is the one of the order's stop-typed events when it has any (a released stop's
     later events may show ``limit``/``market``), else the real kind of its oldest event:
@@ -580,7 +584,9 @@ def parse_history_by_id(response: HttpResponse) -> OrderState | None:
         # An undocumented status beside a documented terminal event: the event decides.
         status, venue_status = TERMINAL_EVENTS[event_type], order_status
     elif order_status == "open" and event_type not in TERMINAL_EVENTS:
-        status, venue_status = phase, event_type
+        # The trigger phase is a stop's; a plain order that is open is working (ACCEPTED).
+        stop_typed = any(is_stop_row(e) for e in events)
+        status, venue_status = (phase if stop_typed else OrderStatus.ACCEPTED), event_type
     elif event_type in TERMINAL_EVENTS and order_status in ("open", "cancelled"):
         status = TERMINAL_EVENTS[event_type] if not reason else _closed_status("cancelled", reason)
         venue_status = order_status

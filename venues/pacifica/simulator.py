@@ -281,18 +281,14 @@ def _sorted_keys(value: Any) -> Any:
 
 class _Reject(Exception):
     # An error answer in the venue's envelope.
-    def __init__(self, status: int, message: str, code: int | None = None, *, error_id: str | None = None) -> None:
+    def __init__(self, status: int, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = status if code is None else code
-        self.error_id = error_id
 
     def response(self) -> web.Response:
-        body: dict[str, Any] = _envelope_error(self.message, self.code)
-        if self.error_id is not None:
-            body["error_id"] = self.error_id
-        return web.json_response(body, status=self.status)
+        return web.json_response(_envelope_error(self.message, self.code), status=self.status)
 
 
 def _business(code: int, **fields: object) -> _Reject:
@@ -828,9 +824,9 @@ class PacificaSimulator(ServedSimulator):
         try:
             signature = base58.b58decode(body["signature"].encode("ascii"))
         except (ValueError, UnicodeEncodeError):
-            raise _Reject(400, "Invalid signature: not base58") from None
+            raise _Reject(400, "Invalid signature") from None
         if len(signature) != 64:
-            raise _Reject(400, "Invalid signature: not an Ed25519 signature")
+            raise _Reject(400, "Invalid signature")
         account = body["account"]
         agent = body.get("agent_wallet")
         keys: dict[str, bytes] = {}
@@ -840,14 +836,14 @@ class PacificaSimulator(ServedSimulator):
             try:
                 raw = base58.b58decode(text.encode("ascii"))
             except (ValueError, UnicodeEncodeError):
-                raise _Reject(400, f"Invalid public key: {name}") from None
+                raise _Reject(400, "Invalid public key") from None
             if len(raw) != 32:
-                raise _Reject(400, f"Invalid public key: {name}")
+                raise _Reject(400, "Invalid public key")
             keys[name] = raw
         timestamp: int = body["timestamp"]
         window: int = _DEFAULT_WINDOW_MS if body.get("expiry_window") is None else body["expiry_window"]
         if window <= 0 or timestamp + window < self._now():
-            raise _Reject(400, "Invalid message: expired or malformed")
+            raise _Reject(400, "Invalid message")
         payload = {key: value for key, value in body.items() if key not in _HEADER_FIELDS}
         message = {"type": op, "timestamp": timestamp, "expiry_window": window, "data": payload}
         data = json.dumps(_sorted_keys(message), separators=(",", ":"), ensure_ascii=True).encode("utf-8")
@@ -857,8 +853,7 @@ class PacificaSimulator(ServedSimulator):
         except nacl.exceptions.BadSignatureError:
             raise _Reject(
                 400,
-                "Verification failed: signature does not match signer and canonical payload.",
-                error_id="signature_verification_failed",
+                "Verification failed",
             ) from None
         if agent is not None and self.agents.get(agent) != account:
             if self.unbound_agent_error == "sign_on_behalf":
@@ -1042,7 +1037,8 @@ class PacificaSimulator(ServedSimulator):
         order.reason = "cancel"
         order.cancelled = (order.amount or Decimal(0)) - order.filled
         self._event(order, "cancel")
-        return web.json_response(self._envelope(None))
+        # The documented answer (https://docs.pacifica.fi/api-documentation/api/rest-api/orders/cancel-stop-order).
+        return web.json_response({"success": True})
 
     def _find(self, account: str, order_id: int | None, client_id: str | None) -> _Order | None:
         for order in self.orders.values():
@@ -1075,7 +1071,7 @@ class PacificaSimulator(ServedSimulator):
             raise _Reject(400, "Invalid signature") from None
         window: int = _DEFAULT_WINDOW_MS if body.get("expiry_window") is None else body["expiry_window"]
         if body["timestamp"] + window < self._now():
-            raise _Reject(400, "Invalid message: expired or malformed")
+            raise _Reject(400, "Invalid message")
         message = {
             "type": "bind_agent_wallet",
             "timestamp": body["timestamp"],
@@ -1088,8 +1084,7 @@ class PacificaSimulator(ServedSimulator):
         except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
             raise _Reject(
                 400,
-                "Verification failed: signature does not match signer and canonical payload.",
-                error_id="signature_verification_failed",
+                "Verification failed",
             ) from None
         return str(body["account"])
 

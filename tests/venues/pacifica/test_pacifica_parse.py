@@ -136,7 +136,8 @@ def _classify(status: int, body: Any, *, writes: bool = False, headers: dict[str
 
 
 def test_signature_errors_are_authentication_errors() -> None:
-    """The four documented signature errors → AuthenticationError; only the expired one is retryable."""
+    """The four documented signature errors → AuthenticationError; only the expired one is retryable. An
+    ``error_id`` beside the text (no outside source shows one: assumption) becomes the venue code."""
     live = {
         "success": False, "data": None, "code": 400, "error_id": "signature_verification_failed",
         "error": "Verification failed: signature does not match signer and canonical payload.",
@@ -154,8 +155,15 @@ def test_signature_errors_are_authentication_errors() -> None:
         assert isinstance(err, AuthenticationError)
         assert err.retryable is retryable
         assert err.outcome_known is True
-    err = _classify(400, {"error": "Unauthorized: agent wallet not bound", "code": 400})
-    assert isinstance(err, AuthenticationError)
+    agent, account = "3ogUn1GNXoASaRbxPNeVJnVv5rG4EPBtmQmX61jVorUe", "FAe4sisG95oZ42w7buUn5qEE4TAnfTTFPiguZUHmhiF"
+    for text in (
+        "Unauthorized",
+        "Agent not authorized for account",
+        f"{agent} is unauthorized to sign on behalf of {account}",
+    ):
+        err = _classify(400, {"success": False, "data": None, "error": text, "code": 400}, writes=True)
+        assert type(err) is AuthenticationError, text
+        assert err.retryable is False
 
 
 def test_business_errors() -> None:

@@ -236,8 +236,7 @@ async def test_tampered_body_fails_verification(served: Served) -> None:
         async with session.post(request.url, data=compact_json(body), headers=dict(request.headers)) as resp:
             answer = await resp.json()
         assert resp.status == 400
-        assert answer["error"].startswith("Verification failed")
-        assert answer["error_id"] == "signature_verification_failed"
+        assert answer == {"success": False, "data": None, "error": "Verification failed", "code": 400}
         agent = stopkit.bind("pacifica", credentials=sim.demo_agent_credentials(), config=sim.demo_config(base_url))
         agent_request = agent.build_place_request(sim.demo_scenario().orders[1], stopkit.RequestContext(now_ms=NOW_MS))
         agent_body = json.loads(agent_request.body or b"")
