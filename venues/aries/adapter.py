@@ -37,6 +37,7 @@ from stopkit.plugin import (
     Amendment,
     AnyStopOrder,
     BoundVenue,
+    Candidates,
     Capabilities,
     ConfigurationError,
     Credentials,
@@ -87,6 +88,7 @@ from venues.aries.constants import (
     WS_PATH,
 )
 from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TYPE_TO_KIND
+from venues.aries.refusals import REFUSALS
 
 __all__ = ["AriesAdapter", "AriesBoundVenue", "AriesConfig"]
 
@@ -449,21 +451,21 @@ class AriesBoundVenue(BoundVenue):
 
     # -- no duplicates: reconciliation after an unknown placement outcome -----------------
 
-    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[Candidates] | None:
         """Look for ``order`` in today's active orders (all pages) after an unknown outcome.
 
-        ``POST /v1/orders`` has no idempotency key (sheet §6), so it is never resent; instead
-        the rows are matched by :func:`venues.aries.parse.reconcile_match`: our ``clientId`` tag,
-        else symbol/side/type/qty/prices with ``createdAt`` ≥ ``sent_at_ms`` minus
-        ``reconcile_clock_skew_ms``. Exactly one match → its state (with our client order id);
-        none, or several without a tag match → ``None`` (the client reports the outcome as unknown).
+        ``POST /v1/orders`` has no idempotency key, so it is never resent; instead the rows are
+        matched by their terms (:func:`venues.aries.parse.reconcile_candidates`: symbol, side, type,
+        qty, prices, ``createdAt`` ≥ ``sent_at_ms`` minus ``reconcile_clock_skew_ms``) and returned as
+        :class:`~stopkit.plugin.Candidates`: the client claims one only when it is the single match no
+        other call of the client owns or may own; otherwise the outcome stays unknown.
         """
         return self._reconcile(order, sent_at_ms)
 
-    def _reconcile(self, order: AnyStopOrder, sent_at_ms: int) -> Flow[OrderState | None]:
-        # The reconciliation flow (see reconcile_flow).
+    def _reconcile(self, order: AnyStopOrder, sent_at_ms: int) -> Flow[Candidates]:
+        # The reconciliation flow (see reconcile_flow): every terms match, for the client to judge.
         rows = yield from self._rows("active")
-        match = parse.reconcile_match(
+        matches = parse.reconcile_candidates(
             rows,
             order,
             symbol=self.native_symbol(order.symbol),
@@ -471,9 +473,7 @@ class AriesBoundVenue(BoundVenue):
             order_type=KIND_TO_TYPE[order.kind],
             not_before_ms=sent_at_ms - self.config.reconcile_clock_skew_ms,
         )
-        if match is None:
-            return None
-        return parse.parse_trade_order(match, client_order_id=order.client_order_id)
+        return Candidates(states=tuple(parse.parse_trade_order(row) for row in matches), by_client_order_id=False)
 
     def _cancel_request(self, found: OrderState, ctx: RequestContext) -> HttpRequest:
         # The cancel of a looked-up order: its clOrdId, symbol and raw venue side.
@@ -601,6 +601,7 @@ class AriesAdapter(VenueAdapter):
     name = VENUE_NAME
     title = "Aries (finance.dev) US equities"
     doc_url = DOC_URL
+    refusals = REFUSALS
     capabilities = Capabilities(
         order_kinds=frozenset({OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT}),
         trigger_types=frozenset({TriggerType.DEFAULT}),

@@ -528,6 +528,31 @@ def _same_terms(row: Mapping[str, Any], order: AnyStopOrder, *, symbol: str, sid
     )
 
 
+def reconcile_candidates(
+    rows: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
+    order: AnyStopOrder,
+    *,
+    symbol: str,
+    side: str,
+    order_type: str,
+    not_before_ms: int,
+) -> list[Mapping[str, Any]]:
+    """Every row that could be ``order`` after a placement whose outcome is unknown: the order's
+    ``symbol``, venue ``side``, ``type``, ``qty``, ``stopPrice`` and ``price`` (empty or zero on a
+    STOP), ``createdAt`` at or after ``not_before_ms`` (the first send minus a clock-skew allowance),
+    not SUPERSEDED. Matched by terms only: ``clientId`` is the OAuth client that submitted the order
+    (finance-dev ``models/tradeorderv2.py``), not a per-order tag. The client decides which, if any,
+    is this placement's."""
+    return [
+        row
+        for row in rows
+        if row.get("ordStatus") != "SUPERSEDED"
+        and _same_terms(row, order, symbol=symbol, side=side, order_type=order_type)
+        and (created := _row_ms(row)) is not None
+        and created >= not_before_ms
+    ]
+
+
 def reconcile_match(
     rows: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
     order: AnyStopOrder,

@@ -68,6 +68,7 @@ from venues.pacifica.constants import (
     TITLE,
     VENUE_NAME,
 )
+from venues.pacifica.refusals import REFUSALS
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
@@ -101,15 +102,6 @@ CAPABILITIES = Capabilities(
 # History order, as detected from a page's created_at times.
 _OLDEST_FIRST = 1
 _NEWEST_FIRST = -1
-
-
-def _exchange(**fields: Any) -> Exchange[Any]:
-    # An Exchange; the cache fields are dropped on a core that does not have them yet (before
-    # stopkit's cached reads): the read is then simply made every time.
-    if "cache_key" not in attrs.fields_dict(Exchange):
-        fields.pop("cache_key", None)
-        fields.pop("cache_ttl_s", None)
-    return Exchange(**fields)
 
 
 @attrs.frozen
@@ -210,7 +202,7 @@ class PacificaVenue(BoundVenue):
 
     def _market_info_exchange(self) -> Exchange[Mapping[str, Mapping[str, Any]]]:
         # GET /api/v1/info, cached per client for market_info_ttl_s (one fetch in flight at a time).
-        return _exchange(
+        return Exchange(
             build=lambda ctx: translate.build_market_info_request(config=self.config, api_key=self._api_key),
             parse=parse.parse_market_info,
             authenticated=False,
@@ -535,6 +527,7 @@ class PacificaAdapter(VenueAdapter):
     name = VENUE_NAME
     title = TITLE
     doc_url = DOC_URL
+    refusals = REFUSALS
     capabilities = CAPABILITIES
     env_vars = (
         EnvVar(

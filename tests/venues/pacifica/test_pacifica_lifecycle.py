@@ -8,12 +8,12 @@ placement answer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
 
 import aiohttp
-import attrs
 import pytest
 from pacifica_support import (
     CANCEL,
@@ -48,9 +48,6 @@ from venues.pacifica import parse, translate
 from venues.pacifica.adapter import RECONCILE_ROUNDS
 from venues.pacifica.auth import sign_payload
 from venues.pacifica.simulator import BUSINESS_CODES, DEMO_API_KEY, DOCUMENTED_FAILURES, Market, PacificaSimulator
-
-# The core caches GET /api/v1/info per client once it offers cached reads (Exchange.cache_key).
-CACHED_READS = "cache_key" in attrs.fields_dict(stopkit.plugin.Exchange)
 
 # -- placement options --------------------------------------------------------------------------
 
@@ -262,7 +259,7 @@ async def test_client_refuses_a_stop_that_does_not_fit_before_sending(served: Se
         placed = await client.place(sell_stop(stop_price=Decimal("48000.5"), quantity=Decimal("0.001")))
     assert placed.status is OrderStatus.ACCEPTED
     assert len(sim.requests_to(CREATE)) == 1
-    assert len(sim.requests_to(INFO)) == 1 or not CACHED_READS  # one read, cached for the client
+    assert len(sim.requests_to(INFO)) == 1  # one read, cached for the client
 
 
 async def test_market_rules_check_can_be_switched_off(served: Served) -> None:
@@ -619,3 +616,22 @@ def test_simulator_switches_validate() -> None:
         PacificaSimulator(history_order="random")
     with pytest.raises(ValueError, match="unbound_agent_error"):
         PacificaSimulator(unbound_agent_error="polite")
+
+
+async def test_market_info_is_cached_per_client_single_flight_with_a_ttl(served: Served) -> None:
+    """Concurrent placements of one client read GET /api/v1/info once (single flight); it is read again once
+    market_info_ttl_s has passed on the client's clock; another client has its own cache."""
+    sim, base_url, clock = await start(served)
+    async with connect(sim, base_url, clock, market_info_ttl_s=60) as client:
+        await asyncio.gather(*(client.place(sell_stop(stop_price=48000 - i)) for i in range(5)))
+        assert len(sim.requests_to(INFO)) == 1
+        clock.advance(59_000)
+        await client.place(sell_stop(stop_price=47000))
+        assert len(sim.requests_to(INFO)) == 1
+        clock.advance(2_000)
+        await client.place(sell_stop(stop_price=46000))
+        assert len(sim.requests_to(INFO)) == 2
+    async with connect(sim, base_url, clock) as other:
+        await other.place(sell_stop(stop_price=45000))
+    assert len(sim.requests_to(INFO)) == 3
+    assert len(sim.orders) == 8
