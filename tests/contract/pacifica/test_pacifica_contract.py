@@ -435,3 +435,36 @@ async def test_watch_orders_fed_the_documented_example_yields_no_stop() -> None:
         await sim.stop()
     assert [u.venue_order_id for u in updates if isinstance(u, OrderState)] == [placed.venue_order_id]
     assert all(u.kind.is_stop for u in updates if isinstance(u, OrderState))
+
+
+def _error_cases() -> list[Any]:
+    kinds = ("errors", "create_stop", "cancel_stop")
+    return [
+        pytest.param(case, id=f"{name}[{i}]")
+        for kind in kinds
+        for name, doc in _corpus(kind)
+        for i, case in enumerate(doc["cases"])
+        if case["http_status"] >= 400
+    ]
+
+
+@pytest.mark.parametrize("case", _error_cases())
+def test_refusal_table_knows_exactly_the_documented_refusals(case: Mapping[str, Any]) -> None:
+    """Every 4xx error answer of the corpus is a declared refusal of a place and a cancel (the venue did not
+    act); a 5xx is not (unknown outcome, reconciled)."""
+    from venues.pacifica.refusals import REFUSALS
+
+    response = _response(case)
+    err = parse.classify_error(response, writes=True)
+    refused = {op: any(r.matches(op, response.status, err) for r in REFUSALS) for op in ("place", "cancel")}
+    assert refused == dict.fromkeys(("place", "cancel"), response.status < 500)
+
+
+def test_refusal_table_ignores_an_undocumented_body() -> None:
+    """A 400 or 422 whose body is not the venue's envelope (e.g. a proxy's page) is not a refusal; a 429 is."""
+    from venues.pacifica.refusals import REFUSALS
+
+    for status, refused in ((400, False), (403, False), (422, False), (429, True)):
+        response = HttpResponse(status=status, body=b"<html>proxy</html>")
+        err = parse.classify_error(response, writes=True)
+        assert any(r.matches("place", status, err) for r in REFUSALS) is refused, status

@@ -635,3 +635,24 @@ async def test_market_info_is_cached_per_client_single_flight_with_a_ttl(served:
         await other.place(sell_stop(stop_price=45000))
     assert len(sim.requests_to(INFO)) == 3
     assert len(sim.orders) == 8
+
+
+@pytest.mark.parametrize(("history_order", "pages"), [("oldest_first", 2), ("newest_first", 1)])
+async def test_reconcile_finds_a_filled_order_in_history_in_either_row_order(
+    served: Served, history_order: str, pages: int
+) -> None:
+    """The venue creates a stop that fills at once (already crossed) and its answer is lost: not in open orders,
+    so the client-id search reads order history, 100 rows a page, behind 100 older orders: oldest first it reads
+    on to the second page (old rows do not stop it), newest first it finds it on the first; sent once."""
+    sim, base_url, clock = await start(served, history_order=history_order, credits_per_ip=10**6)
+    async with connect(sim, base_url, clock) as client:
+        for i in range(100):  # older orders, two minutes back, a millisecond apart
+            clock.advance(1)
+            await client.place(sell_stop(stop_price=40000 + i))
+        clock.advance(120_000)
+        sim.lose_next_response(CREATE, mode="server_error")
+        crossed = sell_stop(stop_price=51000)  # above the 50000 price: triggers and fills at once
+        state = await client.place(crossed)
+    assert (state.status, state.client_order_id) == (OrderStatus.FILLED, crossed.client_order_id)
+    assert len(sim.requests_to(CREATE)) == 101
+    assert len(sim.requests_to(HISTORY)) == pages
