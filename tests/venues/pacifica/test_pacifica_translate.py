@@ -130,7 +130,8 @@ def test_place_request_stop_limit_exact_bytes() -> None:
     ],
 )
 def test_trigger_price_type_always_sent(trigger: TriggerType, wire: str) -> None:
-    """trigger_price_type is always in stop_order (DEFAULT → mark_price explicitly, sheet §7.7)."""
+    """trigger_price_type is always in stop_order (DEFAULT → mark_price explicitly: pacifica-mcp saw an omitted
+    one behave like mid_price)."""
     assert place_payload(_order(trigger_type=trigger), builder_code=None)["stop_order"]["trigger_price_type"] == wire
 
 
