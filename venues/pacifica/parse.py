@@ -82,6 +82,7 @@ V = VENUE_NAME
 # message prefix (or an agent text anywhere in the message), then by the 422 business code.
 _ErrorRule = tuple[type[RemoteError], bool]
 
+# An error_id beside the text: no outside source shows one (ledger X9, assumption); used when present.
 ERROR_ID_RULES: Final[Mapping[str, _ErrorRule]] = {
     "signature_verification_failed": (AuthenticationError, False),
     "invalid_amount": (OrderRejected, False),
