@@ -33,8 +33,9 @@ Paths (https://finance.dev/api-reference):
   ``qty``/``price``/``stopPrice``/``timeInForce`` (``side`` and ``type`` may be restated, not
   changed). Every replace assigns a new ``clOrdId``; the new row names the old one in
   ``origClOrdId`` and the old record stays listed today as ``SUPERSEDED`` (never in the history).
-  Reusing an old id → 200 ``success: false, status: REJECTED, ordRejReason: STALE_CL_ORD_ID``.
-  A finished order → 200 REJECTED ``TOO_LATE_TO_REPLACE``. Fills so far stay with the order.
+  Reusing an old id → 200 ``success: false, status: REJECTED`` with the reason in ``text`` (the
+  cancel and replace answers have no ``ordRejReason``, SDK ``CancelOrdResponse``/``ReplaceOrdResponse``).
+  A finished order → 200 REJECTED ``"Order is already FILLED"``. Fills so far stay with the order.
 
 Rows: ``clientId`` is the OAuth client id that placed the order ("OAuth client / application
 identifier that submitted the order"), ``securityType``/``category`` ``EQUITY``, ``exDestination``
@@ -872,7 +873,6 @@ class AriesSimulator(ServedSimulator):
                 "origClOrdId": orig,
                 "status": "REJECTED",
                 "text": f"{action} refused: {orig} was replaced; use the latest clOrdId",
-                "ordRejReason": "STALE_CL_ORD_ID",
             }
         )
 
@@ -922,7 +922,6 @@ class AriesSimulator(ServedSimulator):
                     "origClOrdId": order.cl_ord_id,
                     "status": "REJECTED",
                     "text": f"Order is already {order.status}",
-                    "ordRejReason": "TOO_LATE_TO_CANCEL",
                 }
             )
         status = "PENDING_CANCEL" if self.pending_changes else "CANCELED"
@@ -981,7 +980,6 @@ class AriesSimulator(ServedSimulator):
                     "origClOrdId": order.cl_ord_id,
                     "status": "REJECTED",
                     "text": f"Order is already {order.status}",
-                    "ordRejReason": "TOO_LATE_TO_REPLACE",
                 }
             )
         now = self.clock_ms()

@@ -172,7 +172,7 @@ async def test_aries_cassette_modify_chain(recording: bool, served: Callable[[An
         assert (canceled.venue_order_id, canceled.status) == (second.venue_order_id, OrderStatus.CANCELED)
         with pytest.raises(OrderRejected) as info:
             await client.modify(second, stop_price=Decimal(139))
-        assert info.value.venue_code == "TOO_LATE_TO_REPLACE"
+        assert info.value.venue_message == "Order is already CANCELED"
 
 
 @pytest.mark.vcr

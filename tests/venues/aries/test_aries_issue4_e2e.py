@@ -265,7 +265,7 @@ async def test_aries_modify_chain_get_and_cancel(served: Callable[[Any], Any]) -
         assert canceled.venue_order_id == second.venue_order_id
         with pytest.raises(OrderRejected) as info:
             await client.modify(second, stop_price=Decimal(139))
-        assert info.value.venue_code == "TOO_LATE_TO_REPLACE"
+        assert info.value.venue_message == "Order is already CANCELED"
     assert len(rig.sim.orders()) == 1
 
 

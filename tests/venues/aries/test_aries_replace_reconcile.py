@@ -133,7 +133,7 @@ def test_aries_replace_on_a_stop_keeps_no_limit() -> None:
     ("response", "expected", "known"),
     [
         (HttpResponse(status=200, body=b'{"success":false,"clOrdId":"R","origClOrdId":"O","status":"REJECTED",'
-                                       b'"text":"use the latest clOrdId","ordRejReason":"STALE_CL_ORD_ID"}'),
+                                       b'"text":"use the latest clOrdId"}'),
          OrderRejected, True),
         (HttpResponse(status=500, body=b""), VenueUnavailable, False),
         (HttpResponse(status=200, body=b"<html>"), ResponseShapeError, False),
@@ -141,15 +141,16 @@ def test_aries_replace_on_a_stop_keeps_no_limit() -> None:
     ],
 )  # fmt: skip
 def test_aries_replace_failures(response: HttpResponse, expected: type[Exception], known: bool) -> None:
-    """A refused replace keeps ordRejReason/text; a 5xx or unreadable 200 leaves the outcome unknown."""
+    """A refused replace keeps its text (ReplaceOrdResponse has no ordRejReason); a 5xx or unreadable 200 leaves
+    the outcome unknown."""
     with pytest.raises(expected) as info:
         parse.parse_replace_response(_state(), Amendment(stop_price=Decimal(140)), response)
     assert getattr(info.value, "outcome_known", None) is known
     if isinstance(info.value, OrderRejected):
-        assert info.value.venue_code == "STALE_CL_ORD_ID"
+        assert info.value.venue_code is None
         assert info.value.venue_message == "use the latest clOrdId"
         assert info.value.raw_body is not None
-        assert "STALE_CL_ORD_ID" in info.value.raw_body
+        assert "use the latest clOrdId" in info.value.raw_body
 
 
 @pytest.mark.parametrize(
