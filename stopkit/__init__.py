@@ -20,10 +20,12 @@ from stopkit.errors import (
     AuthenticationError,
     ConfigurationError,
     DuplicateClientOrderId,
+    InvalidArgument,
     InvalidOrder,
     LocalError,
     OrderNotFound,
     OrderRejected,
+    OutcomeUnknown,
     PluginError,
     RateLimited,
     RemoteError,
@@ -44,6 +46,7 @@ from stopkit.orders import (
     TimeInForce,
     TriggerType,
 )
+from stopkit.outcomes import PendingWrite, WriteOutcome
 from stopkit.registry import available_venues, get_venue, register
 from stopkit.state import OrderState, OrderStatus
 from stopkit.stream import StreamGap
@@ -68,6 +71,7 @@ __all__ = [
     "FrozenClock",
     "HttpRequest",
     "HttpResponse",
+    "InvalidArgument",
     "InvalidOrder",
     "LocalError",
     "OrderKind",
@@ -76,6 +80,8 @@ __all__ = [
     "OrderRejected",
     "OrderState",
     "OrderStatus",
+    "OutcomeUnknown",
+    "PendingWrite",
     "PluginError",
     "PositionEffect",
     "RateLimited",
@@ -97,6 +103,7 @@ __all__ = [
     "UnsupportedOrder",
     "VenueClient",
     "VenueUnavailable",
+    "WriteOutcome",
     "__version__",
     "available_venues",
     "bind",

@@ -3,18 +3,29 @@
 For every exchange of a flow the client builds a fresh
 :class:`~stopkit.context.RequestContext` (clock, bearer token, attempt number),
 builds the request, sends it, and parses the answer, inside the retry policy.
-Bearer tokens are obtained once, cached until shortly before they expire,
-refreshed by one caller at a time, and refreshed once more if the venue answers
-401 to a request it therefore did not accept.
+Bearer tokens are obtained once, cached until shortly before they expire, and
+refreshed by one caller at a time.
+
+Writes (place, cancel, modify) follow one rule (:mod:`stopkit.outcomes`): a failed
+write is a known failure only when the venue's answer is one of its documented
+refusals; anything else is an unknown outcome, which the client reconciles (looks
+the order up) before it reports or resends anything. A write is never resent on a
+refused token before reconciliation has looked for it, and a call whose task is
+cancelled after its request may have left is settled in the background
+(:meth:`VenueClient.pending`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import ipaddress
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -22,28 +33,93 @@ from stopkit.context import AccessToken, Clock, RequestContext, SystemClock, Tok
 from stopkit.errors import (
     AuthenticationError,
     ConfigurationError,
+    InvalidArgument,
     InvalidOrder,
+    OrderRejected,
+    OutcomeUnknown,
+    ResponseShapeError,
     StopkitError,
     TransportError,
     UnsupportedOrder,
 )
 from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
+from stopkit.outcomes import PendingWrite, WriteOutcome, judge_read_failure, judge_write_failure, order_terms
 from stopkit.parsing import server_time_ms
 from stopkit.ratelimit import Throttle
 from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
-from stopkit.state import OrderState
+from stopkit.state import OrderState, OrderStatus
 from stopkit.stream import StreamGap, StreamProtocol
 from stopkit.transport import Transport, WebSocket
-from stopkit.venue import Amendment, BoundVenue, Exchange, OrderRef
+from stopkit.validate import check_id, check_symbol
+from stopkit.venue import Amendment, BoundVenue, Candidates, Exchange, OrderRef
 from stopkit.wire import HttpResponse
 
 __all__ = ["VenueClient"]
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 log = logging.getLogger("stopkit.client")
 
 # The venue's Date header has one-second resolution: smaller differences are not corrected.
 CLOCK_SKEW_TOLERANCE_MS = 1_500
+
+# The write a task is running: the transport marks it sent just before the request leaves.
+_CURRENT_WRITE: contextvars.ContextVar[PendingWrite | None] = contextvars.ContextVar("stopkit_write", default=None)
+
+# How far back another same-terms placement can still produce a row inside this one's window.
+_RIVAL_WINDOW_MS = 120_000
+
+
+class _Bounded(dict[K, V]):
+    # A dict that forgets its oldest entries beyond `capacity` (insertion order; a re-put refreshes).
+    def __init__(self, capacity: int) -> None:
+        super().__init__()
+        self.capacity = capacity
+
+    def put(self, key: K, value: V) -> None:
+        self.pop(key, None)
+        self[key] = value
+        while len(self) > self.capacity:
+            del self[next(iter(self))]
+
+
+class _KnownOrders(Sequence[OrderState]):
+    # The distinct orders the client has seen (newest state each), built only when a stream
+    # protocol actually reads it, and rebuilt only after the client saw something new.
+    def __init__(self, client: VenueClient) -> None:
+        self._client = client
+        self._version = -1
+        self._items: list[OrderState] = []
+
+    def _current(self) -> list[OrderState]:
+        if self._version != self._client._seen_version:
+            unique = {id(state): state for state in self._client._seen.values()}
+            self._items = list(unique.values())
+            self._version = self._client._seen_version
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> OrderState: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[OrderState]: ...
+    def __getitem__(self, index: int | slice) -> OrderState | Sequence[OrderState]:
+        return self._current()[index]
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __iter__(self) -> Iterator[OrderState]:
+        return iter(self._current())
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class VenueClient:
@@ -52,11 +128,27 @@ class VenueClient:
     Use as an async context manager (``async with stopkit.connect(...) as venue``)
     or call :meth:`close`. Operations:
 
-    - :meth:`place` (every venue), :meth:`get`, :meth:`cancel`,
+    - :meth:`place` (every venue), :meth:`get`, :meth:`cancel`, :meth:`modify`,
       :meth:`open_orders` (where the venue documents a way; otherwise
       :class:`~stopkit.errors.UnsupportedOrder`).
     - :meth:`last_state`: the last state this client saw for an order.
+    - :meth:`pending`: writes in flight, being settled after their caller was cancelled,
+      or whose outcome stayed unknown.
     - :meth:`watch_orders`: live order updates from the venue's WebSocket.
+
+    **Cancellation.** When the task running :meth:`place`, :meth:`cancel` or :meth:`modify`
+    is cancelled (or ``asyncio.wait_for`` times it out) after its request may have been
+    sent, the call still raises ``CancelledError`` at once, but the client settles the
+    outcome in the background: it runs the venue's reconciliation (bounded by
+    ``settle_timeout_s``, default the retry policy's ``total_timeout_s``), records the
+    order's state where it is found (:meth:`last_state`), and reports the write in
+    :meth:`pending` as APPLIED, NOT_APPLIED or UNKNOWN. :meth:`close` waits for these
+    settlements (each bounded) before it closes the connections.
+
+    **Plain-text connections.** ``http://`` and ``ws://`` URLs to any host but loopback are
+    refused with :class:`~stopkit.errors.ConfigurationError` before any I/O unless
+    ``allow_insecure=True`` (``stopkit.connect(..., config={"allow_insecure": True})``):
+    credentials would travel in clear text.
     """
 
     def __init__(
@@ -67,6 +159,9 @@ class VenueClient:
         clock: Clock | None = None,
         retry: RetryPolicy | None = None,
         throttle: Throttle | None = None,
+        allow_insecure: bool = False,
+        memory_size: int = 100_000,
+        settle_timeout_s: float | None = None,
     ) -> None:
         self.venue = venue
         self._transport = transport
@@ -77,7 +172,19 @@ class VenueClient:
         self.throttle: Throttle | None = throttle or (Throttle(limit) if limit is not None else None)
         self._token: AccessToken | None = venue.initial_token()
         self._token_lock = asyncio.Lock()
-        self._seen: dict[str, OrderState] = {}
+        self._allow_insecure = allow_insecure
+        self._checked_origins: dict[tuple[str, str], bool] = {}
+        # What this client has seen, bounded: order id → newest state; venue order id → the write
+        # (PendingWrite.id) that owns it; recent writes.
+        self._seen: _Bounded[str, OrderState] = _Bounded(memory_size)
+        self._seen_version = 0
+        self._owners: _Bounded[str, int] = _Bounded(memory_size)
+        self._writes: _Bounded[int, PendingWrite] = _Bounded(10_000)
+        self._settlers: set[asyncio.Task[None]] = set()
+        self._settle_timeout_s = settle_timeout_s if settle_timeout_s is not None else self._retry.total_timeout_s
+        self._known_view = _KnownOrders(self)
+        self._cache: dict[str, tuple[int, Any]] = {}
+        self._cache_flights: dict[str, asyncio.Future[Any]] = {}
 
     @property
     def name(self) -> str:
@@ -93,7 +200,9 @@ class VenueClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the transport's connections."""
+        """Wait for background settlements (each bounded in time), then close the transport's connections."""
+        while self._settlers:
+            await asyncio.gather(*list(self._settlers), return_exceptions=True)
         await self._transport.close()
 
     # -- operations -----------------------------------------------------------
@@ -105,42 +214,21 @@ class VenueClient:
 
         Raises:
             InvalidOrder, UnsupportedOrder: before any I/O.
-            OrderRejected, DuplicateClientOrderId, AuthenticationError, RateLimited,
-            VenueUnavailable, TransportError, ResponseShapeError: from the venue;
-            ``outcome_known=False`` means the order may exist: the venue's reconciliation
-            (see :meth:`BoundVenue.reconcile_flow`) ran and could not settle it (the error's
-            notes say why), so check before placing it again.
+            OrderRejected, DuplicateClientOrderId, AuthenticationError, RateLimited: the venue
+                refused it in a way it documents: it did not act.
+            OutcomeUnknown, VenueUnavailable, TransportError, ResponseShapeError: with
+                ``outcome_known=False`` the order may exist: the venue's reconciliation (see
+                :meth:`BoundVenue.reconcile_flow`) ran and could not settle it (the error's
+                notes say why and list any candidates), so check before placing it again.
+                The write stays listed in :meth:`pending` as UNKNOWN.
         """
         if not isinstance(order, StopOrder | StopLimitOrder):
             raise InvalidOrder(f"expected StopOrder or StopLimitOrder, got {type(order).__name__}", field="order")
         self.venue.check_order(order)
-        sent_at_ms = self._now_ms()
-        try:
-            state = await self._run(self.venue.place_flow(order))
-        except StopkitError as exc:
-            if exc.outcome_known:
-                raise
-            state = await self._reconcile(order, exc, sent_at_ms)
-        return self._remember(state)
-
-    async def _reconcile(self, order: AnyStopOrder, error: StopkitError, sent_at_ms: int) -> OrderState:
-        # The venue may or may not hold the order: the venue's reconcile flow looks for it (and may
-        # resend only where the venue refuses duplicates); the client itself never resends.
-        flow = self.venue.reconcile_flow(order, sent_at_ms=sent_at_ms)
-        if flow is None:
-            error.add_note(f"{self.name} offers no way to look the order up: reconcile it by hand")
-            raise error
-        log.warning("%s: placement outcome unknown (%s); reconciling", self.name, error.message)
-        try:
-            found = await self._run(flow)
-        except StopkitError as lookup_error:
-            error.add_note(f"reconciliation failed too: {lookup_error}")
-            raise error from lookup_error
-        if found is None:
-            error.add_note("reconciliation found no matching order; it may still appear: check again before resending")
-            raise error
-        log.warning("%s: reconciliation found the order: %s", self.name, found.venue_order_id)
-        return found
+        record = PendingWrite(
+            operation="place", order=order, client_order_id=order.client_order_id, started_at_ms=self._now_ms()
+        )
+        return await self._write(record, lambda: self._place(order, record), lambda: self._settle_place(order, record))
 
     async def get(
         self, *, venue_order_id: str | None = None, client_order_id: str | None = None, symbol: str | None = None
@@ -148,10 +236,11 @@ class VenueClient:
         """Read one order back by venue order id or client order id.
 
         Raises:
+            InvalidArgument: a malformed id or symbol (before any I/O).
             UnsupportedOrder: the venue documents no way to read orders.
             OrderNotFound: the venue does not know the order.
         """
-        ref = OrderRef(venue_order_id=venue_order_id, client_order_id=client_order_id, symbol=symbol)
+        ref = _order_ref(venue_order_id, client_order_id, symbol)
         state = await self._run(self.venue.get_flow(ref))
         return self._remember(state)
 
@@ -160,13 +249,26 @@ class VenueClient:
     ) -> OrderState:
         """Cancel one order by venue order id or client order id; returns its state.
 
+        A cancel whose answer proves nothing (see :meth:`place`) is settled by reading the order
+        back where the venue allows: a cancelled order is returned as such; one still live gets
+        the cancel once more (cancelling twice cannot double anything).
+
         Raises:
+            InvalidArgument: a malformed id or symbol (before any I/O).
             UnsupportedOrder: the venue cannot cancel stops.
             OrderNotFound: the venue does not know the order.
+            OrderRejected: the venue refused, or the read-back shows the order already ended
+                (e.g. filled) so nothing was cancelled.
+            OutcomeUnknown (and the other errors with ``outcome_known=False``): not settled.
         """
-        ref = OrderRef(venue_order_id=venue_order_id, client_order_id=client_order_id, symbol=symbol)
-        state = await self._run(self.venue.cancel_flow(ref))
-        return self._remember(state)
+        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        record = PendingWrite(
+            operation="cancel",
+            client_order_id=ref.client_order_id,
+            venue_order_id=ref.venue_order_id,
+            started_at_ms=self._now_ms(),
+        )
+        return await self._write(record, lambda: self._cancel(ref, record), lambda: self._settle_cancel(ref, record))
 
     async def modify(
         self,
@@ -179,35 +281,75 @@ class VenueClient:
         """Change a resting order's stop price, limit price and/or quantity (``None`` = keep).
 
         ``state`` is the order's latest state (venues whose ids change on replace
-        need it). Returns the new state. Never resent after an unknown outcome.
+        need it). Returns the new state. Never resent after an unknown outcome: it is settled
+        by reading the order back where the venue allows (the new terms showing = applied).
 
         Raises:
+            InvalidArgument: ``state`` is not an :class:`OrderState`.
             InvalidOrder: nothing to change, a bad value, or a limit price on a stop-market.
             UnsupportedOrder: the venue cannot modify in place.
         """
+        if not isinstance(state, OrderState):
+            raise InvalidArgument(f"state must be an OrderState, got {type(state).__name__}", field="state")
         amendment = Amendment(stop_price=stop_price, limit_price=limit_price, quantity=quantity)
         if amendment.limit_price is not None and state.kind is OrderKind.STOP_MARKET:
             raise InvalidOrder("a stop-market order has no limit price to modify", field="limit_price", venue=self.name)
-        new_state = await self._run(self.venue.modify_flow(state, amendment))
-        return self._remember(new_state)
+        record = PendingWrite(
+            operation="modify",
+            client_order_id=state.client_order_id,
+            venue_order_id=state.venue_order_id,
+            started_at_ms=self._now_ms(),
+        )
+        return await self._write(
+            record,
+            lambda: self._modify(state, amendment, record),
+            lambda: self._settle_modify(state, amendment, record),
+        )
 
     async def open_orders(self, symbol: str | None = None) -> list[OrderState]:
         """The venue's open stop orders (optionally of one symbol).
 
         Raises:
+            InvalidArgument: a malformed symbol (before any I/O).
             UnsupportedOrder: the venue documents no way to list them.
         """
+        if symbol is not None:
+            check_symbol(symbol)
         states = await self._run(self.venue.open_orders_flow(symbol))
         for state in states:
             self._remember(state)
         return states
 
     def last_state(self, *, venue_order_id: str | None = None, client_order_id: str | None = None) -> OrderState | None:
-        """The last state this client saw for the order, or ``None``. No I/O."""
-        for key in (venue_order_id, client_order_id):
+        """The last state this client saw for the order, or ``None``. No I/O.
+
+        The client remembers the most recent orders it saw (``memory_size``, 100,000 by default).
+
+        Raises:
+            InvalidArgument: neither id given, or a malformed id.
+        """
+        ref = _order_ref(venue_order_id, client_order_id, None)
+        for key in (ref.venue_order_id, ref.client_order_id):
             if key is not None and key in self._seen:
                 return self._seen[key]
         return None
+
+    def pending(self) -> list[PendingWrite]:
+        """Writes whose outcome their caller may not know: in flight, being settled after the caller's
+        task was cancelled, settled after such a cancellation (APPLIED / NOT_APPLIED), or UNKNOWN.
+        Oldest first. No I/O. Remove what you have dealt with with :meth:`acknowledge`."""
+        return [
+            record
+            for record in self._writes.values()
+            if record.outcome in (WriteOutcome.IN_FLIGHT, WriteOutcome.SETTLING, WriteOutcome.UNKNOWN)
+            or not record.caller_informed
+        ]
+
+    def acknowledge(self, *records: PendingWrite) -> None:
+        """Drop settled ``records`` from :meth:`pending` (writes in flight or settling stay)."""
+        for record in records:
+            if record.outcome not in (WriteOutcome.IN_FLIGHT, WriteOutcome.SETTLING):
+                self._writes.pop(record.id, None)
 
     # -- live order updates ---------------------------------------------------
 
@@ -269,6 +411,7 @@ class VenueClient:
                 token = await self._stream_token(protocol, force=auth_failures > 0)
                 ctx = self._context(token)
                 request = protocol.connect_request(ctx)
+                self._check_origin(request.url)
                 ws: WebSocket = await ws_connect(request, timeout_s=self._retry.timeout_s)
             except AuthenticationError as exc:
                 auth_failures, failures, last_error = auth_failures + 1, failures + 1, exc
@@ -309,7 +452,16 @@ class VenueClient:
                     if text is None:
                         break
                     last_rx, last_rx_ms = loop.time(), self._clock.now_ms()
-                    step = protocol.handle_text(text, known=self._known())
+                    try:
+                        step = protocol.handle_text(text, known=self._known_view)
+                    except Exception as exc:  # noqa: BLE001  # a frame the protocol cannot read must not end the stream
+                        log.warning("%s: a stream frame could not be read (%s); skipped", self.name, type(exc).__name__)
+                        yield StreamGap(
+                            venue=self.name,
+                            since_ms=last_rx_ms,
+                            reason=f"a frame could not be read ({type(exc).__name__}); its updates may be missing",
+                        )
+                        continue
                     for frame in step.send:
                         await ws.send_text(frame)
                     if step.error is not None:
@@ -356,7 +508,7 @@ class VenueClient:
         self, protocol: StreamProtocol, last: dict[str, OrderState], since_ms: int, why: str
     ) -> AsyncIterator[OrderState | StreamGap]:
         # After a reconnect: read missed transitions back through REST, or report the gap.
-        flow = protocol.resync_flow(self._known())
+        flow = protocol.resync_flow(list(self._known_view))
         if flow is None:
             yield StreamGap(
                 venue=self.name,
@@ -390,11 +542,6 @@ class VenueClient:
             raise AuthenticationError(f"{self.name}: no token to open the order stream with", venue=self.name)
         return token
 
-    def _known(self) -> list[OrderState]:
-        # The distinct orders this client has seen, newest state each.
-        unique: dict[int, OrderState] = {id(state): state for state in self._seen.values()}
-        return list(unique.values())
-
     def _stream_change(self, last: dict[str, OrderState], state: OrderState) -> OrderState | None:
         # The state to yield (our client order id attached), or None for no change / an older state.
         key = state.venue_order_id or state.client_order_id
@@ -411,36 +558,310 @@ class VenueClient:
             self._remember(state)
         return state
 
+    # -- writes: the outcome rule, reconciliation, claims, cancellation ------
+
+    async def _write(
+        self,
+        record: PendingWrite,
+        run: Callable[[], Awaitable[OrderState]],
+        settle: Callable[[], Awaitable[OrderState]],
+    ) -> OrderState:
+        # Run one write call, keeping `record` current; a cancelled caller leaves `settle` running.
+        self._writes.put(record.id, record)
+        marker = _CURRENT_WRITE.set(record)
+        try:
+            state = await run()
+        except asyncio.CancelledError:
+            self._after_cancel(record, settle)
+            raise
+        except StopkitError as exc:
+            record.caller_informed = True
+            record.settle(WriteOutcome.NOT_APPLIED if exc.outcome_known else WriteOutcome.UNKNOWN, error=exc)
+            raise
+        except BaseException:
+            record.caller_informed = True
+            record.settle(WriteOutcome.UNKNOWN)
+            raise
+        finally:
+            _CURRENT_WRITE.reset(marker)
+        record.caller_informed = True
+        record.settle(WriteOutcome.APPLIED, state=state)
+        return state
+
+    def _after_cancel(self, record: PendingWrite, settle: Callable[[], Awaitable[OrderState]]) -> None:
+        # The caller's task was cancelled: nothing to settle if nothing left; else settle in the background.
+        if not record.sent:
+            record.settle(WriteOutcome.NOT_APPLIED)
+            return
+        record.settle(WriteOutcome.SETTLING)
+        log.warning(
+            "%s: %s cancelled by its caller after the request may have been sent; settling in the background",
+            self.name,
+            record.operation,
+        )
+        task = asyncio.get_running_loop().create_task(self._settle_in_background(record, settle))
+        self._settlers.add(task)
+        task.add_done_callback(self._settlers.discard)
+
+    async def _settle_in_background(self, record: PendingWrite, settle: Callable[[], Awaitable[OrderState]]) -> None:
+        try:
+            async with asyncio.timeout(self._settle_timeout_s):
+                state = await settle()
+        except StopkitError as exc:
+            record.settle(WriteOutcome.NOT_APPLIED if exc.outcome_known else WriteOutcome.UNKNOWN, error=exc)
+        except TimeoutError:
+            record.settle(
+                WriteOutcome.UNKNOWN,
+                error=OutcomeUnknown(
+                    f"{self.name}: {record.operation}: settling took longer than {self._settle_timeout_s:g} s",
+                    venue=self.name,
+                ),
+            )
+        except Exception as exc:  # a bug must not kill the event loop's task quietly: log it, stay UNKNOWN
+            log.exception("%s: settling %s failed: %s", self.name, record.operation, type(exc).__name__)
+            record.settle(WriteOutcome.UNKNOWN)
+        else:
+            record.settle(WriteOutcome.APPLIED, state=state)
+        log.warning("%s: %s settled after cancellation: %s", self.name, record.operation, record.outcome.name)
+
+    def _cancelled_error(self, record: PendingWrite) -> OutcomeUnknown:
+        return OutcomeUnknown(
+            f"{self.name}: {record.operation}: the caller was cancelled after the request may have been sent",
+            venue=self.name,
+        )
+
+    async def _place(self, order: AnyStopOrder, record: PendingWrite) -> OrderState:
+        try:
+            state = await self._run(self.venue.place_flow(order))
+        except StopkitError as exc:
+            if exc.outcome_known:
+                if _token_refreshed(exc):
+                    return await self._place_after_refused_token(order, record, exc)
+                raise
+            return await self._reconcile_place(order, record, exc)
+        return self._claim(record, state)
+
+    async def _settle_place(self, order: AnyStopOrder, record: PendingWrite) -> OrderState:
+        return await self._reconcile_place(order, record, self._cancelled_error(record))
+
+    async def _lookup(self, order: AnyStopOrder, record: PendingWrite, error: StopkitError) -> Any:
+        # The venue's reconciliation flow's result; raises `error` (with notes) when it cannot look.
+        flow = self.venue.reconcile_flow(order, sent_at_ms=record.started_at_ms)
+        if flow is None:
+            error.add_note(f"{self.name} offers no way to look the order up: reconcile it by hand")
+            raise error
+        log.warning("%s: placement outcome unknown (%s); reconciling", self.name, error.message)
+        try:
+            return await self._run(flow)
+        except StopkitError as lookup_error:
+            error.add_note(f"reconciliation failed too: {lookup_error}")
+            raise error from lookup_error
+
+    async def _reconcile_place(self, order: AnyStopOrder, record: PendingWrite, error: StopkitError) -> OrderState:
+        # The venue may or may not hold the order: the venue's reconcile flow looks for it (and may
+        # resend only where the venue refuses duplicates); the client itself never resends.
+        found = await self._lookup(order, record, error)
+        return self._adopt(order, record, found, error)
+
+    async def _place_after_refused_token(
+        self, order: AnyStopOrder, record: PendingWrite, error: StopkitError
+    ) -> OrderState:
+        # A documented token refusal of the order (the token is refreshed by now): the venue says it
+        # did not act, but the order is sent again only after reconciliation found nothing.
+        if self.venue.reconcile_flow(order, sent_at_ms=record.started_at_ms) is None:
+            error.add_note(
+                f"the token was refreshed, but {self.name} offers no way to look the order up, so it was not "
+                "sent again: place it again if it must exist"
+            )
+            raise error
+        try:
+            found = await self._lookup(order, record, error)
+        except StopkitError:
+            error.outcome_known = False  # the venue could not be checked: a lying refusal stays possible
+            raise
+        if isinstance(found, OrderState) or (
+            isinstance(found, Candidates)
+            and (found.by_client_order_id or any(self._may_be_ours(s, order, record) for s in found.states))
+        ):
+            error.outcome_known = False  # the venue holds something that may be this order
+            return self._adopt(order, record, found, error)
+        log.info("%s: the token was refused and refreshed; no such order is on the venue: sending again", self.name)
+        try:
+            state = await self._run(self.venue.place_flow(order))
+        except StopkitError as exc:
+            if exc.outcome_known:
+                raise
+            return await self._reconcile_place(order, record, exc)
+        return self._claim(record, state)
+
+    def _adopt(
+        self, order: AnyStopOrder, record: PendingWrite, found: OrderState | Candidates | None, error: StopkitError
+    ) -> OrderState:
+        # Settle a reconciliation's result: claim the one order that is this call's, or raise `error`.
+        if found is None or (isinstance(found, Candidates) and not found.states):
+            error.add_note("reconciliation found no matching order; it may still appear: check again before resending")
+            raise error
+        states: tuple[OrderState, ...]
+        if isinstance(found, OrderState):
+            states, by_id = (found,), True
+        else:
+            states, by_id = found.states, found.by_client_order_id
+        if by_id:
+            if len(states) == 1:
+                log.warning("%s: reconciliation found the order: %s", self.name, states[0].venue_order_id)
+                return self._claim(record, states[0])
+            error.add_note(f"reconciliation found several orders with this client order id: {_ids(states)}")
+            raise error
+        mine = [state for state in states if self._may_be_ours(state, order, record)]
+        rivals = self._rivals(order, record)
+        if len(mine) == 1 and not rivals:
+            log.warning("%s: reconciliation matched the order by its terms: %s", self.name, mine[0].venue_order_id)
+            return self._claim(record, attrs.evolve(mine[0], client_order_id=order.client_order_id))
+        error.add_note(
+            f"reconciliation by terms is ambiguous: candidates {_ids(states)}"
+            f" ({len(states) - len(mine)} owned by other calls of this client"
+            f"{f', {len(rivals)} other placement(s) with the same terms in flight or unsettled' if rivals else ''});"
+            " none was claimed: check the venue before resending"
+        )
+        raise error
+
+    def _may_be_ours(self, state: OrderState, order: AnyStopOrder, record: PendingWrite) -> bool:
+        # A terms match is ours unless another call of this client owns it or it carries another tag.
+        if state.client_order_id is not None and state.client_order_id != order.client_order_id:
+            return False
+        owner = self._owners.get(state.venue_order_id) if state.venue_order_id else None
+        return owner is None or owner == record.id
+
+    def _rivals(self, order: AnyStopOrder, record: PendingWrite) -> list[PendingWrite]:
+        # Other recent placements with the same terms whose outcome is open: any of them may own a match.
+        terms = order_terms(order)
+        since_ms = record.started_at_ms - _RIVAL_WINDOW_MS
+        return [
+            other
+            for other in self._writes.values()
+            if other is not record
+            and other.operation == "place"
+            and other.order is not None
+            and other.outcome in (WriteOutcome.IN_FLIGHT, WriteOutcome.SETTLING, WriteOutcome.UNKNOWN)
+            and other.started_at_ms >= since_ms
+            and order_terms(other.order) == terms
+        ]
+
+    def _claim(self, record: PendingWrite, state: OrderState) -> OrderState:
+        # `state` is the order `record` placed: no other call may take it in a reconciliation.
+        vid = state.venue_order_id
+        if vid:
+            owner = self._owners.get(vid)
+            if owner is not None and owner != record.id:
+                log.error("%s: venue order %s was claimed by another call before its own answer came", self.name, vid)
+            self._owners.put(vid, record.id)
+        return self._remember(state)
+
+    async def _cancel(self, ref: OrderRef, record: PendingWrite) -> OrderState:
+        try:
+            state = await self._run(self.venue.cancel_flow(ref))
+        except StopkitError as exc:
+            if exc.outcome_known and not _token_refreshed(exc):
+                raise
+            return await self._settle_cancel_after(ref, exc, resend=True)
+        return self._remember(state)
+
+    async def _settle_cancel(self, ref: OrderRef, record: PendingWrite) -> OrderState:
+        return await self._settle_cancel_after(ref, self._cancelled_error(record), resend=False)
+
+    async def _read_back(self, ref: OrderRef, error: StopkitError, what: str) -> OrderState:
+        # The order's state now, to settle a write; raises `error` (with notes) when it cannot be read.
+        if not self.venue.capabilities.get_order:
+            error.add_note(f"{self.name} offers no way to read the order back: check whether the {what} applied")
+            raise error
+        log.warning("%s: %s outcome unknown (%s); reading the order back", self.name, what, error.message)
+        try:
+            state = await self._run(self.venue.get_flow(ref))
+        except StopkitError as lookup_error:
+            error.add_note(f"reading the order back failed too: {lookup_error}")
+            raise error from lookup_error
+        return self._remember(state)
+
+    async def _settle_cancel_after(self, ref: OrderRef, error: StopkitError, *, resend: bool) -> OrderState:
+        current = await self._read_back(ref, error, "cancel")
+        if current.status in (OrderStatus.CANCELED, OrderStatus.PENDING_CANCEL):
+            return current
+        if current.status.is_terminal:
+            raise OrderRejected(
+                f"{self.name}: cancel: the order is already {current.status.name}; nothing was cancelled",
+                venue=self.name,
+            )
+        if not resend:
+            error.add_note(f"read back: the order is still {current.status.name}; the cancel may yet land")
+            raise error
+        log.info("%s: the order is still %s: sending the cancel again", self.name, current.status.name)
+        return self._remember(await self._run(self.venue.cancel_flow(ref)))
+
+    async def _modify(self, state: OrderState, amendment: Amendment, record: PendingWrite) -> OrderState:
+        try:
+            new_state = await self._run(self.venue.modify_flow(state, amendment))
+        except StopkitError as exc:
+            if exc.outcome_known and not _token_refreshed(exc):
+                raise
+            return await self._settle_modify_after(state, amendment, exc, resend=exc.outcome_known)
+        return self._remember(new_state)
+
+    async def _settle_modify(self, state: OrderState, amendment: Amendment, record: PendingWrite) -> OrderState:
+        return await self._settle_modify_after(state, amendment, self._cancelled_error(record), resend=False)
+
+    async def _settle_modify_after(
+        self, state: OrderState, amendment: Amendment, error: StopkitError, *, resend: bool
+    ) -> OrderState:
+        ref = OrderRef(venue_order_id=state.venue_order_id, client_order_id=state.client_order_id, symbol=state.symbol)
+        current = await self._read_back(ref, error, "modify")
+        if _shows_amendment(current, amendment):
+            return current
+        if not resend or current.status.is_terminal:
+            error.add_note(f"read back: the order is {current.status.name} with its old terms; the modify may yet land")
+            raise error
+        log.info("%s: the token was refused and refreshed; the order is unchanged: modifying again", self.name)
+        return self._remember(await self._run(self.venue.modify_flow(current, amendment)))
+
     # -- machinery ------------------------------------------------------------
 
     def _remember(self, state: OrderState) -> OrderState:
         if state.venue_order_id:
-            self._seen[state.venue_order_id] = state
+            self._seen.put(state.venue_order_id, state)
         if state.client_order_id:
-            self._seen[state.client_order_id] = state
+            self._seen.put(state.client_order_id, state)
+        self._seen_version += 1
         return state
 
     async def _run(self, flow: Generator[Exchange[Any], Any, T]) -> T:
-        try:
-            exchange = next(flow)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]  # the flow's declared return type
+        wrote = False
+        step: Callable[[], Exchange[Any]] = flow.__next__
         while True:
+            try:
+                exchange = step()
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]  # the flow's declared return type
+            except StopkitError:
+                raise
+            except Exception as exc:  # noqa: BLE001  # the flow crashed on an answer it could not handle
+                error = ResponseShapeError(
+                    f"{self.name}: an answer could not be handled ({type(exc).__name__})",
+                    venue=self.name,
+                    outcome_known=not wrote,  # after a write, the venue may have acted
+                )
+                break
+            wrote = wrote or exchange.writes
             try:
                 result = await self._exchange(exchange)
             except StopkitError as exc:
                 # The flow may handle a venue answer (e.g. not found → look elsewhere).
-                try:
-                    exchange = flow.throw(exc)
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
+                step = functools.partial(flow.throw, exc)
                 continue
-            try:
-                exchange = flow.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
+            step = functools.partial(flow.send, result)
+        raise error  # outside the except block
 
     async def _exchange(self, exchange: Exchange[T]) -> T:
+        if exchange.cache_key is not None:
+            return await self._cached(exchange)
         refreshed = False
 
         async def attempt(number: int) -> T:
@@ -451,18 +872,84 @@ class VenueClient:
                 return exchange.parse(response)
             except AuthenticationError as exc:
                 if exc.stale_timestamp:
+                    # Retryable (when documented): the next attempt is re-signed with the corrected clock.
                     self._correct_clock(response)
-                    raise  # retryable: the next attempt is stamped and signed with the corrected clock
-                # A refused token (401): the venue did not accept the request. Refresh once and retry.
-                # A 403 (scope, account) is not cured by a new token.
-                if exc.http_status != 401 or token is None or refreshed or self.venue.token_exchange(token) is None:
-                    raise
-                refreshed = True
-                log.info("%s: %s refused the token; refreshing once", self.name, exchange.label)
-                await self._refresh_token(stale=token)
-                return exchange.parse(await self._send(exchange, self._token, number))
+                elif (
+                    exc.http_status == 401
+                    and token is not None
+                    and not refreshed
+                    and self.venue.token_exchange(token) is not None
+                ):
+                    # A refused token. A 403 (scope, account) is not cured by a new token.
+                    refreshed = True
+                    log.info("%s: %s refused the token; refreshing once", self.name, exchange.label)
+                    await self._refresh_token(stale=token)
+                    exc.token_refreshed = True
+                    if not exchange.writes:  # a read is simply sent again; a write is reconciled first
+                        return self._parse(exchange, await self._send(exchange, self._token, number))
+                raise self._judge(exchange, response, exc) from None
+            except Exception as exc:  # noqa: BLE001  # any parser crash is judged (unknown for a write)
+                raise self._judge(exchange, response, exc) from None
 
         return await run_with_retry(self._retry, attempt, writes=exchange.writes)
+
+    def _parse(self, exchange: Exchange[T], response: HttpResponse) -> T:
+        try:
+            return exchange.parse(response)
+        except Exception as exc:  # noqa: BLE001  # any parser crash is judged (unknown for a write)
+            raise self._judge(exchange, response, exc) from None
+
+    def _judge(self, exchange: Exchange[Any], response: HttpResponse, error: BaseException) -> StopkitError:
+        # The one rule for writes; a read's parser crash becomes a (retryable) ResponseShapeError.
+        if exchange.writes:
+            operation = exchange.label.split(" ", 1)[0]
+            return judge_write_failure(
+                error, response, venue=self.name, operation=operation, refusals=self.venue.refusals
+            )
+        return judge_read_failure(error, response, venue=self.name, operation=exchange.label)
+
+    async def _cached(self, exchange: Exchange[T]) -> T:
+        # A slowly changing read (market metadata), answered from the cache while fresh; one fetch
+        # per key in flight, the other callers wait for it.
+        key = str(exchange.cache_key)
+        while True:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > self._clock.now_ms():
+                return hit[1]  # type: ignore[no-any-return]  # what this key's exchange parsed
+            flight = self._cache_flights.get(key)
+            if flight is None:
+                break
+            try:
+                return await asyncio.shield(flight)
+            except asyncio.CancelledError:
+                if flight.cancelled():
+                    continue  # the fetching caller was cancelled, not us: fetch it ourselves
+                raise
+        flight = asyncio.get_running_loop().create_future()
+        flight.add_done_callback(_consume)
+        self._cache_flights[key] = flight
+        try:
+            value = await self._exchange(attrs.evolve(exchange, cache_key=None))
+        except asyncio.CancelledError:
+            flight.cancel()
+            raise
+        except BaseException as exc:
+            flight.set_exception(exc)
+            raise
+        else:
+            self._cache[key] = (self._clock.now_ms() + int(exchange.cache_ttl_s * 1000), value)
+            flight.set_result(value)
+            return value
+        finally:
+            if self._cache_flights.get(key) is flight:
+                del self._cache_flights[key]
+
+    def invalidate_cache(self, key: str | None = None) -> None:
+        """Forget the cached answer of ``key`` (an :attr:`Exchange.cache_key`), or every cached answer."""
+        if key is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(key, None)
 
     async def _send(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
         # Wait for the rate limit first, then stamp: the context is as fresh as the send.
@@ -476,7 +963,9 @@ class VenueClient:
         return self._clock.now_ms() + self._clock_offset_ms
 
     def _correct_clock(self, response: HttpResponse) -> None:
-        # Our timestamps were too old (or too new) for the venue: adopt its clock's offset.
+        # Our timestamps were too old (or too new) for the venue: adopt its clock's offset. Derived
+        # afresh from our clock now, so a step of our clock (back or forward) since the last
+        # correction is corrected too.
         venue_ms = server_time_ms(response)
         if venue_ms is None:
             return
@@ -490,8 +979,35 @@ class VenueClient:
         """The correction applied to the clock after the venue refused an expired request (0 = none)."""
         return self._clock_offset_ms
 
+    def _check_origin(self, url: str) -> None:
+        # Plain-text credentials only to loopback, unless the user allowed it. Before any I/O.
+        parts = urlsplit(url)
+        origin = (parts.scheme.lower(), (parts.hostname or "").lower())
+        allowed = self._checked_origins.get(origin)
+        if allowed is None:
+            scheme, host = origin
+            if scheme in ("https", "wss"):
+                allowed = True
+            elif scheme in ("http", "ws"):
+                allowed = self._allow_insecure or _is_loopback(host)
+            else:
+                allowed = False
+            self._checked_origins[origin] = allowed
+        if not allowed:
+            raise ConfigurationError(
+                f"{self.name}: refusing {origin[0]}:// to {origin[1] or 'no host'}: credentials would travel in "
+                "clear text (only https/wss; http/ws to loopback; set allow_insecure=True in the venue config to "
+                "allow it)",
+                venue=self.name,
+            )
+
     async def _send_now(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
         request = exchange.build(RequestContext(now_ms=self._now_ms(), access_token=token, attempt=attempt))
+        self._check_origin(request.url)
+        if exchange.writes:
+            record = _CURRENT_WRITE.get()
+            if record is not None:
+                record.sent = True  # from here on the venue may act on it
         return await self._transport.send(request, timeout_s=self._retry.timeout_s)
 
     async def _current_token(self) -> AccessToken | None:
@@ -529,10 +1045,56 @@ class VenueClient:
         # One token request inside the retry policy (token requests are safe to repeat).
         async def attempt(number: int) -> AccessToken:
             issued_at_ms = self._clock.now_ms()
-            grant: TokenGrant = exchange.parse(await self._send(exchange, None, number))
-            return grant.to_token(issued_at_ms)
+            response = await self._send(exchange, None, number)
+            try:
+                grant: TokenGrant = exchange.parse(response)
+            except StopkitError:
+                raise
+            except Exception as exc:  # noqa: BLE001  # a parser crash; the body holds the token: never attach it
+                error = ResponseShapeError(
+                    f"{self.name}: the token answer could not be read ({type(exc).__name__})",
+                    venue=self.name,
+                    http_status=response.status,
+                )
+            else:
+                return grant.to_token(issued_at_ms)
+            raise error
 
         return await run_with_retry(self._retry, attempt, writes=False)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    # Mark a shared fetch's exception as retrieved (its waiters re-raise it; none may be left).
+    if not future.cancelled():
+        future.exception()
+
+
+def _token_refreshed(error: StopkitError) -> bool:
+    return isinstance(error, AuthenticationError) and error.token_refreshed
+
+
+def _ids(states: Sequence[OrderState]) -> str:
+    return ", ".join(str(state.venue_order_id) for state in states)
+
+
+def _shows_amendment(state: OrderState, amendment: Amendment) -> bool:
+    # Does the read-back state carry every changed value of the amendment?
+    pairs = (
+        (amendment.stop_price, state.stop_price),
+        (amendment.limit_price, state.limit_price),
+        (amendment.quantity, state.quantity),
+    )
+    return all(wanted is None or wanted == have for wanted, have in pairs)
+
+
+def _order_ref(venue_order_id: object, client_order_id: object, symbol: object) -> OrderRef:
+    # Validated ids and symbol (before any I/O), as an OrderRef.
+    vid = None if venue_order_id is None else check_id(venue_order_id, field="venue_order_id", allow_int=True)
+    coid = None if client_order_id is None else check_id(client_order_id, field="client_order_id", max_length=64)
+    sym = None if symbol is None else check_symbol(symbol)
+    if vid is None and coid is None:
+        raise InvalidArgument("give venue_order_id or client_order_id", field="venue_order_id")
+    return OrderRef(venue_order_id=vid, client_order_id=coid, symbol=sym)
 
 
 def _same_state(a: OrderState, b: OrderState) -> bool:

@@ -6,7 +6,8 @@ the way to it, answered (or failed to answer)::
 
     StopkitError
     ├── LocalError                 nothing was sent
-    │   ├── InvalidOrder           the order is malformed (bad price, missing field, ...)
+    │   ├── InvalidArgument        a bad argument to a public method (``field`` names it)
+    │   │   └── InvalidOrder       the order is malformed (bad price, missing field, ...)
     │   ├── UnsupportedOrder       the venue cannot express this order; never downgraded
     │   ├── ConfigurationError     credentials or venue config missing or malformed
     │   └── PluginError            a venue plugin failed to load or is not a valid adapter
@@ -18,6 +19,7 @@ the way to it, answered (or failed to answer)::
         ├── RateLimited            429; ``retry_after_s`` when the venue said
         ├── VenueUnavailable       5xx / maintenance
         ├── TransportError         connect failure, reset, timeout
+        ├── OutcomeUnknown         a write's answer proves nothing: the venue may have acted
         └── ResponseShapeError     a body stopkit cannot read
             └── UnknownVenueValue  a venue enum value with no mapping (``raw_value``)
 
@@ -40,10 +42,12 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DuplicateClientOrderId",
+    "InvalidArgument",
     "InvalidOrder",
     "LocalError",
     "OrderNotFound",
     "OrderRejected",
+    "OutcomeUnknown",
     "PluginError",
     "RateLimited",
     "RemoteError",
@@ -131,12 +135,16 @@ class LocalError(StopkitError):
     """stopkit refused before any I/O; nothing reached the venue."""
 
 
-class InvalidOrder(LocalError, ValueError):
-    """The order is malformed. ``field`` names the offending field."""
+class InvalidArgument(LocalError, ValueError):
+    """A public method was given a bad argument (wrong type, malformed id). ``field`` names it."""
 
     def __init__(self, message: str, *, field: str | None = None, venue: str | None = None) -> None:
         super().__init__(message, venue=venue)
         self.field = field
+
+
+class InvalidOrder(InvalidArgument):
+    """The order is malformed. ``field`` names the offending field."""
 
 
 class UnsupportedOrder(LocalError):
@@ -171,12 +179,14 @@ class AuthenticationError(RemoteError):
 
     ``stale_timestamp`` is ``True`` when the venue refused a signed request as expired (e.g.
     Pacifica's ``Invalid message``): the client then corrects its clock from the venue's
-    ``Date`` header and re-signs.
+    ``Date`` header and re-signs. ``token_refreshed`` is ``True`` when the client obtained a
+    new bearer token after this refusal (a write is then reconciled before it is sent again).
     """
 
     def __init__(self, message: str, *, stale_timestamp: bool = False, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
         self.stale_timestamp = stale_timestamp
+        self.token_refreshed = False
 
 
 class OrderRejected(RemoteError):
@@ -222,6 +232,23 @@ class TransportError(RemoteError):
     """
 
     default_retryable = True
+
+
+class OutcomeUnknown(RemoteError):
+    """An answer to a write (place, cancel, modify) that does not prove what the venue did.
+
+    Only an answer the venue documents as a refusal proves that it did not act; anything
+    else (an unexpected status, an undocumented error body, a redirect, ...) leaves the
+    outcome unknown, and stopkit reconciles it. ``classified`` is what the venue's parser
+    made of the answer (e.g. an :class:`OrderRejected` for an undocumented 400 page), kept
+    for diagnosis; it is not proof. ``outcome_known`` is always ``False``.
+    """
+
+    default_outcome_known = False
+
+    def __init__(self, message: str, *, classified: StopkitError | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
+        self.classified = classified
 
 
 class ResponseShapeError(RemoteError):

@@ -19,12 +19,13 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 
 import attrs
 
 from stopkit.errors import InvalidOrder
+from stopkit.validate import check_decimal, check_id, check_symbol, parse_decimal_text
 
 __all__ = [
     "AnyStopOrder",
@@ -90,21 +91,21 @@ class OrderKind(enum.Enum):
 def to_decimal(value: object, *, field: str) -> Decimal:
     """Convert ``value`` to a finite :class:`Decimal` exactly.
 
-    Accepts ``Decimal``, ``int`` and decimal strings. Raises
-    :class:`~stopkit.errors.InvalidOrder` naming ``field`` for ``float``, ``bool``,
-    NaN, infinities, unparsable strings and any other type.
+    Accepts ``Decimal``, ``int`` and decimal strings of ASCII digits (``"0.5"``, ``"2e3"``).
+    Raises :class:`~stopkit.errors.InvalidOrder` naming ``field`` for ``float``, ``bool``,
+    NaN, infinities, other digits or separators (full-width or Arabic-Indic digits, ``"1_0"``), any other type, and
+    values no venue takes: more than 30 significant digits or a magnitude beyond ``1e±24``.
     """
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, bool):
         raise InvalidOrder(f"{field} must be a Decimal, got bool", field=field)
     elif isinstance(value, int):
+        if abs(value) >= 10**25:
+            raise InvalidOrder(f"{field} is out of range: no venue takes it", field=field)
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise InvalidOrder(f"{field} is not a decimal number: {value!r}", field=field) from None
+        result = parse_decimal_text(value, field=field)
     elif isinstance(value, float):
         raise InvalidOrder(
             f"{field} must be a Decimal (or int/str), not float: floats cannot hold prices exactly",
@@ -112,9 +113,7 @@ def to_decimal(value: object, *, field: str) -> Decimal:
         )
     else:
         raise InvalidOrder(f"{field} must be a Decimal, got {type(value).__name__}", field=field)
-    if not result.is_finite():
-        raise InvalidOrder(f"{field} must be finite, got {result}", field=field)
-    return result
+    return check_decimal(result, field=field)
 
 
 # attrs converters: one named function per field (mypy's attrs plugin needs
@@ -129,7 +128,7 @@ def _positive(value: object, field: str) -> Decimal:
 def _to_enum(enum_cls: type[E], value: object, field: str) -> E:
     if isinstance(value, enum_cls):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and value.isascii():  # no case folding of non-ASCII look-alikes
         for member in enum_cls:
             if value.lower() in (member.value, member.name.lower()):
                 return member
@@ -168,20 +167,11 @@ def _time_in_force(value: object) -> TimeInForce:
 
 
 def _symbol(value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
-        raise InvalidOrder(
-            f"symbol must be a non-empty string without surrounding spaces, got {value!r}", field="symbol"
-        )
-    return value
+    return check_symbol(value, error=InvalidOrder)
 
 
 def _client_order_id(value: object) -> str:
-    if not isinstance(value, str) or not value or value != value.strip() or len(value) > 64:
-        raise InvalidOrder(
-            f"client_order_id must be a non-empty string of at most 64 characters, got {value!r}",
-            field="client_order_id",
-        )
-    return value
+    return check_id(value, field="client_order_id", max_length=64, error=InvalidOrder)
 
 
 def _expire_at(value: object) -> datetime | None:
@@ -232,7 +222,7 @@ class StopOrder(_StopBase):
 
     Fields (keyword-only):
         symbol: unified (``BTC/USDC:USDC``, ``BTC/USDT``, ``AAPL``) or venue-native
-            (``BTC``, ``spot.btc_usdt``) symbol.
+            (``BTC``, ``spot.btc_usdt``) symbol: 1-64 printable ASCII characters.
         side: :class:`Side` (or ``"buy"``/``"sell"``).
         quantity: ``Decimal`` > 0 in base units or shares; ``None`` = whole
             position, where the venue supports it (with ``position_effect=CLOSE``).
@@ -241,7 +231,8 @@ class StopOrder(_StopBase):
         trigger_type: which reference price triggers (DEFAULT = venue default).
         time_in_force: of the released order; GTD requires ``expire_at``.
         expire_at: timezone-aware ``datetime``, only with GTD.
-        client_order_id: ours; a UUID4 string is generated when not given.
+        client_order_id: ours; a UUID4 string is generated when not given. 1-64 printable
+            ASCII characters, none of ``/ \\ ? # %``, not dots only.
 
     Raises:
         InvalidOrder: naming the field, for floats, NaN, infinities, zero or

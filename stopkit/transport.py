@@ -9,6 +9,14 @@ Connection problems become :class:`~stopkit.errors.TransportError`:
 - a reset, a disconnect or a timeout once the request may have been sent:
   ``outcome_known=False``; the caller decides (a read is simply retried, an
   order placement is reconciled, never resent blindly).
+
+Answers are bounded: a body larger than ``max_body_bytes`` (announced by
+``Content-Length`` or counted while reading, after decompression too) raises
+:class:`~stopkit.errors.ResponseShapeError` with ``outcome_known=False``. aiohttp's
+automatic decompression is off; stopkit asks for ``gzip, deflate`` only and inflates
+them itself, never past the cap. Redirects are never followed, WebSocket handshakes
+included, so no credential is ever sent to another host. Errors never carry aiohttp's
+exception as their context (it can hold a URL with a token).
 """
 
 from __future__ import annotations
@@ -17,17 +25,99 @@ import asyncio
 import contextlib
 import functools
 import logging
-from typing import Protocol
+import zlib
+from types import SimpleNamespace
+from typing import Any, Protocol
 
 import aiohttp
 
-from stopkit.errors import AuthenticationError, TransportError
+from stopkit.errors import AuthenticationError, ResponseShapeError, StopkitError, TransportError
 from stopkit.stream import WsRequest
 from stopkit.wire import HttpRequest, HttpResponse
 
-__all__ = ["AiohttpTransport", "AiohttpWebSocket", "Transport", "WebSocket", "WsTransport"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "AiohttpTransport",
+    "AiohttpWebSocket",
+    "Transport",
+    "WebSocket",
+    "WsTransport",
+]
 
 log = logging.getLogger("stopkit.transport")
+
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+"""The largest answer body stopkit reads (4 MiB), after decompression; venues may set their own."""
+
+_ACCEPT_ENCODING = "gzip, deflate"
+_CHUNK = 64 * 1024
+
+
+class _RedirectRefused(Exception):
+    # Raised from aiohttp's redirect trace hook: a WebSocket handshake is never redirected.
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+async def _refuse_redirect(session: aiohttp.ClientSession, ctx: SimpleNamespace, params: Any) -> None:
+    raise _RedirectRefused(int(params.response.status))
+
+
+def _no_redirects() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_redirect.append(_refuse_redirect)
+    return trace
+
+
+def _too_large(venue: str | None, limit: int, status: int) -> ResponseShapeError:
+    return ResponseShapeError(
+        f"the answer is larger than {limit} bytes: not read", venue=venue, http_status=status, outcome_known=False
+    )
+
+
+def _inflate(raw: bytes, encoding: str, *, limit: int, venue: str | None, status: int) -> bytes:
+    # Decompress a gzip/deflate body ourselves, never producing more than `limit` bytes.
+    if encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        # HTTP "deflate" is zlib-wrapped; some servers send raw deflate.
+        inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS if raw[:1] == b"x" else -zlib.MAX_WBITS)
+    else:
+        raise ResponseShapeError(
+            f"the answer uses an encoding stopkit did not ask for: {encoding[:40]!r}",
+            venue=venue,
+            http_status=status,
+            outcome_known=False,
+        )
+    try:
+        body = inflater.decompress(raw, limit + 1)
+    except zlib.error:
+        raise ResponseShapeError(
+            f"the {encoding} answer cannot be decompressed", venue=venue, http_status=status, outcome_known=False
+        ) from None
+    if len(body) > limit or inflater.unconsumed_tail:
+        raise _too_large(venue, limit, status)
+    return body
+
+
+async def _read_body(response: aiohttp.ClientResponse, *, limit: int, venue: str | None) -> bytes:
+    # The whole body, at most `limit` bytes on the wire and after decompression.
+    status = response.status
+    if response.content_length is not None and response.content_length > limit:
+        raise _too_large(venue, limit, status)
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(venue, limit, status)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    return _inflate(raw, encoding, limit=limit, venue=venue, status=status)
 
 
 class Transport(Protocol):
@@ -81,7 +171,10 @@ class AiohttpWebSocket:
         try:
             await self._ws.send_str(text)
         except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
-            raise TransportError(f"WebSocket send failed: {type(exc).__name__}", venue=self._venue) from None
+            error = TransportError(f"WebSocket send failed: {type(exc).__name__}", venue=self._venue)
+        else:
+            return
+        raise error  # outside the except block: no aiohttp context
 
     async def receive_text(self, *, timeout_s: float | None) -> str | None:
         """The next text frame, or ``None`` once closed; ``TimeoutError`` after ``timeout_s``."""
@@ -105,18 +198,31 @@ class AiohttpWebSocket:
 class AiohttpTransport:
     """One :class:`aiohttp.ClientSession` per transport (per client), created lazily.
 
-    ``session``: use an existing session (not closed by :meth:`close`).
+    ``session``: use an existing session (not closed by :meth:`close`; its own redirect and
+    decompression settings apply to WebSockets). ``max_body_bytes``: the largest answer read
+    (default :data:`DEFAULT_MAX_BODY_BYTES`).
     """
 
-    def __init__(self, *, session: aiohttp.ClientSession | None = None, venue: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        venue: str | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
         self._session = session
         self._owns_session = session is None
         self._venue = venue
+        self.max_body_bytes = max_body_bytes
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # No cookie jar (venues authenticate per request) and no default headers.
-            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True)
+            # No cookie jar (venues authenticate per request), no automatic decompression (bounded
+            # by hand), and no redirect ever followed (a trace hook refuses them).
+            self._session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False, trace_configs=[_no_redirects()]
+            )
+            self._owns_session = True
         return self._session
 
     async def send(self, request: HttpRequest, *, timeout_s: float) -> HttpResponse:
@@ -125,44 +231,55 @@ class AiohttpTransport:
         Raises:
             TransportError: refused (``outcome_known=True``) or reset/timed out
                 after sending (``outcome_known=False``).
+            ResponseShapeError: the answer is larger than ``max_body_bytes``, or compressed in a
+                way stopkit did not ask for (``outcome_known=False``).
         """
+        error: StopkitError
         session = self._get_session()
+        headers = request.headers
+        if not any(name.lower() == "accept-encoding" for name in headers):
+            headers = {**headers, "Accept-Encoding": _ACCEPT_ENCODING}
         try:
             async with session.request(
                 request.method,
                 request.url,
                 data=request.body,
-                headers=request.headers,
+                headers=headers,
                 timeout=_timeout(timeout_s),
                 allow_redirects=False,
             ) as response:
-                body = await response.read()
+                body = await _read_body(response, limit=self.max_body_bytes, venue=self._venue)
                 log.debug("%s %s -> %s", request.method, _path_only(request.url), response.status)
                 return HttpResponse(status=response.status, headers=dict(response.headers), body=body)
+        except ResponseShapeError:
+            raise
         except aiohttp.ClientConnectorError as exc:
-            raise TransportError(
+            error = TransportError(
                 f"cannot connect: {type(exc).__name__}", venue=self._venue, retryable=True, outcome_known=True
-            ) from None
+            )
         except (TimeoutError, aiohttp.ServerTimeoutError):
-            raise TransportError(
+            error = TransportError(
                 f"no response within {timeout_s} s", venue=self._venue, retryable=True, outcome_known=False
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise TransportError(
+            )
+        except (aiohttp.ClientError, _RedirectRefused, ValueError) as exc:
+            error = TransportError(
                 f"connection failed after sending: {type(exc).__name__}",
                 venue=self._venue,
                 retryable=True,
                 outcome_known=False,
-            ) from None
+            )
+        raise error  # outside the except blocks: no context that could hold a URL
 
     async def ws_connect(self, request: WsRequest, *, timeout_s: float) -> AiohttpWebSocket:
         """Open ``request``'s WebSocket within ``timeout_s`` seconds. Logs and errors show the URL
-        with secret query values masked (a token may ride in ``?access_token=``).
+        with secret query values masked (a token may ride in ``?access_token=``). A redirect is
+        never followed (the handshake fails instead).
 
         Raises:
             AuthenticationError: the handshake was refused with 401/403.
-            TransportError: cannot connect, or the handshake failed otherwise (retryable).
+            TransportError: cannot connect, redirected, or the handshake failed otherwise (retryable).
         """
+        error: StopkitError
         session = self._get_session()
         shown = request.masked_url()
         try:
@@ -172,16 +289,25 @@ class AiohttpTransport:
             )
         except aiohttp.WSServerHandshakeError as exc:
             if exc.status in (401, 403):
-                raise AuthenticationError(
+                error = AuthenticationError(
                     f"WebSocket handshake refused (HTTP {exc.status})", venue=self._venue, http_status=exc.status
-                ) from None
-            raise TransportError(
-                f"WebSocket handshake failed (HTTP {exc.status})", venue=self._venue, http_status=exc.status
-            ) from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise TransportError(f"cannot open the WebSocket: {type(exc).__name__}", venue=self._venue) from None
-        log.debug("websocket open: %s", _path_only(shown))
-        return AiohttpWebSocket(ws, venue=self._venue)
+                )
+            else:
+                error = TransportError(
+                    f"WebSocket handshake failed (HTTP {exc.status})", venue=self._venue, http_status=exc.status
+                )
+        except _RedirectRefused as exc:
+            error = TransportError(
+                f"WebSocket handshake redirected (HTTP {exc.status}): redirects are not followed",
+                venue=self._venue,
+                http_status=exc.status,
+            )
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            error = TransportError(f"cannot open the WebSocket: {type(exc).__name__}", venue=self._venue)
+        else:
+            log.debug("websocket open: %s", _path_only(shown))
+            return AiohttpWebSocket(ws, venue=self._venue)
+        raise error  # outside the except blocks: aiohttp's error holds the URL (and any token in it)
 
     async def close(self) -> None:
         """Close the session if this transport created it."""

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import abc
 import functools
-from collections.abc import Callable, Generator, Mapping
+import re
+from collections.abc import Callable, Generator, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Amendment",
     "BoundVenue",
+    "Candidates",
     "Capabilities",
     "Credentials",
     "DemoScenario",
@@ -49,6 +51,7 @@ __all__ = [
     "Exchange",
     "Flow",
     "OrderRef",
+    "Refusal",
     "Simulator",
     "VenueAdapter",
     "structure_config",
@@ -243,19 +246,30 @@ class Amendment:
             raise InvalidOrder("modify needs at least one of stop_price, limit_price, quantity", field="stop_price")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Exchange(Generic[T]):
     """One HTTP exchange inside a flow.
 
     Fields:
         build: ``ctx -> HttpRequest``; called anew for every attempt.
         parse: ``HttpResponse -> T``; raises a stopkit error for a refusal.
-        writes: the request changes venue state (place, cancel). A write whose
-            outcome is unknown is never resent; it is reconciled.
+        writes: the request changes venue state (place, cancel, modify). Its answer is a
+            known failure only when it matches one of the venue's documented
+            :class:`Refusal` s; any other failure is an unknown outcome, reconciled and
+            never resent blindly.
         authenticated: the request carries the venue's bearer token.
-        label: short name for logs, e.g. ``"place"``.
+        label: short name for logs and for :attr:`Refusal.operations`: the built-in
+            writes are labelled ``"place"``, ``"cancel"`` and ``"modify"``.
         cost: credits the request uses from the venue's rate limit (see
             :mod:`stopkit.ratelimit`); 1 unless the venue documents otherwise.
+        cache_key: for a read whose answer changes slowly (market metadata): the client
+            keeps the parsed result under this key for ``cache_ttl_s`` seconds and answers
+            the exchange from it; while one fetch is in flight, other callers wait for it
+            (single flight). ``None`` (default): never cached. Never set on a write.
+        cache_ttl_s: how long a cached result stays fresh, in seconds.
+
+    The repr shows the label and flags only: ``build``/``parse`` are bound to the venue
+    and its credentials.
     """
 
     build: Callable[[RequestContext], HttpRequest]
@@ -264,6 +278,128 @@ class Exchange(Generic[T]):
     authenticated: bool = True
     label: str = "request"
     cost: float = 1.0
+    cache_key: str | None = None
+    cache_ttl_s: float = 300.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.writes and self.cache_key is not None:
+            raise ValueError("a write exchange cannot be cached")
+
+    def __repr__(self) -> str:
+        cache = f", cache_key={self.cache_key!r}" if self.cache_key is not None else ""
+        return f"Exchange(label={self.label!r}, writes={self.writes!r}, cost={self.cost!r}{cache})"
+
+
+def _frozen_ints(values: int | Iterable[int]) -> frozenset[int]:
+    if isinstance(values, int):
+        return frozenset({values})
+    return frozenset(int(value) for value in values)
+
+
+def _frozen_strs(values: str | Iterable[object]) -> frozenset[str]:
+    if isinstance(values, str):
+        return frozenset({values})
+    return frozenset(str(value) for value in values)
+
+
+def _patterns(values: str | re.Pattern[str] | Iterable[str | re.Pattern[str]]) -> tuple[re.Pattern[str], ...]:
+    if isinstance(values, str | re.Pattern):
+        values = (values,)
+    return tuple(re.compile(value) for value in values)
+
+
+def _str_tuple(values: str | Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class Refusal:
+    """An answer to a write that the venue documents as a refusal: proof that it did not act.
+
+    The client treats a failed write as a *known* failure only when the error the venue's
+    parser raised matches one of the venue's refusals; every other answer to a write
+    (another status, an undocumented body, a redirect, a body that cannot be read, a parser
+    crash) is an unknown outcome and goes to reconciliation. Declare only what the venue
+    documents, with the page that says so in ``source``.
+
+    Fields:
+        operations: the writes it applies to, e.g. ``{"place", "cancel"}``, matched against the
+            first word of the write's :attr:`Exchange.label`.
+        status: the HTTP status codes (one ``int`` or several).
+        error: the stopkit error class the parser raises for it (matched with ``isinstance``).
+        codes: venue codes (``StopkitError.venue_code``) that identify it.
+        message_prefixes: venue messages (``StopkitError.venue_message``) that identify it, by prefix.
+        message_patterns: regular expressions searched in the venue message (for texts that
+            embed values, e.g. ``r"is not a multiple of (tick|lot) size"``).
+        any_error_body: match any answer whose body the parser read as the venue's documented
+            error shape (the error carries a venue code or message), for venues whose codes
+            and texts are not fixed.
+        any_body: match whatever the body (e.g. a documented bare 429). Use sparingly: a
+            proxy's page with that status then counts as proof.
+        source: the venue document (URL, SDK file) that says the venue refuses this way.
+
+    Unless ``any_body`` or ``any_error_body`` is set, one of ``codes``, ``message_prefixes`` and
+    ``message_patterns`` must match. Raises ``ValueError`` when none is given, or when ``source``
+    is empty.
+    """
+
+    operations: frozenset[str] = attrs.field(converter=_frozen_strs)
+    status: frozenset[int] = attrs.field(converter=_frozen_ints)
+    error: type[RemoteError]
+    codes: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+    message_prefixes: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    message_patterns: tuple[re.Pattern[str], ...] = attrs.field(default=(), converter=_patterns)
+    any_error_body: bool = False
+    any_body: bool = False
+    source: str
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.codes or self.message_prefixes or self.message_patterns or self.any_error_body or self.any_body):
+            raise ValueError(
+                "a Refusal needs codes, message_prefixes, message_patterns, any_error_body=True or any_body=True"
+            )
+        if not self.source.strip():
+            raise ValueError("a Refusal needs the source that documents it")
+
+    def matches(self, operation: str, status: int, error: BaseException) -> bool:
+        """True when ``error``, raised for a ``status`` answer to ``operation``, is this refusal."""
+        if operation not in self.operations or status not in self.status or not isinstance(error, self.error):
+            return False
+        if self.any_body:
+            return True
+        if self.any_error_body and (error.venue_code is not None or error.venue_message):
+            return True
+        if self.codes and error.venue_code is not None and error.venue_code in self.codes:
+            return True
+        message = error.venue_message
+        if not message:
+            return False
+        return any(message.startswith(prefix) for prefix in self.message_prefixes) or any(
+            pattern.search(message) for pattern in self.message_patterns
+        )
+
+
+def _state_tuple(states: Iterable[OrderState]) -> tuple[OrderState, ...]:
+    return tuple(states)
+
+
+@attrs.frozen(kw_only=True)
+class Candidates:
+    """What a reconcile flow found when it matched by the order's terms, not by an id.
+
+    ``states``: every venue order that could be the one placed (same terms, inside the
+    placement window), newest first or in the venue's order. ``by_client_order_id``:
+    ``True`` only when the venue stores our client order id and the rows carry it.
+
+    The client claims one only when it is the single candidate that no other call of
+    this client has returned or may still return; otherwise the outcome stays unknown and
+    the candidates are listed in the error's notes.
+    """
+
+    states: tuple[OrderState, ...] = attrs.field(converter=_state_tuple)
+    by_client_order_id: bool = False
 
 
 Flow = Generator[Exchange[Any], Any, T]
@@ -361,15 +497,23 @@ class BoundVenue(abc.ABC):
         raise UnsupportedOrder(f"{self.name}: modify is not implemented", feature="modify", venue=self.name)
         yield  # pragma: no cover - makes this a generator
 
-    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+    @property
+    def refusals(self) -> tuple[Refusal, ...]:
+        """The venue's documented refusals (default: the adapter's :attr:`VenueAdapter.refusals`)."""
+        return self.adapter.refusals
+
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | Candidates | None] | None:
         """After a placement whose outcome is unknown, find ``order`` on the venue.
 
         ``sent_at_ms`` is when the first attempt was built (Unix ms). The flow
-        returns the order's state, or ``None`` when no matching order is found
-        (which does not prove it will not appear). Returns ``None`` instead of a
-        flow when the venue offers no way to look (the unknown outcome is then
-        reported as is). The client never resends the order; a venue that refuses
-        reused client order ids may resend it inside this flow (see docs/plugins.md).
+        returns the order's state when it found it by a client order id the venue
+        stores (authoritative), :class:`Candidates` when it matched rows by the order's
+        terms (the client decides which, if any, is this call's), or ``None`` when no
+        matching order is found (which does not prove it will not appear). Returns
+        ``None`` instead of a flow when the venue offers no way to look (the unknown
+        outcome is then reported as is). The client never resends the order; a venue
+        that refuses reused client order ids may resend it inside this flow (see
+        docs/plugins.md).
 
         To be able to answer ``None`` this method must not itself be a generator:
         return one from a helper (``return self._lookup(order, sent_at_ms)``).
@@ -457,7 +601,9 @@ class VenueAdapter(abc.ABC):
 
     Class attributes: ``name`` (the registered name), ``title``, ``doc_url``,
     ``capabilities``, ``env_vars`` (what :meth:`credentials_from_env` reads),
-    ``rate_limit`` (the documented request budget, or ``None``).
+    ``rate_limit`` (the documented request budget, or ``None``), ``refusals`` (the
+    venue's documented refusals of writes, :class:`Refusal`; an answer to a write that
+    matches none of them is an unknown outcome).
     """
 
     name: str
@@ -466,6 +612,7 @@ class VenueAdapter(abc.ABC):
     capabilities: Capabilities
     env_vars: tuple[EnvVar, ...] = ()
     rate_limit: RateLimit | None = None
+    refusals: tuple[Refusal, ...] = ()
 
     def simulator(self) -> Simulator | None:
         """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""

@@ -33,7 +33,7 @@ from stopkit import (
 )
 from stopkit.errors import RemoteError
 from stopkit.orders import AnyStopOrder
-from stopkit.venue import Amendment, BoundVenue, Exchange, Flow, OrderRef, VenueAdapter
+from stopkit.venue import Amendment, BoundVenue, Exchange, Flow, OrderRef, Refusal, VenueAdapter
 
 BASE = "https://fake.invalid"
 
@@ -193,6 +193,31 @@ class FakeAdapter(VenueAdapter):
         cancel=False,
         modify=True,
         reasons={"time_in_force": "fake venues only rest GTC"},
+    )
+    # What the fake venue "documents" as refusals of a write: anything else is an unknown outcome.
+    refusals = (
+        Refusal(
+            operations={"place", "modify", "cancel"},
+            status=401,
+            error=AuthenticationError,
+            any_body=True,
+            source="fake: 401 refuses the token",
+        ),
+        Refusal(
+            operations={"place", "modify", "cancel"},
+            status=429,
+            error=RateLimited,
+            any_body=True,
+            source="fake: 429 throttles",
+        ),
+        Refusal(
+            operations={"place", "modify", "cancel"},
+            status=400,
+            error=OrderRejected,
+            any_body=True,
+            source="fake: 400 rejects",
+        ),
+        Refusal(operations={"cancel"}, status=404, error=OrderNotFound, any_body=True, source="fake: 404 unknown id"),
     )
 
     def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:

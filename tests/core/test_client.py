@@ -192,25 +192,24 @@ async def test_expired_token_refreshed_before_use(fake_adapter: FakeAdapter) -> 
     assert auth == ["Bearer T1", "Bearer T1", "Bearer T2"]
 
 
-async def test_401_refreshes_once_and_retries(fake_adapter: FakeAdapter) -> None:
-    """A 401 on a request leads to one token refresh and one resend; a second 401 propagates."""
+async def test_401_refreshes_once_and_retries_a_read(fake_adapter: FakeAdapter) -> None:
+    """A 401 on a read leads to one token refresh and one resend; a second 401 propagates."""
     tokens = iter(["T1", "T2", "T3"])
+    reads = iter([401, 200])
 
     def handler(request: HttpRequest) -> HttpResponse:
         if request.url.endswith("/token"):
             return HttpResponse(status=200, body=json.dumps({"token": next(tokens), "expires_in": 3600}).encode())
-        if request.headers["Authorization"] == "Bearer T1":
-            return HttpResponse(status=401)
-        return ok(request)
+        return HttpResponse(status=next(reads), body=b'{"status": "accepted"}')
 
     transport = MockTransport(handler)
     async with stopkit.connect(
         fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, retry=FAST
     ) as client:
-        state = await client.place(ORDER)
-    assert state.venue_order_id == "7"
-    order_auth = [r.headers["Authorization"] for r in transport.sent if r.url.endswith("/orders")]
-    assert order_auth == ["Bearer T1", "Bearer T2"]
+        state = await client.get(venue_order_id="7")
+    assert state.status is OrderStatus.ACCEPTED
+    assert sum(1 for r in transport.sent if "/open/" in r.url) == 2
+    assert sum(1 for r in transport.sent if r.url.endswith("/token")) == 2
 
     always = MockTransport(
         lambda r: (
@@ -223,8 +222,64 @@ async def test_401_refreshes_once_and_retries(fake_adapter: FakeAdapter) -> None
         fake_adapter, credentials={}, config={"token_auth": True}, transport=always, retry=FAST
     ) as client:
         with pytest.raises(stopkit.AuthenticationError):
+            await client.get(venue_order_id="7")
+    assert sum(1 for r in always.sent if "/open/" in r.url) == 2
+
+
+async def test_401_to_a_write_is_resent_only_after_reconciliation_found_nothing(fake_adapter: FakeAdapter) -> None:
+    """A documented 401 to an order POST: refresh, look the order up, and send again only when absent."""
+    tokens = iter(["T1", "T2", "T3"])
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/token"):
+            return HttpResponse(status=200, body=json.dumps({"token": next(tokens), "expires_in": 3600}).encode())
+        if "/by-coid/" in request.url:
+            return HttpResponse(status=404)
+        if request.headers["Authorization"] == "Bearer T1":
+            return HttpResponse(status=401)
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True, "reconcile": True}, transport=transport, retry=FAST
+    ) as client:
+        state = await client.place(ORDER)
+    assert state.venue_order_id == "7"
+    kinds = [
+        ("lookup" if "/by-coid/" in r.url else r.headers.get("Authorization"))
+        for r in transport.sent
+        if not r.url.endswith("/token")
+    ]
+    assert kinds == ["Bearer T1", "lookup", "Bearer T2"]
+
+
+async def test_401_to_a_write_without_reconciliation_is_not_resent(fake_adapter: FakeAdapter) -> None:
+    """With no way to look the order up, a 401 to an order POST refreshes the token but never resends."""
+    tokens = iter(["T1", "T2"])
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/token"):
+            return HttpResponse(status=200, body=json.dumps({"token": next(tokens), "expires_in": 3600}).encode())
+        if request.headers["Authorization"] == "Bearer T1":
+            return HttpResponse(status=401)
+        return ok(request)
+
+    transport = MockTransport(handler)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, retry=FAST
+    ) as client:
+        with pytest.raises(stopkit.AuthenticationError) as info:
             await client.place(ORDER)
-    assert sum(1 for r in always.sent if r.url.endswith("/orders")) == 2
+        assert info.value.outcome_known is True  # documented refusal: the venue did not act
+        assert info.value.token_refreshed is True
+        assert any("it was not sent again" in note for note in info.value.__notes__)
+        assert sum(1 for r in transport.sent if r.url.endswith("/orders")) == 1
+        again = await client.place(ORDER)  # the next call goes out with the fresh token
+    assert again.venue_order_id == "7"
+    assert [r.headers["Authorization"] for r in transport.sent if r.url.endswith("/orders")] == [
+        "Bearer T1",
+        "Bearer T2",
+    ]
 
 
 async def test_unknown_outcome_is_reconciled_not_resent(fake_adapter: FakeAdapter) -> None:

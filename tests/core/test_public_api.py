@@ -5,6 +5,10 @@ from __future__ import annotations
 import stopkit
 
 EXPECTED = {
+    "InvalidArgument",
+    "OutcomeUnknown",
+    "PendingWrite",
+    "WriteOutcome",
     "AccessToken",
     "Amendment",
     "AnyStopOrder",

@@ -40,6 +40,7 @@ from stopkit.plugin import (
     Amendment,
     AnyStopOrder,
     BoundVenue,
+    Candidates,
     Capabilities,
     ConfigurationError,
     Credentials,
@@ -93,6 +94,7 @@ from venues.aries.constants import (
 )
 from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE
 from venues.aries.memory import KnownOrder, OrderMemory
+from venues.aries.refusals import REFUSALS
 
 __all__ = ["AriesAdapter", "AriesBoundVenue", "AriesConfig"]
 
@@ -551,22 +553,24 @@ class AriesBoundVenue(BoundVenue):
 
     # -- no duplicates: reconciliation after an unknown placement outcome -----------------
 
-    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+    def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[Candidates] | None:
         """Look for ``order`` in the active orders (all pages) after an unknown outcome.
 
         ``POST /v1/orders`` has no idempotency key and Aries stores no client order id, so the
         order is never resent, and rows are matched by terms only
-        (:func:`venues.aries.parse.reconcile_candidates`: symbol, venue side, type, time in force,
-        qty, prices, ``createdAt`` ≥ ``sent_at_ms`` minus ``reconcile_clock_skew_ms``).
-        Exactly one candidate → its state (with our client order id); none or several → ``None``
-        (the client reports the outcome as unknown).
+        (:func:`venues.aries.parse.reconcile_candidates`: equity stop, symbol, venue side, type,
+        time in force, qty, prices, ``createdAt`` ≥ ``sent_at_ms`` minus ``reconcile_clock_skew_ms``)
+        and returned as :class:`~stopkit.plugin.Candidates` (``by_client_order_id=False``): the
+        client claims one only when it is the single match no other call of the client owns or
+        may own; otherwise the outcome stays unknown. A candidate this bound venue placed itself
+        carries that placement's client order id, so it is never taken for another order.
         """
         return self._reconcile(order, sent_at_ms)
 
-    def _reconcile(self, order: AnyStopOrder, sent_at_ms: int) -> Flow[OrderState | None]:
-        # The reconciliation flow (see reconcile_flow).
+    def _reconcile(self, order: AnyStopOrder, sent_at_ms: int) -> Flow[Candidates]:
+        # The reconciliation flow (see reconcile_flow): every terms match, for the client to judge.
         rows = yield from self._active_rows()
-        candidates = parse.reconcile_candidates(
+        matches = parse.reconcile_candidates(
             rows,
             order,
             symbol=self.native_symbol(order.symbol),
@@ -575,11 +579,11 @@ class AriesBoundVenue(BoundVenue):
             time_in_force=translate.venue_time_in_force(order, extended_hours=self.config.extended_hours),
             not_before_ms=sent_at_ms - self.config.reconcile_clock_skew_ms,
         )
-        if len(candidates) != 1:
-            return None
-        state = parse.parse_trade_order(candidates[0], client_order_id=order.client_order_id)
-        self.memory.record(state)
-        return state
+        states = []
+        for row in matches:
+            known = self.memory.by_venue_order_id(str(row.get("clOrdId")))
+            states.append(parse.parse_trade_order(row, client_order_id=known.client_order_id if known else None))
+        return Candidates(states=tuple(states), by_client_order_id=False)
 
     def _cancel_request(self, found: OrderState, ctx: RequestContext) -> HttpRequest:
         # The cancel of a looked-up order: its clOrdId, symbol, raw venue side and security type.
@@ -713,6 +717,7 @@ class AriesAdapter(VenueAdapter):
     name = VENUE_NAME
     title = "Aries (finance.dev) US equities"
     doc_url = DOC_URL
+    refusals = REFUSALS
     capabilities = Capabilities(
         order_kinds=frozenset({OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT}),
         trigger_types=frozenset({TriggerType.DEFAULT}),

@@ -79,6 +79,7 @@ from venues.b2trader.constants import (
     VENUE_NAME,
 )
 from venues.b2trader.markets import Markets, check_order_fits, parse_markets_response
+from venues.b2trader.refusals import REFUSALS
 
 __all__ = ["CAPABILITIES", "B2TraderAdapter", "B2TraderBound", "B2TraderConfig"]
 
@@ -404,6 +405,7 @@ class B2TraderAdapter(VenueAdapter):
     name = VENUE_NAME
     title = TITLE
     doc_url = DOC_URL
+    refusals = REFUSALS
     capabilities = CAPABILITIES
     env_vars = (
         EnvVar(ENV_API_TOKEN, "offline API token (terminal Settings → API token management)", True, True),

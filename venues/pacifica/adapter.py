@@ -59,6 +59,7 @@ from venues.pacifica.constants import (
     TITLE,
     VENUE_NAME,
 )
+from venues.pacifica.refusals import REFUSALS
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
@@ -409,6 +410,7 @@ class PacificaAdapter(VenueAdapter):
     name = VENUE_NAME
     title = TITLE
     doc_url = DOC_URL
+    refusals = REFUSALS
     capabilities = CAPABILITIES
     env_vars = (
         EnvVar(

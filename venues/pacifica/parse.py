@@ -87,7 +87,14 @@ MESSAGE_PREFIX_RULES: Final[Sequence[tuple[str, _ErrorRule]]] = (
     ("Invalid message", (AuthenticationError, True)),
     ("Invalid public key", (AuthenticationError, False)),
     ("Verification failed", (AuthenticationError, False)),  # wrong key or content differs from what was signed
-    ("Unauthorized", (AuthenticationError, False)),  # e.g. an agent wallet not bound to the account [obs]
+    ("Unauthorized", (AuthenticationError, False)),
+    # An agent wallet not bound to the account (ccxt python/ccxt/pacifica.py handle_errors).
+    ("Agent not authorized", (AuthenticationError, False)),
+)
+
+# Texts that embed keys: "<agent> is unauthorized to sign on behalf of <account>".
+MESSAGE_PATTERN_RULES: Final[Sequence[tuple[re.Pattern[str], _ErrorRule]]] = (
+    (re.compile(r"is unauthorized to sign on behalf of"), (AuthenticationError, False)),
 )
 
 # 422 business codes, current numbering (sheet §6; ccxt python/ccxt/pacifica.py exceptions.exact; the
@@ -175,6 +182,9 @@ def _rule_for(status: int, message: str | None, code: int | str | None, error_id
     if message is not None:
         for prefix, rule in MESSAGE_PREFIX_RULES:
             if message.startswith(prefix):
+                return rule
+        for pattern, rule in MESSAGE_PATTERN_RULES:
+            if pattern.search(message):
                 return rule
         if "order not found" in message.lower():  # "Stop order not found", "Order not found"
             return (OrderNotFound, False)

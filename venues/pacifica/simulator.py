@@ -805,7 +805,9 @@ class PacificaSimulator(ServedSimulator):
                 error_id="signature_verification_failed",
             ) from None
         if agent is not None and self.agents.get(agent) != account:
-            raise _Reject(400, f"Unauthorized: agent wallet {agent} is not bound to account {account}")
+            # The venue's text for an agent wallet not bound to the account (as CCXT's
+            # python/ccxt/pacifica.py handle_errors and the venue's answers show it).
+            raise _Reject(400, f"{agent} is unauthorized to sign on behalf of {account}")
         return str(account)
 
     def _event(self, order: _Order, event_type: str, *, order_type: str | None = None) -> None:

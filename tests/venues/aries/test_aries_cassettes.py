@@ -27,6 +27,7 @@ from stopkit.errors import (
     AuthenticationError,
     OrderNotFound,
     OrderRejected,
+    OutcomeUnknown,
     TransportError,
     VenueUnavailable,
 )
@@ -204,7 +205,7 @@ async def test_aries_cassette_reconcile_after_5xx(recording: bool, served: Calla
 
 @pytest.mark.vcr
 async def test_aries_cassette_error_classes(recording: bool, served: Callable[[Any], Awaitable[Any]]) -> None:
-    """Replay: 400 flat, 400 nested, empty 400, 404, 503, 200 REJECTED, 403 and 401, each as its error."""
+    """Replay: 400 flat, 400 nested, empty 400 (unknown), 404, 503, 200 REJECTED, 403 and 401, each as its error."""
     env = await Setup(recording).start(served)
     nested = b'{"error":{"type":"VALIDATION","code":"INVALID_STOP_PRICE","message":"stop too close"},"meta":{}}'
 
@@ -225,9 +226,12 @@ async def test_aries_cassette_error_classes(recording: bool, served: Callable[[A
         assert (nested_error.value.venue_code, nested_error.value.venue_message) == ("INVALID_STOP_PRICE",
                                                                                      "stop too close")  # fmt: skip
         fault(kind="garbage", status=400, body=b"", method="POST", path="/v1/orders")
-        with pytest.raises(OrderRejected) as empty:
+        # An empty 400 is not one of the documented error bodies: it proves nothing, so the
+        # outcome is unknown (and reconciled), never a known rejection.
+        with pytest.raises(OutcomeUnknown) as empty:
             await client.place(stop_order(client_order_id="cassette-err-empty"))
-        assert (empty.value.http_status, empty.value.raw_body) == (400, None)
+        assert (empty.value.http_status, empty.value.outcome_known) == (400, False)
+        assert isinstance(empty.value.classified, OrderRejected)
         fault(kind="status", status=404, body=b"", method="GET", path="/orders")
         with pytest.raises(OrderNotFound) as missing:
             await client.get(venue_order_id="ORDER-20260115-404")

@@ -21,6 +21,7 @@ from stopkit.errors import (
     AuthenticationError,
     OrderNotFound,
     OrderRejected,
+    OutcomeUnknown,
     ResponseShapeError,
     TransportError,
     VenueUnavailable,
@@ -226,15 +227,31 @@ async def test_aries_reconcile_by_terms_when_the_tag_is_not_echoed(served: Calla
     assert len(rig.sim.orders()) == 3
 
 
-async def test_aries_ambiguous_candidates_are_not_guessed(served: Callable[[Any], Any]) -> None:
-    """Two identical candidates in the window: outcome unknown, no guess, no resend."""
+async def test_aries_terms_match_skips_the_row_another_call_owns(served: Callable[[Any], Any]) -> None:
+    """Two identical orders: the first is returned to its caller; the second's answer is lost after the
+    venue acted. Reconciliation skips the first's row (owned) and claims the second's."""
     rig = await Rig().start(served)
     async with rig.connect() as client:
-        await client.place(stop_order(client_order_id="twin-1"))
+        first = await client.place(stop_order(client_order_id="twin-1"))
+        rig.sim.lose_next_place_response("drop")
+        second = await client.place(stop_order(client_order_id="twin-2"))
+    assert second.venue_order_id != first.venue_order_id
+    assert second.client_order_id == "twin-2"
+    assert {row["clOrdId"] for row in rig.sim.orders()} == {first.venue_order_id, second.venue_order_id}
+
+
+async def test_aries_two_unowned_candidates_are_not_guessed(served: Callable[[Any], Any]) -> None:
+    """An identical order placed elsewhere (another process) plus ours, answer lost: two candidates no call
+    owns → outcome unknown, both listed, nothing claimed, nothing resent."""
+    rig = await Rig().start(served)
+    async with rig.connect() as elsewhere:
+        await elsewhere.place(stop_order(client_order_id="other-process"))
+    async with rig.connect() as client:
         rig.sim.lose_next_place_response("drop")
         with pytest.raises(TransportError) as info:
             await client.place(stop_order(client_order_id="twin-2"))
     assert info.value.outcome_known is False
+    assert any("ambiguous" in note for note in info.value.__notes__)
     assert len(rig.sim.orders()) == 2
 
 
@@ -385,7 +402,7 @@ async def test_aries_history_lookup_is_bounded_in_pages(served: Callable[[Any], 
 
 
 async def test_aries_error_classes_through_the_client(served: Callable[[Any], Any]) -> None:
-    """400 flat and nested, 403, 404, 5xx, 200 REJECTED and an empty 400, each as its stopkit error."""
+    """400 flat and nested, 403, 404, 5xx, 200 REJECTED, each as its stopkit error; an empty 400 is unknown."""
     rig = await Rig().start(served)
     async with rig.connect(fractional_shares=True) as client:
         with pytest.raises(OrderRejected) as flat:
@@ -400,10 +417,11 @@ async def test_aries_error_classes_through_the_client(served: Callable[[Any], An
         assert (info.value.venue_code, info.value.venue_message) == ("INVALID_STOP_PRICE", "stop too close")
         assert info.value.outcome_known
 
+        # An empty 400 is not a documented error body: unknown outcome, reconciled (nothing was placed).
         rig.sim.faults.add(Fault(kind="garbage", status=400, body=b"", method="POST", path="/v1/orders"))
-        with pytest.raises(OrderRejected) as info:
+        with pytest.raises(OutcomeUnknown) as unknown:
             await client.place(stop_order())
-        assert (info.value.http_status, info.value.raw_body) == (400, None)
+        assert (unknown.value.http_status, unknown.value.outcome_known) == (400, False)
 
         rig.sim.faults.add(Fault(kind="status", status=404, body=b"", method="GET", path="/orders"))
         with pytest.raises(OrderNotFound) as missing:

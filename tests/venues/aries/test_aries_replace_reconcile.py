@@ -13,7 +13,7 @@ from stopkit.context import AccessToken, RequestContext
 from stopkit.errors import InvalidOrder, OrderRejected, ResponseShapeError, VenueUnavailable
 from stopkit.orders import OrderKind, Side
 from stopkit.state import OrderState, OrderStatus
-from stopkit.venue import Amendment
+from stopkit.venue import Amendment, Candidates
 from stopkit.wire import HttpResponse
 from venues.aries import VENUE, mapping, parse, translate
 from venues.aries.constants import CHAIN_FIELD
@@ -265,7 +265,7 @@ def test_aries_reconcile_stop_limit_terms() -> None:
 
 
 def test_aries_reconcile_flow_lists_then_matches() -> None:
-    """reconcile_flow reads the active list (all pages) and returns the match with our client order id."""
+    """reconcile_flow reads the active list (all pages) and returns every terms match as Candidates."""
     venue = bound()
     order = stop_order(client_order_id="cid-9")
     flow = venue.reconcile_flow(order, sent_at_ms=T0_MS)
@@ -277,15 +277,17 @@ def test_aries_reconcile_flow_lists_then_matches() -> None:
     assert "cursor=7" in exchange.build(CTX).url
     with pytest.raises(StopIteration) as done:
         flow.send(parse.OrdersPage(rows=(), next_cursor=0))
-    state = done.value.value
-    assert state.venue_order_id == "O"
-    assert state.client_order_id == "cid-9"
+    found = done.value.value
+    assert isinstance(found, Candidates)
+    assert found.by_client_order_id is False
+    assert [state.venue_order_id for state in found.states] == ["O"]
+    assert found.states[0].client_order_id is None  # clientId is the OAuth client, not our id
     empty = venue.reconcile_flow(order, sent_at_ms=T0_MS)
     assert empty is not None
     next(empty)
     with pytest.raises(StopIteration) as done:
         empty.send(parse.OrdersPage(rows=(), next_cursor=0))
-    assert done.value.value is None
+    assert done.value.value == Candidates(states=())
 
 
 def test_aries_documented_rows_json_roundtrip() -> None:

@@ -29,6 +29,7 @@ from stopkit import (
     OrderNotFound,
     OrderRejected,
     OrderStatus,
+    OutcomeUnknown,
     RateLimited,
     ResponseShapeError,
     Side,
@@ -252,15 +253,22 @@ async def test_b2trader_cassette_market_checks(venue, clock) -> None:
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_token_refresh_on_401(venue, clock, doc_stop) -> None:
-    """A revoked token: the stop endpoint answers an empty 401 → one re-exchange, the order goes through."""
+    """A revoked token: the stop endpoint answers an empty 401 → one re-exchange, but the order is not sent
+    again (B2TRADER documents no 401 body and no way to look a stop up): outcome unknown. The next order
+    goes out with the new token."""
     async with _connect(venue, clock) as client:
         await client.place(doc_stop)
         if venue.sim is not None:
             venue.sim.revoke_tokens()
+        with pytest.raises(OutcomeUnknown) as excinfo:
+            await client.place(doc_stop)
         again = await client.place(doc_stop)
+    assert isinstance(excinfo.value.classified, AuthenticationError)
+    assert excinfo.value.classified.token_refreshed is True
     assert again.status is OrderStatus.ACCEPTED
     if venue.sim is not None:
         assert venue.sim.tokens_issued == 2
+        assert len(venue.sim.stops) == 2
 
 
 # -- error classes -------------------------------------------------------------------------------
@@ -319,19 +327,22 @@ async def test_b2trader_cassette_404_cancel_unknown(venue, clock) -> None:
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_415_media_type(venue, clock, doc_stop) -> None:
-    """A host demanding another x-api-version answers 415 ProblemDetails → OrderRejected(415)."""
+    """A host demanding another x-api-version answers 415: not a documented refusal → OutcomeUnknown
+    (the parser's OrderRejected(415) kept as ``classified``)."""
     if venue.sim is not None:
         venue.sim.media_type = "application/json; x-api-version=5.0"
     async with _connect(venue, clock) as client:
-        with pytest.raises(OrderRejected) as excinfo:
+        with pytest.raises(OutcomeUnknown) as excinfo:
             await client.place(doc_stop)
-    assert excinfo.value.http_status == 415
+    assert (excinfo.value.http_status, excinfo.value.outcome_known) == (415, False)
+    assert isinstance(excinfo.value.classified, OrderRejected)
     assert excinfo.value.venue_message == "Unsupported Media Type"
 
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_429_rate_limited(venue, clock, doc_stop) -> None:
-    """429 ProblemDetails with Retry-After → RateLimited(retry_after_s=7), retryable, nothing placed."""
+    """429 ProblemDetails with Retry-After: B2TRADER documents no 429, so the answer proves nothing →
+    OutcomeUnknown (the parser's RateLimited(retry_after_s=7) kept), not resent; nothing placed."""
     body = venue.sim.problem_body(429, detail="Too many requests.") if venue.sim is not None else b""
     _fault(
         venue,
@@ -346,10 +357,12 @@ async def test_b2trader_cassette_429_rate_limited(venue, clock, doc_stop) -> Non
         ),
     )
     async with _connect(venue, clock) as client:
-        with pytest.raises(RateLimited) as excinfo:
+        with pytest.raises(OutcomeUnknown) as excinfo:
             await client.place(doc_stop)
-    assert excinfo.value.retry_after_s == 7.0
-    assert excinfo.value.retryable is True
+    throttled = excinfo.value.classified
+    assert isinstance(throttled, RateLimited)
+    assert throttled.retry_after_s == 7.0
+    assert excinfo.value.retryable is False
     assert excinfo.value.venue_message == "Too Many Requests; Too many requests."
     if venue.sim is not None:
         assert venue.sim.stops == {}
@@ -371,7 +384,8 @@ async def test_b2trader_cassette_5xx_after_acceptance(venue, clock, doc_stop) ->
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_empty_and_html_bodies(venue, clock, doc_stop) -> None:
-    """An empty 400, an HTML 502 and an unreadable 200: each lands in the tree with its raw body."""
+    """An empty 400, an HTML 502 and an unreadable 200: each lands in the tree with its raw body, and none
+    proves the venue did not act (outcome unknown)."""
     _fault(venue, Fault(kind="status", status=400, body=b"", method="POST", path="/stop-orders"))
     html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
     _fault(venue, Fault(kind="garbage", status=502, body=html, content_type="text/html", method="DELETE"))
@@ -393,7 +407,7 @@ async def test_b2trader_cassette_empty_and_html_bodies(venue, clock, doc_stop) -
             await client.cancel(venue_order_id="01K2MNGAWPMQJ7WGATFSCAS1G4")
         with pytest.raises(ResponseShapeError) as unreadable:
             await client.place(doc_stop)
-    assert (empty.value.http_status, empty.value.raw_body, empty.value.outcome_known) == (400, None, True)
+    assert (empty.value.http_status, empty.value.raw_body, empty.value.outcome_known) == (400, None, False)
     assert (proxy.value.http_status, proxy.value.raw_body) == (502, html.decode())
     assert proxy.value.outcome_known is False  # a cancel is a write
     assert (unreadable.value.http_status, unreadable.value.outcome_known) == (200, False)

@@ -21,6 +21,8 @@ from stopkit import (
     OrderNotFound,
     OrderRejected,
     OrderStatus,
+    OutcomeUnknown,
+    RateLimited,
     Side,
     StopLimitOrder,
     StopOrder,
@@ -278,11 +280,14 @@ async def test_expired_token_is_re_exchanged_before_use(served) -> None:
 
 
 async def test_revoked_token_is_refreshed_once_on_401(served) -> None:
-    """A 401 on a stop endpoint → one re-exchange and one resend (the venue did not accept the first)."""
+    """A 401 on a stop endpoint → one re-exchange, no resend (a 401 is no documented refusal and a stop
+    cannot be looked up): outcome unknown; the next order uses the new token."""
     sim, base_url = await _start(served)
     async with _connect(sim, base_url) as client:
         await client.place(sim.demo_scenario().orders[0])
         sim.revoke_tokens()
+        with pytest.raises(OutcomeUnknown):
+            await client.place(sim.demo_scenario().orders[1])
         placed = await client.place(sim.demo_scenario().orders[1])
     assert placed.status is OrderStatus.ACCEPTED
     assert sim.tokens_issued == 2
@@ -681,7 +686,7 @@ async def test_lost_answer_after_acceptance_is_raised_unknown_and_never_resent(s
 
 
 async def test_throttled_place_is_retried_after_retry_after(served) -> None:
-    """A 429 ProblemDetails (not processed) is retried after Retry-After; exactly one order results."""
+    """A 429 ProblemDetails is not a refusal B2TRADER documents: outcome unknown, never resent, nothing placed."""
     sim, base_url = await _start(served)
     body = sim.problem_body(429, detail="Too many requests.")
     sim.faults.add(
@@ -696,9 +701,10 @@ async def test_throttled_place_is_retried_after_retry_after(served) -> None:
         )
     )
     async with _connect(sim, base_url) as client:
-        placed = await client.place(sim.demo_scenario().orders[0])
-    assert placed.status is OrderStatus.ACCEPTED
-    assert len(sim.stops) == 1
+        with pytest.raises(OutcomeUnknown) as excinfo:
+            await client.place(sim.demo_scenario().orders[0])
+    assert isinstance(excinfo.value.classified, RateLimited)
+    assert len(sim.stops) == 0
 
 
 async def test_5xx_on_cancel_is_unknown_and_not_resent(served) -> None:
@@ -714,11 +720,11 @@ async def test_5xx_on_cancel_is_unknown_and_not_resent(served) -> None:
 
 
 async def test_415_when_the_host_wants_another_media_version(served) -> None:
-    """A host demanding x-api-version=5.0 answers our 4.0 with 415 ProblemDetails → OrderRejected(415)."""
+    """A host demanding x-api-version=5.0 answers our 4.0 with 415: not documented → OutcomeUnknown(415)."""
     sim, base_url = await _start(served)
     sim.media_type = "application/json; x-api-version=5.0"
     async with _connect(sim, base_url) as client:
-        with pytest.raises(OrderRejected) as excinfo:
+        with pytest.raises(OutcomeUnknown) as excinfo:
             await client.place(sim.demo_scenario().orders[0])
     assert excinfo.value.http_status == 415
     assert excinfo.value.venue_message == "Unsupported Media Type"

@@ -287,7 +287,7 @@ async def test_cassette_signature_errors(venue: StartSim) -> None:
     _sim, base_url, clock = await venue()
     stranger = {"PACIFICA_PRIVATE_KEY": STRANGER_KEY, "PACIFICA_ACCOUNT": _credentials()["PACIFICA_ACCOUNT"]}
     async with _connect(base_url, clock, credentials=stranger) as client:
-        with pytest.raises(AuthenticationError, match="Unauthorized"):
+        with pytest.raises(AuthenticationError, match="unauthorized to sign on behalf of"):
             await client.place(_stop(70))
 
     bound = stopkit.bind("pacifica", credentials=_credentials(api_key=False), config={"base_url": base_url})
@@ -491,7 +491,10 @@ def test_recorded_error_bodies_classify() -> None:
         seen.add(type(err))
         if "builder" in message.lower():
             expected: type[RemoteError] = OrderRejected
-        elif status == 400 and message.startswith(("Verification", "Invalid s", "Invalid p", "Invalid m", "Unauth")):
+        elif status == 400 and (
+            message.startswith(("Verification", "Invalid s", "Invalid p", "Invalid m", "Unauth"))
+            or "unauthorized to sign on behalf of" in message
+        ):
             expected = AuthenticationError
         elif status == 400 and "not found" in message:
             expected = OrderNotFound

@@ -164,7 +164,7 @@ async def test_wrong_key_for_account_is_refused(served: Served) -> None:
     sim, base_url, clock = await _start(served)
     creds = {"PACIFICA_PRIVATE_KEY": "0x" + "42" * 32, "PACIFICA_ACCOUNT": sim.demo_account}
     async with _connect(sim, base_url, clock, credentials=creds) as client:
-        with pytest.raises(AuthenticationError, match="Unauthorized") as info:
+        with pytest.raises(AuthenticationError, match="unauthorized to sign on behalf of") as info:
             await client.place(sim.demo_scenario().orders[1])
     assert info.value.retryable is False
     assert all(o.account != sim.demo_account for o in sim.orders.values())
