@@ -83,7 +83,7 @@ def test_aries_place_ack_with_integer_id_and_pending_new() -> None:
     ],
 )
 def test_aries_place_rejection_in_a_200(changes: dict[str, object]) -> None:
-    """success:false or status REJECTED in a 200 → OrderRejected with the reason (sheet §8.5)."""
+    """success:false or status REJECTED in a 200 → OrderRejected with the reason (SDK OrdResponseStatus: REJECTED)."""
     body = json.loads(ORD_RESPONSE)
     body.update(changes)
     with pytest.raises(OrderRejected) as info:
@@ -191,7 +191,7 @@ def test_aries_orders_page_null_and_cursor() -> None:
 
 
 def test_aries_parse_documented_cancel_response() -> None:
-    """The [sdk] cancel answer: CANCELED, the order keeps its id."""
+    """The CancelOrdResponse example: CANCELED, the order keeps its id."""
     found = parse.parse_trade_order(_stop_row(clOrdId="ORDER-20260115-001"))
     state = parse.parse_cancel_response(found, _ok(CANCEL_RESPONSE))
     assert state.status is OrderStatus.CANCELED

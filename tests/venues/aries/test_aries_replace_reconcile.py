@@ -21,7 +21,8 @@ from venues.aries.constants import CHAIN_FIELD
 CTX = RequestContext(now_ms=1_768_487_400_000, access_token=AccessToken("tok-abc"))
 T0_MS = 1_768_487_400_000  # 2026-01-15T14:30:00Z
 
-# [sdk] replace example answer (verbatim, sheet §3.3; its values are doc placeholders).
+# A replace answer with every field of the SDK's ReplaceOrdResponse (finance-dev 0.9.0
+# models/replaceordresponse.py); illustrative values (qty and price differ from the request, as in the docs).
 REPLACE_RESPONSE = (
     b'{"success":true,"clOrdId":"ORDER-20260115-003","origClOrdId":"ORDER-20260115-001","status":"REPLACED",'
     b'"qty":"200","price":"175.50","text":"Replace accepted","transactTime":"2026-01-15T14:31:00Z"}'
