@@ -501,6 +501,10 @@ class AriesBoundVenue(BoundVenue):
                 venue=VENUE_NAME,
             )
         client_order_id = known.client_order_id if known is not None else None
+        if client_order_id is None and ref.venue_order_id and ref.client_order_id:
+            # The caller pairs the venue id with its client order id (e.g. an order the core
+            # reconciled): remember the pair, so that later lookups by client order id work.
+            client_order_id = ref.client_order_id
         state = parse.parse_trade_order(match, client_order_id=client_order_id)
         self.memory.record(state)
         return state
