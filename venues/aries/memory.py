@@ -72,10 +72,24 @@ class OrderMemory:
     def __len__(self) -> int:
         return len(self._index)
 
+    @staticmethod
+    def _keys(known: KnownOrder) -> list[str]:
+        # Every index key of an entry: its clOrdIds and our client order id.
+        keys = ["v:" + cl_ord_id for cl_ord_id in known.chain]
+        if known.client_order_id:
+            keys.append("c:" + known.client_order_id)
+        return keys
+
+    def _touch(self, known: KnownOrder) -> None:
+        # Mark an entry (all of its keys) as the most recently used.
+        for key in self._keys(known):
+            self._index[key] = known
+            self._index.move_to_end(key)
+
     def _get(self, key: str) -> KnownOrder | None:
         known = self._index.get(key)
         if known is not None:
-            self._index.move_to_end(key)
+            self._touch(known)
         return known
 
     def by_venue_order_id(self, cl_ord_id: str) -> KnownOrder | None:
@@ -108,12 +122,7 @@ class OrderMemory:
             created_ms = int(state.created_at.timestamp() * 1000)
             if known.created_ms is None or created_ms < known.created_ms:
                 known.created_ms = created_ms
-        keys = ["v:" + cl_ord_id for cl_ord_id in known.chain]
-        if known.client_order_id:
-            keys.append("c:" + known.client_order_id)
-        for key in keys:
-            self._index[key] = known
-            self._index.move_to_end(key)
+        self._touch(known)
         while len(self._index) > self.capacity:
             self._index.popitem(last=False)
         return known
