@@ -54,6 +54,39 @@ def credentials_from_env(venue: str | VenueAdapter, environ: Mapping[str, str] |
     return adapter.credentials_from_env(os.environ if environ is None else environ)
 
 
+# Config keys every venue takes, handled by the client rather than the adapter.
+CLIENT_CONFIG_KEYS = frozenset({"allow_insecure", "max_response_bytes"})
+
+
+def _split_config(adapter: VenueAdapter, config: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    # (the adapter's own keys, the client's keys: allow_insecure as bool, max_response_bytes as int).
+    venue_config = dict(config or {})
+    client: dict[str, Any] = {}
+    if "allow_insecure" in venue_config:
+        from stopkit.venue import _structure_bool
+
+        raw = venue_config.pop("allow_insecure")
+        try:
+            client["allow_insecure"] = _structure_bool(raw, bool)
+        except ValueError:
+            raise ConfigurationError(
+                f"{adapter.name}: bad config: allow_insecure must be a boolean, got {raw!r}", venue=adapter.name
+            ) from None
+    if "max_response_bytes" in venue_config:
+        raw = venue_config.pop("max_response_bytes")
+        try:
+            value = int(raw) if not isinstance(raw, bool) else -1
+        except (TypeError, ValueError):
+            value = -1
+        if value < 1024:
+            raise ConfigurationError(
+                f"{adapter.name}: bad config: max_response_bytes must be an integer >= 1024, got {raw!r}",
+                venue=adapter.name,
+            )
+        client["max_response_bytes"] = value
+    return venue_config, client
+
+
 def bind(
     venue: str | VenueAdapter,
     *,
@@ -62,12 +95,16 @@ def bind(
 ) -> BoundVenue:
     """The venue's pure adapter bound to credentials and config (keys decoded once).
 
+    The client-side keys every venue takes (``allow_insecure``, ``max_response_bytes``, see
+    :func:`connect`) are accepted and ignored here.
+
     Raises:
         PluginError: unknown or broken venue.
         ConfigurationError: missing or malformed credentials or config.
     """
     adapter = _adapter(venue)
-    return adapter.bind(_credentials(adapter, credentials), config)
+    venue_config, _client = _split_config(adapter, config)
+    return adapter.bind(_credentials(adapter, credentials), venue_config)
 
 
 # preview() is pure, so the keys it decodes can be reused: decoding is most of its
@@ -80,7 +117,8 @@ def _bind_for_preview(
     adapter: VenueAdapter, credentials: Credentials | Mapping[str, str] | None, config: Mapping[str, Any] | None
 ) -> BoundVenue:
     creds = _credentials(adapter, credentials)
-    key = (id(adapter), tuple(sorted(creds.values.items())), tuple(sorted((config or {}).items())))
+    config, _client = _split_config(adapter, config)
+    key = (id(adapter), tuple(sorted(creds.values.items())), tuple(sorted(config.items())))
     try:
         bound = _PREVIEW_BINDS.get(key)
     except TypeError:  # an unhashable config value: bind afresh
@@ -143,6 +181,15 @@ def connect(
     ``transport`` is given. Requests are throttled to ``rate_limit`` (default:
     the venue's documented budget), or by a shared ``throttle``.
 
+    Besides the venue's own keys, ``config`` takes two keys for every venue:
+
+    - ``allow_insecure`` (default ``False``): allow ``http://``/``ws://`` to hosts other than
+      loopback. Without it such URLs are refused before any I/O: credentials would travel
+      in clear text.
+    - ``max_response_bytes`` (default: the venue's, 4 MiB for the built-in venues): the
+      largest answer body read, after decompression; a larger one is an unreadable answer
+      (for a write, an unknown outcome).
+
     Raises:
         PluginError: unknown or broken venue.
         ConfigurationError: missing or malformed credentials or config.
@@ -151,13 +198,17 @@ def connect(
     from stopkit.ratelimit import Throttle
     from stopkit.transport import AiohttpTransport
 
-    bound = bind(venue, credentials=credentials, config=config)
+    adapter = _adapter(venue)
+    venue_config, client_config = _split_config(adapter, config)
+    bound = adapter.bind(_credentials(adapter, credentials), venue_config)
     if throttle is None and rate_limit is not None:
         throttle = Throttle(rate_limit)
+    max_body = client_config.get("max_response_bytes", adapter.max_response_bytes)
     return VenueClient(
         bound,
-        transport=transport or AiohttpTransport(venue=bound.name),
+        transport=transport or AiohttpTransport(venue=bound.name, max_body_bytes=max_body),
         clock=clock,
         retry=retry,
         throttle=throttle,
+        allow_insecure=client_config.get("allow_insecure", False),
     )

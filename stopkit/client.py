@@ -477,6 +477,8 @@ class VenueClient:
                         changed = self._stream_change(last, state)
                         if changed is not None:
                             yield changed
+                    for gap in step.gaps:
+                        yield gap if gap.since_ms is not None else attrs.evolve(gap, since_ms=last_rx_ms)
                     if step.ready and not live:
                         live, failures, auth_failures = True, 0, 0
                         if ready is not None:

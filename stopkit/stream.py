@@ -81,12 +81,14 @@ class StreamGap:
     no stop-order read endpoint), or when the read-back failed.
 
     Fields: ``venue``; ``since_ms`` (Unix ms of the last frame received before the connection was
-    lost); ``reason`` (human-readable).
+    lost, or ``None``); ``reason`` (human-readable); ``venue_order_ids`` (the orders whose transitions
+    may be missing, when the protocol can name them; empty = any order).
     """
 
     venue: str
     since_ms: int | None
     reason: str
+    venue_order_ids: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -95,6 +97,8 @@ class StreamStep:
 
     Fields:
         updates: order states parsed from the frame (the client de-duplicates them).
+        gaps: holes the protocol noticed in this frame, e.g. an order that left the venue's open set
+            without a final status (the client yields them after ``updates``).
         send: text frames to send now (replies, subscribe after auth, pongs).
         ready: the subscription is live (auth done, subscribed): after a reconnect the client
             reads missed transitions back through REST from here.
@@ -106,6 +110,7 @@ class StreamStep:
     """
 
     updates: tuple[OrderState, ...] = ()
+    gaps: tuple[StreamGap, ...] = ()
     send: tuple[str, ...] = ()
     ready: bool = False
     reauth: bool = False

@@ -40,7 +40,7 @@ _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 # Characters that would change a URL's path, query or fragment when an id is put in a path.
 _URL_UNSAFE = frozenset("/\\?#%")
 # Decimal text with ASCII digits only: sign, digits, optional fraction and exponent.
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,6})?")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,10})?")
 
 
 def check_symbol(value: object, *, field: str = "symbol", error: type[InvalidArgument] = InvalidArgument) -> str:

@@ -603,7 +603,8 @@ class VenueAdapter(abc.ABC):
     ``capabilities``, ``env_vars`` (what :meth:`credentials_from_env` reads),
     ``rate_limit`` (the documented request budget, or ``None``), ``refusals`` (the
     venue's documented refusals of writes, :class:`Refusal`; an answer to a write that
-    matches none of them is an unknown outcome).
+    matches none of them is an unknown outcome), ``max_response_bytes`` (the largest answer
+    body the client reads, 4 MiB by default).
     """
 
     name: str
@@ -613,6 +614,7 @@ class VenueAdapter(abc.ABC):
     env_vars: tuple[EnvVar, ...] = ()
     rate_limit: RateLimit | None = None
     refusals: tuple[Refusal, ...] = ()
+    max_response_bytes: int = 4 * 1024 * 1024
 
     def simulator(self) -> Simulator | None:
         """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""

@@ -132,17 +132,16 @@ class HttpResponse:
         """The body parsed as JSON, with exact ``Decimal`` for non-integer numbers.
 
         Raises:
-            ResponseShapeError: the body is empty or not JSON (carries the raw body).
+            ResponseShapeError: the body is empty, not JSON, or nested too deeply to decode
+                (carries the raw body).
         """
         try:
             return json.loads(self.body, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
-            raise ResponseShapeError(
-                "venue answered with a body that is not JSON",
-                venue=venue,
-                http_status=self.status,
-                raw_body=self.body,
-            ) from None
+            message = "venue answered with a body that is not JSON"
+        except RecursionError:
+            message = "venue answered with JSON nested too deeply to decode"
+        raise ResponseShapeError(message, venue=venue, http_status=self.status, raw_body=self.body)
 
 
 def format_decimal(value: Decimal) -> str:

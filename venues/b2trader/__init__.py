@@ -1,7 +1,7 @@
 """B2TRADER (B2Broker) venue plugin: SPOT stop-market and stop-limit orders.
 
 Registered under the ``stopkit.venues`` entry point as ``b2trader = "venues.b2trader:VENUE"``.
-Sheet: /work/shared/venues/b2trader.md; docs: https://api-docs.b2trader.b2broker.com/rest-api.
+Docs: https://api-docs.b2trader.b2broker.com/rest-api; evidence ledger: docs/venues/b2trader.md.
 """
 
 from __future__ import annotations

@@ -3,24 +3,28 @@
 Credentials (environment variables):
 
 - ``B2TRADER_API_TOKEN`` (secret): the offline API token from the trading terminal's
-  Settings → API token management; exchanged for a bearer JWT (sheet §2).
+  Settings → API token management; exchanged for a bearer JWT at ``token_path``.
+- ``B2TRADER_ACCESS_TOKEN`` (secret): a ready bearer token, for brokers that hand one out
+  directly; used as is (with ``B2TRADER_API_TOKEN`` also set, the exchange refreshes it).
+  One of the two is required.
 - ``B2TRADER_ACCOUNT_ID``: the trading account, sent as the ``accountId`` header.
-- ``B2TRADER_BASE_URL``: the broker's host (every broker runs its own; no default,
-  sheet §1). Config ``base_url`` overrides it; one of the two is required.
+- ``B2TRADER_BASE_URL``: the broker's host (every broker runs its own; no default).
+  Config ``base_url`` overrides it; one of the two is required.
 
-Config (``stopkit.connect(..., config=...)`` or ``--venue-config KEY=VALUE``): ``base_url``,
-``decimals_as_numbers`` (send exact JSON numbers instead of decimal strings) and
-``markets_ttl_s`` (how long Get markets is reused; see :class:`B2TraderConfig`).
+Config (``stopkit.connect(..., config=...)`` or ``--venue-config KEY=VALUE``): see
+:class:`B2TraderConfig` and the table in ``docs/venues/b2trader.md``.
 
 Operations:
 
-- place: ``GET /frontoffice/api/v5/markets`` first (cached per bound venue, i.e. per client,
-  for ``markets_ttl_s``), the order checked against its market's ``priceScale``,
-  ``amountScale``, ``minAmount`` and ``maxBaseAmount`` (:class:`~stopkit.errors.InvalidOrder`
-  before the POST), then ``POST /frontoffice/api/v3/stop-orders``.
-- cancel: ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``.
+- place: "Get market" ``GET /frontoffice/api/v5/markets/{marketId}`` first (a read the core caches
+  per client and market for ``markets_ttl_s``, one fetch in flight), the order checked against its
+  ``priceScale``, ``amountScale``, ``minAmount`` and ``maxBaseAmount``, then
+  ``POST /frontoffice/api/v3/stop-orders``. An answer that cannot be read never blocks the order:
+  it is placed without the client-side check and a warning is logged once per market.
+- cancel: ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``; for a stop known to have
+  activated (its child seen on ``watch_orders``), ``DELETE /frontoffice/api/v3/orders/{childId}``.
 - get, open_orders: :class:`~stopkit.errors.UnsupportedOrder`: no documented endpoint reads
-  or lists stop orders (sheet §3.4). Stops carry no client order id (§4, §8.9).
+  or lists stop orders. Stops carry no client order id.
 - reconcile after an unknown placement outcome: impossible for the same reason; the
   client re-raises the error (``outcome_known=False``) and never resends the order.
 
@@ -31,6 +35,7 @@ check except the market precision check (see :meth:`B2TraderBound.check_order`).
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -41,6 +46,7 @@ import attrs
 from stopkit.plugin import (
     AccessToken,
     AnyStopOrder,
+    AuthenticationError,
     BoundVenue,
     Capabilities,
     ConfigurationError,
@@ -50,15 +56,16 @@ from stopkit.plugin import (
     Flow,
     HttpRequest,
     HttpResponse,
-    LocalError,
     OrderKind,
     OrderRef,
     OrderState,
+    OrderStatus,
     PositionEffect,
     RateLimit,
     RemoteError,
     RequestContext,
     Simulator,
+    StopkitError,
     StreamProtocol,
     TimeInForce,
     TokenGrant,
@@ -69,21 +76,31 @@ from stopkit.plugin import (
 )
 from venues.b2trader import auth, parse, translate
 from venues.b2trader.constants import (
+    CANCEL_ORDER_DOC_URL,
     DEFAULT_MARKETS_TTL_S,
     DEFAULT_REQUESTS_PER_S,
+    DEFAULT_TOKEN_PATH,
     DOC_URL,
+    ENV_ACCESS_TOKEN,
     ENV_ACCOUNT_ID,
     ENV_API_TOKEN,
     ENV_BASE_URL,
     TITLE,
     VENUE_NAME,
 )
-from venues.b2trader.markets import Markets, check_order_fits, parse_markets_response
+from venues.b2trader.markets import MarketSpec, check_order_fits, parse_market_response
 from venues.b2trader.refusals import REFUSALS
 
 __all__ = ["CAPABILITIES", "B2TraderAdapter", "B2TraderBound", "B2TraderConfig"]
 
-_NO_READ = "no documented endpoint lists or fetches stop orders (sheet §3.4); track stops by orderId"
+log = logging.getLogger("stopkit.venues.b2trader")
+
+_NO_READ = (
+    "no documented endpoint lists or fetches stop orders (see docs/venues/b2trader.md); track stops by "
+    "orderId and their children with watch_orders()"
+)
+# Values config market_stop_time_in_force may take: what a GTC stop-market sends.
+_MARKET_STOP_TIFS = ("Ioc", "Fok", "Gtc")
 
 CAPABILITIES = Capabilities(
     order_kinds=frozenset({OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT}),
@@ -98,43 +115,51 @@ CAPABILITIES = Capabilities(
     cancel=True,
     reasons={
         "trigger_type": (
-            "the trigger price is not selectable on B2TRADER; the venue's own reference (best bid/ask per its "
-            "order-types guide, unverified) applies: use TriggerType.DEFAULT (sheet §4, §8.5)"
+            "the trigger price is not selectable on B2TRADER (no such field in 'Place SPOT Stop order'); the "
+            "venue's own reference applies: use TriggerType.DEFAULT"
         ),
-        "quantity=None": "spot has no positions: requestedAmount is always given in base units (sheet §4, §7.7)",
-        "client_order_id": "stop orders carry no client order id; stopkit keeps it locally (sheet §4, §8.9)",
+        "quantity=None": "spot has no positions: requestedAmount is always given in base units",
+        "client_order_id": "stop orders carry no client order id; stopkit keeps it locally",
         "get_order": _NO_READ,
         "list_open_orders": _NO_READ,
     },
 )
-"""What B2TRADER SPOT stops support (sheet §3, §4)."""
+"""What B2TRADER SPOT stops support ("Place SPOT Stop order", "Cancel Stop order")."""
 
 
 @attrs.frozen(kw_only=True)
 class B2TraderConfig:
-    """Venue config.
+    """Venue config (every key with its default; see the table in ``docs/venues/b2trader.md``).
 
     Fields:
-        base_url: the broker's B2TRADER host, e.g. ``https://trade.example-broker.com``
-            (overrides ``B2TRADER_BASE_URL``; one of them is required, sheet §1).
-        decimals_as_numbers: send ``activationPrice``, ``requestedAmount`` and
-            ``requestedPrice`` as exact JSON numbers (``128000``, as the docs' example does)
-            instead of decimal strings (``"128000"``, the declared type; the default).
-            Written from the ``Decimal``, never through ``float`` (sheet §8.1, [unverified]
-            which one a broker accepts).
-        markets_ttl_s: seconds the parsed Get markets answer is reused before a placement
-            fetches it again (default 300; 0 = before every placement). A market missing
-            from a cached answer is looked up once more before the order is refused.
-        requests_per_s: client-side request budget per account (default 1/s). The API
-            documents no limits; the older B2BX docs allowed ``/frontoffice/*`` one request
-            a second, which the sheet takes as the safe default (§6, §8.7). Raise it when
-            your broker says more.
+        base_url: the broker's B2TRADER host, e.g. ``https://trade.example-broker.com``, optionally
+            with a path prefix kept for REST and the WebSocket (overrides ``B2TRADER_BASE_URL``).
+        decimals_as_numbers: send ``activationPrice``, ``requestedAmount`` and ``requestedPrice`` as
+            exact JSON numbers (as the docs' example does) instead of decimal strings (the declared
+            type; the default). Written from the ``Decimal``, never through ``float``.
+        check_market_precision: read "Get market" before placing and refuse, before sending, a price
+            or amount that does not fit (default true). False: no read, the venue alone judges.
+        markets_ttl_s: seconds one market's answer is reused (default 300; 0 = read before every placement).
+        requests_per_s: the client-side request budget of this account (default 1/s): no limit is
+            documented for this API; the legacy B2BX docs allowed ``/frontoffice/*`` one request a
+            second. Raise it when your broker says more.
+        token_path: the path of the offline-token exchange (default ``/frontoffice/api/v4/access-token``,
+            third-party evidence only).
+        market_stop_time_in_force: the ``timeInForce`` a stop-market with GTC (stopkit's default)
+            sends: ``Ioc`` (default: the documented Market stop), ``Fok`` or ``Gtc``.
+        stream_snapshots: each ``OpenOrders`` item lists the whole open set (default true), so an order
+            missing from it has left the set; false: items list changes only (then an order leaving
+            the set is noticed only if the broker streams its final status).
     """
 
     base_url: str | None = None
     decimals_as_numbers: bool = False
+    check_market_precision: bool = True
     markets_ttl_s: int = DEFAULT_MARKETS_TTL_S
     requests_per_s: float = attrs.field(default=DEFAULT_REQUESTS_PER_S, validator=attrs.validators.gt(0))
+    token_path: str = DEFAULT_TOKEN_PATH
+    market_stop_time_in_force: str = "Ioc"
+    stream_snapshots: bool = True
 
 
 def _normalize_base_url(value: str) -> str:
@@ -155,13 +180,8 @@ def _normalize_base_url(value: str) -> str:
 # The account id is an opaque identifier (a 24-hex id in the docs' examples); it goes into a
 # header, so only visible ASCII is allowed.
 _ACCOUNT_ID = re.compile(r"[\x21-\x7e]{1,128}")
-
-
-class _MarketsExpired(LocalError):
-    # Raised by a place build (attempt 1 only, before anything is sent) when the cached Get
-    # markets answer is older than markets_ttl_s. The client throws it into the place flow,
-    # which fetches the markets again: adapters cannot read the clock, only ctx.now_ms.
-    pass
+# token_path: an absolute path of visible ASCII, no query or fragment.
+_TOKEN_PATH = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e]*")
 
 
 @attrs.frozen(repr=False)
@@ -174,9 +194,9 @@ class _Secret:
 
 
 class B2TraderBound(BoundVenue):
-    """B2TRADER bound to an API token, an account id and a base URL (all pure).
+    """B2TRADER bound to its credentials, an account id and a base URL (all pure).
 
-    Attributes: ``base_url`` (no trailing slash), ``account_id``. The API token is
+    Attributes: ``base_url`` (no trailing slash), ``account_id``, and the config values. Tokens are
     held privately and never shown.
     """
 
@@ -186,50 +206,58 @@ class B2TraderBound(BoundVenue):
         *,
         base_url: str,
         account_id: str,
-        api_token: str,
-        decimals_as_numbers: bool = False,
-        markets_ttl_s: int = DEFAULT_MARKETS_TTL_S,
-        requests_per_s: float = DEFAULT_REQUESTS_PER_S,
+        api_token: str | None,
+        access_token: str | None = None,
+        config: B2TraderConfig | None = None,
     ) -> None:
         super().__init__(adapter)
-        self.requests_per_s = requests_per_s
+        cfg = config or B2TraderConfig()
         self.base_url = base_url
         self.account_id = account_id
-        self.decimals_as_numbers = decimals_as_numbers
-        self.markets_ttl_s = markets_ttl_s
-        self._api_token = _Secret(api_token)
-        # The last Get markets answer (memoized for markets_ttl_s); None until the first placement.
-        self._markets: Markets | None = None
+        self.decimals_as_numbers = cfg.decimals_as_numbers
+        self.check_market_precision = cfg.check_market_precision
+        self.markets_ttl_s = cfg.markets_ttl_s
+        self.requests_per_s = cfg.requests_per_s
+        self.token_path = cfg.token_path
+        self.market_stop_time_in_force = cfg.market_stop_time_in_force
+        self.stream_snapshots = cfg.stream_snapshots
+        self._api_token = _Secret(api_token) if api_token else None
+        self._access_token = _Secret(access_token) if access_token else None
+        # Markets whose "Get market" answer could not be read: warned about once each.
+        self._warned_markets: set[str] = set()
+        # Stops known to have activated: stop orderId -> (its TRIGGERED state, the child's orderId),
+        # learnt by the OpenOrders stream (venues.b2trader.stream); cancel_flow cancels the child.
+        self._activated: dict[str, tuple[OrderState, str]] = {}
+        # Children this client cancelled (child orderId -> the cancel answer): when the stream sees one
+        # leave the open set, that answer is its final state, not a gap.
+        self._cancelled_children: dict[str, OrderState] = {}
 
     def __repr__(self) -> str:
         return (
-            f"B2TraderBound(base_url={self.base_url!r}, account_id={self.account_id!r}, api_token='***', "
+            f"B2TraderBound(base_url={self.base_url!r}, account_id={self.account_id!r}, "
+            f"api_token={'***' if self._api_token else None!r}, "
+            f"access_token={'***' if self._access_token else None!r}, "
             f"decimals_as_numbers={self.decimals_as_numbers!r}, markets_ttl_s={self.markets_ttl_s!r})"
         )
 
     @property
     def rate_limit(self) -> RateLimit:
-        """``requests_per_s`` per account (config; default 1/s, sheet §8.7)."""
+        """``requests_per_s`` per account (config; default 1/s: nothing is documented, see the ledger)."""
         return RateLimit.per_second(self.requests_per_s, source="configured (B2TRADER documents no limit)")
-
-    @property
-    def cached_markets(self) -> Markets | None:
-        """The memoized Get markets answer, or ``None`` before the first placement."""
-        return self._markets
 
     # -- checks -----------------------------------------------------------------------
 
     def check_order(self, order: AnyStopOrder) -> None:
-        """Capabilities, then the spot rules (no short, no cover, SPOT symbols only). No I/O.
+        """Capabilities, then the spot rules (no short, no cover, SPOT symbols only, time in force
+        per order kind). No I/O.
 
         The market precision check (``priceScale``, ``amountScale``, ``minAmount``,
-        ``maxBaseAmount``, listed market) needs Get markets, so it runs in :meth:`place_flow`,
-        not here: :func:`stopkit.preview` (which calls only this and
-        :meth:`build_place_request`) does not apply it.
+        ``maxBaseAmount``) needs "Get market", so it runs in :meth:`place_flow`, not here:
+        :func:`stopkit.preview` (which calls only this and :meth:`build_place_request`) does not apply it.
 
         Raises:
-            UnsupportedOrder: trigger types other than DEFAULT, ``quantity=None``,
-                SELL+OPEN, BUY+CLOSE, derivative symbols.
+            UnsupportedOrder: trigger types other than DEFAULT, ``quantity=None``, SELL+OPEN,
+                BUY+CLOSE, derivative symbols, DAY or GTD on a stop-market.
             InvalidOrder: a symbol of neither accepted form.
         """
         super().check_order(order)
@@ -237,8 +265,18 @@ class B2TraderBound(BoundVenue):
 
     # -- authentication ---------------------------------------------------------------
 
-    def token_exchange(self, previous: AccessToken | None = None) -> Exchange[TokenGrant]:
-        """Exchange the API token for a bearer JWT (refresh = the same exchange again; sheet §2)."""
+    def initial_token(self) -> AccessToken | None:
+        """``B2TRADER_ACCESS_TOKEN`` (expiry from its JWT ``exp`` when it has one), or ``None``."""
+        if self._access_token is None:
+            return None
+        value = self._access_token.value
+        return AccessToken(value, auth.jwt_expiry_ms(value))
+
+    def token_exchange(self, previous: AccessToken | None = None) -> Exchange[TokenGrant] | None:
+        """Exchange the API token for a bearer JWT at ``token_path`` (refresh = the same exchange again);
+        ``None`` without an API token (a ready ``B2TRADER_ACCESS_TOKEN`` is then used as is)."""
+        if self._api_token is None:
+            return None
         return Exchange(
             build=self._build_token_request,
             parse=auth.parse_token_response,
@@ -249,13 +287,13 @@ class B2TraderBound(BoundVenue):
 
     def _build_token_request(self, ctx: RequestContext) -> HttpRequest:
         # The exchange needs no clock or token; ctx is part of the Exchange.build signature.
-        return auth.build_token_request(self.base_url, self._api_token.value)
+        assert self._api_token is not None  # noqa: S101  # token_exchange returns None without one
+        return auth.build_token_request(self.base_url, self._api_token.value, token_path=self.token_path)
 
     # -- placement --------------------------------------------------------------------
 
     def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
-        """``POST /frontoffice/api/v3/stop-orders`` (see :mod:`venues.b2trader.translate`);
-        decimals as JSON numbers when ``decimals_as_numbers``."""
+        """``POST /frontoffice/api/v3/stop-orders`` (see :mod:`venues.b2trader.translate`)."""
         self.check_order(order)
         return translate.build_place_request(
             order,
@@ -263,73 +301,73 @@ class B2TraderBound(BoundVenue):
             account_id=self.account_id,
             token=ctx.access_token,
             numbers=self.decimals_as_numbers,
+            market_stop_tif=self.market_stop_time_in_force,
         )
 
-    def build_markets_request(self, ctx: RequestContext) -> HttpRequest:
-        """``GET /frontoffice/api/v5/markets`` (see :func:`venues.b2trader.translate.build_markets_request`)."""
-        return translate.build_markets_request(
-            base_url=self.base_url, account_id=self.account_id, token=ctx.access_token
-        )
-
-    def markets_exchange(self) -> Exchange[Markets]:
-        """The read exchange fetching Get markets; the answer is stamped with the request's ``ctx.now_ms``."""
-        built_at_ms: list[int] = []
-
-        def build(ctx: RequestContext) -> HttpRequest:
-            built_at_ms.append(ctx.now_ms)
-            return self.build_markets_request(ctx)
-
-        def parse_answer(response: HttpResponse) -> Markets:
-            return parse_markets_response(response, fetched_at_ms=built_at_ms[-1])
-
-        return Exchange(build=build, parse=parse_answer, writes=False, label="markets")
-
-    def _build_place_if_fresh(self, order: AnyStopOrder, markets: Markets, ctx: RequestContext) -> HttpRequest:
-        # The place request, unless (first attempt only) the cached markets have expired by ctx.now_ms.
-        if ctx.attempt == 1 and ctx.now_ms - markets.fetched_at_ms >= self.markets_ttl_s * 1000:
-            raise _MarketsExpired(f"{VENUE_NAME}: cached markets expired", venue=VENUE_NAME)
-        return self.build_place_request(order, ctx)
-
-    def _place_exchange(self, order: AnyStopOrder, build: Any) -> Exchange[OrderState]:
-        # The write exchange of a placement with the given build function.
+    def market_exchange(self, market_id: str) -> Exchange[MarketSpec]:
+        """The read "Get market" ``GET /frontoffice/api/v5/markets/{marketId}``, cached by the core per
+        client and market for ``markets_ttl_s`` (one fetch in flight per market)."""
+        cached = self.markets_ttl_s > 0
         return Exchange(
-            build=build, parse=functools.partial(self.parse_place_response, order), writes=True, label="place"
+            build=lambda ctx: translate.build_market_request(market_id, base_url=self.base_url, token=ctx.access_token),
+            parse=functools.partial(parse_market_response, market_id=market_id),
+            writes=False,
+            label="market",
+            cache_key=f"{VENUE_NAME}:market:{market_id}" if cached else None,
+            cache_ttl_s=float(self.markets_ttl_s),
+        )
+
+    def _warn_once(self, market_id: str, problem: str) -> None:
+        # One warning per market whose answer cannot be read; the order goes out unchecked.
+        if market_id in self._warned_markets:
+            return
+        self._warned_markets.add(market_id)
+        log.warning(
+            "%s: Get market %s could not be read (%s); orders on it are placed without the client-side "
+            "precision check (the venue still refuses a bad order). Set check_market_precision=false to skip the read.",
+            VENUE_NAME,
+            market_id,
+            problem,
         )
 
     def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
-        """Get markets (unless cached and fresh), check the order against its market, then place it.
+        """Read the order's market (unless ``check_market_precision`` is off), check the order
+        against it, then place it.
 
-        Exchanges: ``GET /frontoffice/api/v5/markets`` (a read, skipped while the memoized
-        answer is younger than ``markets_ttl_s`` and lists the market), then the write
-        ``POST /frontoffice/api/v3/stop-orders``.
+        Exchanges: the read ``GET /frontoffice/api/v5/markets/{marketId}`` (cached), then the write
+        ``POST /frontoffice/api/v3/stop-orders``. A market answer that cannot be read (any error but a
+        refused token, or an unexpected shape) does not block: the order is placed unchecked, with a
+        warning logged once per market.
 
         Raises:
-            InvalidOrder: the market is not listed, or the price/amount does not fit its
-                ``priceScale`` / ``amountScale`` / ``minAmount`` / ``maxBaseAmount``; nothing is posted.
+            InvalidOrder: the price or amount does not fit the market's ``priceScale`` /
+                ``amountScale`` / ``minAmount`` / ``maxBaseAmount``; nothing is posted.
             UnsupportedOrder: as :meth:`check_order`.
-            RemoteError: from either request (see :func:`venues.b2trader.parse.classify_error`).
+            AuthenticationError: the token was refused (on the market read or the place).
+            RemoteError: from the place request (see :func:`venues.b2trader.parse.classify_error`).
         """
         self.check_order(order)
         market_id = translate.check_spot_order(order)
-        markets = self._markets
-        if markets is None or self.markets_ttl_s == 0 or market_id not in markets.by_id:
-            markets = yield self.markets_exchange()
-            self._markets = markets
-            check_order_fits(order, market_id, markets)
-            state: OrderState = yield self._place_exchange(order, functools.partial(self.build_place_request, order))
-            return state
-        check_order_fits(order, market_id, markets)
-        try:
-            state = yield self._place_exchange(order, functools.partial(self._build_place_if_fresh, order, markets))
-        except _MarketsExpired:
-            markets = yield self.markets_exchange()
-            self._markets = markets
-            check_order_fits(order, market_id, markets)
-            state = yield self._place_exchange(order, functools.partial(self.build_place_request, order))
+        if self.check_market_precision:
+            try:
+                spec: MarketSpec = yield self.market_exchange(market_id)
+            except AuthenticationError:
+                raise  # the credentials, not the market answer: placing would be refused the same way
+            except StopkitError as exc:
+                spec = MarketSpec(market_id=market_id, problem=f"the read failed: {exc.message}")
+            if spec.problem is not None:
+                self._warn_once(market_id, spec.problem)
+            check_order_fits(order, spec)
+        state: OrderState = yield Exchange(
+            build=functools.partial(self.build_place_request, order),
+            parse=functools.partial(self.parse_place_response, order),
+            writes=True,
+            label="place",
+        )
         return state
 
     def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
-        """``None``: B2TRADER cannot look a stop up (no read endpoint, no client id; sheet §3.4, §8.3).
+        """``None``: B2TRADER cannot look a stop up (no documented read endpoint, no client id).
 
         After a placement whose outcome is unknown (a timeout, a dropped connection, a 5xx)
         the client re-raises the error with ``outcome_known=False`` and never resends the
@@ -341,7 +379,7 @@ class B2TraderBound(BoundVenue):
         """The placed stop (normally ACCEPTED, ``WaitingForActivation``).
 
         ``client_order_id`` is the order's own: the venue neither stores nor echoes one,
-        so stopkit attaches it locally (sheet §4, §8.9).
+        so stopkit attaches it locally.
         """
         return parse.parse_stop_response(response, writes=True, client_order_id=order.client_order_id)
 
@@ -362,11 +400,25 @@ class B2TraderBound(BoundVenue):
     def stream(self) -> StreamProtocol:
         """The account's SignalR ``OpenOrders`` stream (see :mod:`venues.b2trader.stream`): the
         children activated stops release, and their parents as TRIGGERED where a heuristic links
-        them. Stops themselves are not streamed, and nothing can be read back after a reconnect
-        (a ``StreamGap`` is yielded)."""
+        them. An order leaving the open set without a final status is named by a ``StreamGap``."""
         from venues.b2trader.stream import B2TraderStream
 
-        return B2TraderStream(self, base_url=self.base_url, account_id=self.account_id)
+        return B2TraderStream(self, base_url=self.base_url, account_id=self.account_id, snapshots=self.stream_snapshots)
+
+    def note_activation(self, stop: OrderState, child_order_id: str) -> None:
+        """Remember that ``stop`` (TRIGGERED) released ``child_order_id`` (called by the stream), so
+        that cancelling the stop cancels that child."""
+        if stop.venue_order_id:
+            self._activated[stop.venue_order_id] = (stop, child_order_id)
+
+    def cancelled_child(self, child_order_id: str) -> OrderState | None:
+        """The answer of this client's cancel of ``child_order_id`` (an activated stop's child), or ``None``."""
+        return self._cancelled_children.get(child_order_id)
+
+    def released_child(self, stop_order_id: str) -> str | None:
+        """The orderId of the child the stop released, when this client saw it; else ``None``."""
+        known = self._activated.get(stop_order_id)
+        return None if known is None else known[1]
 
     # -- cancel -----------------------------------------------------------------------
 
@@ -376,27 +428,101 @@ class B2TraderBound(BoundVenue):
             venue_order_id, base_url=self.base_url, account_id=self.account_id, token=ctx.access_token
         )
 
+    def _child_cancel_exchange(self, child_id: str) -> Exchange[OrderState]:
+        # DELETE /frontoffice/api/v3/orders/{childId} ("Cancel order").
+        return Exchange(
+            build=lambda ctx: translate.build_order_cancel_request(
+                child_id, base_url=self.base_url, account_id=self.account_id, token=ctx.access_token
+            ),
+            parse=functools.partial(parse.parse_order_response, writes=True),
+            writes=True,
+            label="cancel",
+        )
+
     def cancel_flow(self, ref: OrderRef) -> Flow[OrderState]:
-        """Cancel one stop by its ``orderId`` (sheet §3.3); the answer → CANCELED.
+        """Cancel one stop by its ``orderId``; returns it CANCELED.
+
+        - A stop this client saw activate (its child on ``watch_orders``): the stop has nothing left
+          to cancel, so its child is cancelled instead (``DELETE /frontoffice/api/v3/orders/{childId}``,
+          "Cancel order"); the answer is the stop, CANCELED (or FILLED when the child had filled),
+          with ``raw["stopkit.childOrderId"]``.
+        - Otherwise ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``: a 200 is a successful cancel
+          whatever the status text. When that answer says ``Activated``, the stop had released an
+          order: it is cancelled too when known; when not, ``reason`` says it may be live.
 
         Raises:
             UnsupportedOrder: only a client order id was given (stops carry none).
-            OrderNotFound, OrderRejected, ...: from the venue.
+            OrderNotFound, OrderRejected, ...: from the venue; a refused stop cancel carries a note
+                naming what may be live (the released order), a refused child cancel names the child.
         """
         if not ref.venue_order_id:
             raise UnsupportedOrder(
                 f"{VENUE_NAME}: cancel needs venue_order_id: stop orders carry no client order id, "
-                "so one cannot be cancelled by client_order_id (sheet §4, §8.9)",
+                "so one cannot be cancelled by client_order_id",
                 feature="client_order_id",
                 venue=VENUE_NAME,
             )
-        state: OrderState = yield Exchange(
-            build=functools.partial(self.build_cancel_request, ref.venue_order_id),
-            parse=functools.partial(parse.parse_stop_response, writes=True, cancel_answer=True),
-            writes=True,
-            label="cancel",
-        )
+        stop_id = ref.venue_order_id
+        known = self._activated.get(stop_id)
+        if known is not None:
+            return (yield from self._cancel_child(known[0], known[1]))
+        try:
+            state: OrderState = yield Exchange(
+                build=functools.partial(self.build_cancel_request, stop_id),
+                parse=functools.partial(parse.parse_stop_response, writes=True, cancel_answer=True),
+                writes=True,
+                label="cancel",
+            )
+        except StopkitError as exc:
+            known = self._activated.get(stop_id)  # the stream may have seen it activate meanwhile
+            if known is not None and exc.outcome_known:
+                return (yield from self._cancel_child(known[0], known[1]))
+            exc.add_note(
+                f"if stop {stop_id} had already activated, the Market/Limit order it released (its own orderId, "
+                f"source StopOrder, shown by watch_orders) may be live: cancel it with "
+                f"DELETE /frontoffice/api/v3/orders/{{orderId}} ({CANCEL_ORDER_DOC_URL})"
+            )
+            raise
+        if state.venue_status == "Activated":
+            child_id = self.released_child(stop_id)
+            if child_id is not None:
+                return (yield from self._cancel_child(state, child_id))
+            return attrs.evolve(
+                state,
+                reason=(
+                    "the cancel answer says Activated: the stop had released a Market/Limit order, unknown to "
+                    "this client, which may be live (find it on watch_orders, source StopOrder)"
+                ),
+            )
         return state
+
+    def _cancel_child(self, stop: OrderState, child_id: str) -> Flow[OrderState]:
+        # The stop activated: cancel the order it released and report the stop with the outcome.
+        try:
+            child: OrderState = yield self._child_cancel_exchange(child_id)
+        except StopkitError as exc:
+            exc.add_note(
+                f"stop {stop.venue_order_id} had activated and released order {child_id}; that order could not be "
+                "cancelled: it may have filled or may still be live, check it"
+            )
+            raise
+        status = child.status if child.status.is_terminal else OrderStatus.CANCELED
+        if status is OrderStatus.CANCELED and child.status is not OrderStatus.CANCELED:
+            child = attrs.evolve(child, status=OrderStatus.CANCELED)  # a 200 to the DELETE: cancelled
+        if stop.venue_order_id:
+            self._activated.pop(stop.venue_order_id, None)
+        self._cancelled_children[child_id] = attrs.evolve(
+            child, raw={**child.raw, "stopkit.parentOrderId": stop.venue_order_id}
+        )
+        return attrs.evolve(
+            stop,
+            status=status,
+            venue_status="Activated",
+            filled_quantity=child.filled_quantity,
+            updated_at=child.updated_at or stop.updated_at,
+            reason=f"the stop had activated; the order it released ({child_id}) is {child.venue_status}",
+            raw={**stop.raw, "stopkit.childOrderId": child_id, "stopkit.child": dict(child.raw)},
+        )
 
 
 class B2TraderAdapter(VenueAdapter):
@@ -408,7 +534,8 @@ class B2TraderAdapter(VenueAdapter):
     refusals = REFUSALS
     capabilities = CAPABILITIES
     env_vars = (
-        EnvVar(ENV_API_TOKEN, "offline API token (terminal Settings → API token management)", True, True),
+        EnvVar(ENV_API_TOKEN, "offline API token (terminal Settings → API token management)", False, True),
+        EnvVar(ENV_ACCESS_TOKEN, "a ready bearer token, for brokers that hand one out directly", False, True),
         EnvVar(ENV_ACCOUNT_ID, "trading account id, sent as the accountId header", True, False),
         EnvVar(ENV_BASE_URL, "the broker's B2TRADER host (required unless config base_url is set)", False, False),
     )
@@ -423,10 +550,9 @@ class B2TraderAdapter(VenueAdapter):
         """Check the credentials and config once.
 
         Raises:
-            ConfigurationError: unknown config key; no base URL (config ``base_url`` or
-                ``B2TRADER_BASE_URL``) or a malformed one; a non-boolean ``decimals_as_numbers``;
-                a negative or non-integer ``markets_ttl_s``; ``B2TRADER_API_TOKEN`` or
-                ``B2TRADER_ACCOUNT_ID`` missing or malformed (values never echoed).
+            ConfigurationError: unknown config key or bad value; no base URL (config ``base_url`` or
+                ``B2TRADER_BASE_URL``) or a malformed one; neither ``B2TRADER_API_TOKEN`` nor
+                ``B2TRADER_ACCESS_TOKEN``; ``B2TRADER_ACCOUNT_ID`` missing or malformed (values never echoed).
         """
         parsed = structure_config(B2TraderConfig, config, venue=VENUE_NAME)
         base_url = parsed.base_url or credentials.get(ENV_BASE_URL)
@@ -435,9 +561,17 @@ class B2TraderAdapter(VenueAdapter):
                 f"{VENUE_NAME}: no base URL: every broker runs its own host; set config base_url or {ENV_BASE_URL}",
                 venue=VENUE_NAME,
             )
-        api_token = credentials.require(ENV_API_TOKEN, hint="the offline API token from the trading terminal")
-        if api_token != api_token.strip():
-            raise ConfigurationError(f"{VENUE_NAME}: {ENV_API_TOKEN} has surrounding whitespace", venue=VENUE_NAME)
+        api_token = credentials.get(ENV_API_TOKEN)
+        access_token = credentials.get(ENV_ACCESS_TOKEN)
+        if api_token is None and access_token is None:
+            raise ConfigurationError(
+                f"{VENUE_NAME}: {ENV_API_TOKEN} is not set (the offline API token from the trading terminal), "
+                f"nor {ENV_ACCESS_TOKEN} (a ready bearer token)",
+                venue=VENUE_NAME,
+            )
+        for name, value in ((ENV_API_TOKEN, api_token), (ENV_ACCESS_TOKEN, access_token)):
+            if value is not None and value != value.strip():
+                raise ConfigurationError(f"{VENUE_NAME}: {name} has surrounding whitespace", venue=VENUE_NAME)
         account_id = credentials.require(ENV_ACCOUNT_ID, hint="from GET /frontoffice/api/v3/accounts")
         if not _ACCOUNT_ID.fullmatch(account_id):
             raise ConfigurationError(
@@ -448,12 +582,23 @@ class B2TraderAdapter(VenueAdapter):
             raise ConfigurationError(
                 f"{VENUE_NAME}: markets_ttl_s must be 0 or more seconds, got {parsed.markets_ttl_s}", venue=VENUE_NAME
             )
+        if not _TOKEN_PATH.fullmatch(parsed.token_path):
+            raise ConfigurationError(
+                f"{VENUE_NAME}: token_path must be an absolute URL path like /frontoffice/api/v4/access-token, "
+                f"got {parsed.token_path!r}",
+                venue=VENUE_NAME,
+            )
+        if parsed.market_stop_time_in_force not in _MARKET_STOP_TIFS:
+            raise ConfigurationError(
+                f"{VENUE_NAME}: market_stop_time_in_force must be one of {', '.join(_MARKET_STOP_TIFS)}, "
+                f"got {parsed.market_stop_time_in_force!r}",
+                venue=VENUE_NAME,
+            )
         return B2TraderBound(
             self,
             base_url=_normalize_base_url(base_url),
             account_id=account_id,
             api_token=api_token,
-            decimals_as_numbers=parsed.decimals_as_numbers,
-            markets_ttl_s=parsed.markets_ttl_s,
-            requests_per_s=parsed.requests_per_s,
+            access_token=access_token,
+            config=parsed,
         )

@@ -1,9 +1,10 @@
 """Explicit tables between stopkit's neutral vocabulary and B2TRADER's (pure).
 
 Enums on the wire are PascalCase (``Buy``, ``Market``, ``Gtc``,
-``WaitingForActivation``); the OpenAPI's ``Unspecified`` placeholder is never
-sent (sheet §7.4). Symbols: ``marketId`` is ``{marketType}.{base}_{quote}`` in
-lower case, e.g. ``spot.btc_usdt`` (sheet §3.1, §4).
+``WaitingForActivation``), as every documented example shows
+(https://api-docs.b2trader.b2broker.com/rest-api). Symbols: ``marketId`` is
+``{marketType}.{baseAssetId}_{quoteAssetId}``, e.g. ``spot.btc_usdt`` ("Place SPOT Stop
+order"). Sources of every table: the evidence ledger in ``docs/venues/b2trader.md``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = [
 SIDE_TO_VENUE: Final[dict[Side, str]] = {Side.BUY: "Buy", Side.SELL: "Sell"}
 SIDE_FROM_VENUE: Final[dict[str, Side]] = {v: k for k, v in SIDE_TO_VENUE.items()}
 
-# A stop-market releases a Market order, a stop-limit a Limit order (sheet §3.1, §4).
+# A stop-market releases a Market order, a stop-limit a Limit order ("Place SPOT Stop order").
 ORDER_TYPE_TO_VENUE: Final[dict[OrderKind, str]] = {OrderKind.STOP_MARKET: "Market", OrderKind.STOP_LIMIT: "Limit"}
 ORDER_TYPE_FROM_VENUE: Final[dict[str, OrderKind]] = {v: k for k, v in ORDER_TYPE_TO_VENUE.items()}
 
@@ -44,33 +45,44 @@ TIME_IN_FORCE_TO_VENUE: Final[dict[TimeInForce, str]] = {
     TimeInForce.GTC: "Gtc",
     TimeInForce.IOC: "Ioc",
     TimeInForce.FOK: "Fok",
-    TimeInForce.GTD: "Gtd",  # with order.cancellationDate (sheet §3.1, §7.6)
+    TimeInForce.GTD: "Gtd",  # with order.cancellationDate ("Required if timeInForce is set to Gtd")
     TimeInForce.DAY: "Day",
 }
 TIME_IN_FORCE_FROM_VENUE: Final[dict[str, TimeInForce]] = {v: k for k, v in TIME_IN_FORCE_TO_VENUE.items()}
 
+TIME_IN_FORCE_BY_KIND: Final[dict[OrderKind, frozenset[TimeInForce]]] = {
+    # The order a stop-market releases is a Market order: the documented Market stop sends "Ioc"
+    # ("Place SPOT Stop order" example); FOK ("filled instantly or killed") is immediate too (time-in-force
+    # knowledge base). GTD and DAY keep an order resting, which applies to limit orders only. GTC, stopkit's
+    # default, is sent as the config ``market_stop_time_in_force`` (Ioc by default; see adapter).
+    OrderKind.STOP_MARKET: frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}),
+    # A stop-limit releases a Limit order: every documented value (Gtc, Ioc, Fok, Gtd, Day).
+    OrderKind.STOP_LIMIT: frozenset(TIME_IN_FORCE_TO_VENUE),
+}
+"""Which time in force each order kind may carry; others raise UnsupportedOrder before any I/O."""
+
 STOP_STATUS: Final[dict[str, OrderStatus]] = {
-    # "The order awaits the Activation price trigger." (sheet §5)
+    # "The order awaits the Activation price trigger." (order-statuses page)
     "WaitingForActivation": OrderStatus.ACCEPTED,
     # "The Activation price has been reached, a new Market or Limit order has been placed."
     # Lossy: the fill happens on that new order, which has its own orderId and no link to
-    # the stop (sheet §5, §7.11); the stop itself stays "Activated" whatever the child does.
+    # the stop; the stop itself stays "Activated" whatever the child does.
     "Activated": OrderStatus.TRIGGERED,
     # "...reached, but an issue occurred with placing of a new Market or Limit order."
     "Rejected": OrderStatus.REJECTED,
 }
-"""Stop-order ``status`` → neutral status. The stop enum has only these three values;
-there is no Cancelled: a cancel shows as a non-null ``cancellationDate`` (sheet §3.3, §7.10)."""
+"""Stop-order ``status`` → neutral status. The stop enum has only these three values and no
+Cancelled; a 200 answer to the cancel DELETE is what proves a cancel (see parse.parse_stop_order)."""
 
 CHILD_ORDER_STATUS: Final[dict[str, OrderStatus]] = {
     # The regular-order enum, for the order a stop releases on activation (source
-    # "StopOrder"; sheet §5). Seen from the stop, the child's existence means the stop fired.
+    # "StopOrder"; order-statuses page). Seen from the stop, the child's existence means the stop fired.
     # "The order has passed preliminary checks." Lossy: not yet working, but already released.
     "Started": OrderStatus.TRIGGERED,
     # "For Limit orders: the order is waiting for a price trigger." The released limit rests.
     "Pending": OrderStatus.TRIGGERED,
     # "The order is being executed." Refined to PARTIALLY_FILLED by the parser when
-    # remainingAmount < requestedAmount (there is no PartiallyFilled status; sheet §5).
+    # remainingAmount < requestedAmount (there is no PartiallyFilled status).
     "Working": OrderStatus.TRIGGERED,
     "Completed": OrderStatus.FILLED,
     "Cancelled": OrderStatus.CANCELED,  # a partial fill before it shows in filled_quantity
@@ -78,23 +90,27 @@ CHILD_ORDER_STATUS: Final[dict[str, OrderStatus]] = {
     # "Cancelled due to Time in force settings. Some part of it may have already been
     # executed." GTD and Day only; a partial fill shows in filled_quantity.
     "Expired": OrderStatus.EXPIRED,
-    # Not in the current API docs' enum (sheet §5). Only the older B2Trader order-status page
+    # Not in the current API docs' enum. Only the older B2Trader order-status page
     # lists it: "the order has been reverted as a result of rolling back an associated trade"
     # (LEGACY_ORDER_STATUSES_DOC_URL). Mapped conservatively to CANCELED: the order is terminal
     # and works no further. Lossy: its fill was rolled back, so the parser reports no filled
     # quantity for it (a bot must not count a reverted fill as a position) and says so in ``reason``.
     "Reverted": OrderStatus.CANCELED,
 }
-"""Regular (child) order ``status`` → neutral status (sheet §5; ``Reverted`` from the legacy docs)."""
+"""Regular (child) order ``status`` → neutral status (order-statuses page; ``Reverted`` from the legacy docs)."""
 
-# Asset ids as they appear in marketId examples (btc, usdt, eur, chf): lower-case letters and digits.
-_ASSET = r"[a-z0-9]+"
-_NATIVE_MARKET = re.compile(rf"(?P<type>[a-z]+)\.(?P<base>{_ASSET})_(?P<quote>{_ASSET})")
-_UNIFIED_SPOT = re.compile(r"(?P<base>[A-Za-z0-9]+)/(?P<quote>[A-Za-z0-9]+)")
+OPEN_CHILD_STATUSES: Final = frozenset({"Started", "Pending", "Working"})
+"""The statuses the ``OpenOrders`` stream documents for its items (B2PRIME "Get open orders")."""
+
+# The documented pattern {marketType}.{baseAssetId}_{quoteAssetId}: only the "." after the type and a
+# "_" somewhere after it are required; asset ids are broker-defined, so their characters are not
+# restricted beyond "no whitespace, '/' or ':'" (which would make another symbol form).
+_NATIVE_MARKET = re.compile(r"(?P<type>[A-Za-z]+)\.(?P<pair>[^\s/:]*[^\s/:_]_[^\s/:]+)")
+_UNIFIED_SPOT = re.compile(r"(?P<base>[^\s/:]+)/(?P<quote>[^\s/:]+)")
 
 _SPOT_ONLY = (
-    "stopkit places B2TRADER stops on SPOT markets only; the CFD and perpetual stop paths and bodies "
-    "are unverified (sheet §3.2, §8.8)"
+    "stopkit places B2TRADER stops on SPOT markets only: the perpetual stop body differs (lots, leverage) "
+    "and no CFD stop path is documented (see docs/venues/b2trader.md)"
 )
 
 
@@ -102,8 +118,9 @@ def market_id_for(symbol: str) -> str:
     """The SPOT ``marketId`` for ``symbol``.
 
     Accepts a unified spot symbol (``BTC/USDT`` → ``spot.btc_usdt``) or a native
-    spot market id (``spot.btc_usdt``, returned as is). Whether the broker lists the
-    market is only known from Get markets (sheet §7.12); the venue refuses unknown ones.
+    spot market id (``spot.btc_usdt``, returned as is). A unified symbol is lower-cased, as
+    every documented ``marketId`` is. Whether the broker offers the market is known only to
+    the broker ("Get market"); the venue refuses unknown ones.
 
     Raises:
         UnsupportedOrder: a derivative symbol: a unified symbol with a settle
@@ -119,7 +136,7 @@ def market_id_for(symbol: str) -> str:
         )
     native = _NATIVE_MARKET.fullmatch(symbol)
     if native is not None:
-        if native["type"] != SPOT_MARKET_TYPE:
+        if native["type"].lower() != SPOT_MARKET_TYPE:
             raise UnsupportedOrder(
                 f"{VENUE_NAME}: market type {native['type']!r} of {symbol!r} is not supported: {_SPOT_ONLY}",
                 feature=f"market_type={native['type']}",

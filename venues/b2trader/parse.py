@@ -1,6 +1,7 @@
 """Parse B2TRADER answers into neutral values, and map error answers to stopkit errors (pure).
 
-Answers of the stop endpoints are ``{"order": {...}}`` (sheet §3.1, §3.3)::
+Answers of the stop endpoints are ``{"order": {...}}`` ("Place SPOT Stop order", "Cancel Stop
+order"; https://api-docs.b2trader.b2broker.com/rest-api)::
 
     {"order": {"marketId": "spot.btc_usdt", "marketDisplayName": "SPOT BTC/USDT",
                "orderId": "01K2MNC3BVR5WRTBEE9YWAS91K", "orderType": "Market", "side": "Buy",
@@ -9,8 +10,8 @@ Answers of the stop endpoints are ``{"order": {...}}`` (sheet §3.1, §3.3)::
                "createdAt": "2025-08-14T16:07:25.8193038Z", "updatedAt": "2025-08-14T16:07:25.8193044Z",
                "cancellationDate": null}}
 
-Decimals arrive as strings; timestamps carry up to 7 fractional digits (.NET ticks,
-sheet §6, §7.9). The error body schema is not documented (sheet §6, §8.7):
+Decimals arrive as strings; timestamps carry up to 7 fractional digits (.NET ticks, as in the
+documented examples). The error body schema is not documented:
 :func:`classify_error` reads RFC 7807 ProblemDetails, ``{"message": ...}`` and
 ``{"error": ...}`` defensively and always keeps the raw body.
 """
@@ -57,6 +58,7 @@ __all__ = [
     "classify_status",
     "error_details",
     "parse_child_order",
+    "parse_order_response",
     "parse_stop_order",
     "parse_stop_response",
     "parse_timestamp",
@@ -65,7 +67,7 @@ __all__ = [
 _RAW_LIMIT = 4096
 
 
-# .NET timestamps: 0-7 fractional digits (sheet §6, §7.9), "Z" or an offset.
+# .NET timestamps: 0-7 fractional digits (documented examples), "Z" or an offset.
 def parse_timestamp(value: object, *, field: str) -> datetime | None:
     """A UTC datetime from ``2025-08-14T16:07:25.8193038Z`` (0-7 fractional digits, truncated
     to microseconds; offsets honoured; no zone = UTC). ``None`` stays ``None``.
@@ -103,8 +105,8 @@ def _required_amount(obj: Mapping[str, Any], field: str) -> Decimal:
 
 
 def _limit_price(obj: Mapping[str, Any], kind: OrderKind) -> Decimal | None:
-    # A Market order shows "requestedPrice": "0" (documented example) or null: no limit price
-    # (sheet §3.1, §7.5). A Limit order must carry a positive one.
+    # A Market order shows "requestedPrice": "0" (documented example) or null: no limit price.
+    # A Limit order must carry a positive one.
     if kind is OrderKind.STOP_MARKET:
         return None
     price = _amount(obj, "requestedPrice")
@@ -121,33 +123,32 @@ def parse_stop_order(
 ) -> OrderState:
     """An :class:`OrderState` from one stop-order object (the value of ``"order"``).
 
-    Status: ``status`` through :data:`~venues.b2trader.mapping.STOP_STATUS`, except:
+    Status: ``status`` through :data:`~venues.b2trader.mapping.STOP_STATUS`, except that
+    ``cancel_answer=True`` (a 200 answer to the cancel DELETE, "The canceled order") is CANCELED
+    whatever its status text: the venue said it cancelled the stop (a ``Rejected`` stop stays
+    REJECTED: it never was live).
 
-    - a non-null ``cancellationDate`` → CANCELED ("when the order was cancelled or
-      expired", sheet §3.1; the stop enum has no Cancelled, §3.3). Lossy: an expiry
-      cannot be told from a cancel (§8.4). A ``Rejected`` stop stays REJECTED.
-    - ``cancel_answer=True`` (a 200 to DELETE, "The canceled order") with a null
-      ``cancellationDate`` and status still ``WaitingForActivation`` → CANCELED too:
-      the sheet's safe rule maps a 200 on DELETE to cancelled (§8.4, [unverified]).
+    ``cancellationDate`` never decides the status on its own: the same field name carries the GTD
+    expiry in the place request, and an ``Activated`` stop may show a date while its child order
+    still works. It stays in ``raw``.
 
-    ``client_order_id`` is ours, attached by the caller: stops carry no client id (§4, §8.9).
+    ``client_order_id`` is ours, attached by the caller: stops carry no client id.
 
     Raises:
         ResponseShapeError: a missing or malformed field.
         UnknownVenueValue: an unmapped ``side``, ``orderType``, ``timeInForce`` or ``status``.
     """
     venue_status = _str(obj.get("status"), field="order.status")
-    status = lookup(STOP_STATUS, venue_status, venue=VENUE_NAME, field="order.status")
     kind = lookup(ORDER_TYPE_FROM_VENUE, obj.get("orderType"), venue=VENUE_NAME, field="order.orderType")
     side = lookup(SIDE_FROM_VENUE, obj.get("side"), venue=VENUE_NAME, field="order.side")
     if "timeInForce" in obj and obj["timeInForce"] is not None:
         # Validated only: OrderState has no time-in-force field.
         lookup(TIME_IN_FORCE_FROM_VENUE, obj["timeInForce"], venue=VENUE_NAME, field="order.timeInForce")
-    canceled_at = parse_timestamp(obj.get("cancellationDate"), field="order.cancellationDate")
-    if status is not OrderStatus.REJECTED and (
-        canceled_at is not None or (cancel_answer and status is OrderStatus.ACCEPTED)
-    ):
+    parse_timestamp(obj.get("cancellationDate"), field="order.cancellationDate")  # validated; kept in raw
+    if cancel_answer and venue_status != "Rejected":
         status = OrderStatus.CANCELED
+    else:
+        status = lookup(STOP_STATUS, venue_status, venue=VENUE_NAME, field="order.status")
     return OrderState(
         venue=VENUE_NAME,
         venue_order_id=parse_id(obj.get("orderId"), venue=VENUE_NAME, field="order.orderId"),
@@ -158,7 +159,7 @@ def parse_stop_order(
         status=status,
         venue_status=venue_status,
         quantity=_amount(obj, "requestedAmount"),
-        # A stop fills only through the order it releases (a different orderId, sheet §5).
+        # A stop fills only through the order it releases (a different orderId).
         filled_quantity=Decimal(0),
         stop_price=_amount(obj, "activationPrice", optional=True),
         limit_price=_limit_price(obj, kind),
@@ -171,13 +172,13 @@ def parse_stop_order(
 
 def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
     """An :class:`OrderState` from a regular-order object, e.g. the order a stop released
-    (``source: "StopOrder"``) as the ``OpenOrders`` stream or the order endpoints show it (sheet §3.4, §5).
+    (``source: "StopOrder"``) as the ``OpenOrders`` stream or the "Cancel order" answer shows it.
 
     Status through :data:`~venues.b2trader.mapping.CHILD_ORDER_STATUS`; ``Working`` with
     ``remainingAmount < requestedAmount`` → PARTIALLY_FILLED. ``filled_quantity`` =
     ``requestedAmount - remainingAmount``, except 0 for ``Reverted`` (its trade was rolled back).
     ``stop_price`` is ``None`` (a child carries none); ``kind`` follows ``orderType``
-    (Market → stop-market, Limit → stop-limit). No field links the child to its stop (§5):
+    (Market → stop-market, Limit → stop-limit). No field links the child to its stop:
     callers correlate by source, market, side and amount.
 
     Raises:
@@ -219,7 +220,7 @@ def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
 def parse_stop_response(
     response: HttpResponse, *, writes: bool, client_order_id: str | None = None, cancel_answer: bool = False
 ) -> OrderState:
-    """The stop order in a 200 answer ``{"order": {...}}`` of place or cancel (sheet §3.1, §3.3).
+    """The stop order in a 200 answer ``{"order": {...}}`` of place or cancel.
 
     Raises:
         RemoteError: a non-2xx answer, through :func:`classify_error` (``writes`` passed on).
@@ -240,6 +241,30 @@ def parse_stop_response(
             exc.http_status = response.status
         if writes:
             # The venue said 2xx to a place/cancel: it may have acted even though we cannot read what it did.
+            exc.outcome_known = False
+        raise
+
+
+def parse_order_response(response: HttpResponse, *, writes: bool) -> OrderState:
+    """The regular order in a 200 answer ``{"order": {...}}`` of "Cancel order"
+    (``DELETE /frontoffice/api/v3/orders/{orderId}``), through :func:`parse_child_order`.
+
+    Raises:
+        RemoteError: a non-2xx answer, through :func:`classify_error`.
+        ResponseShapeError: as :func:`parse_stop_response`.
+    """
+    if not 200 <= response.status < 300:
+        raise classify_error(response, writes=writes)
+    try:
+        envelope = require_mapping(response.json(venue=VENUE_NAME), venue=VENUE_NAME, what="the answer")
+        order = require_mapping(envelope.get("order"), venue=VENUE_NAME, what="order")
+        return parse_child_order(order)
+    except ResponseShapeError as exc:
+        if exc.raw_body is None:
+            exc.raw_body = response.text()[:_RAW_LIMIT]
+        if exc.http_status is None:
+            exc.http_status = response.status
+        if writes:
             exc.outcome_known = False
         raise
 
@@ -287,7 +312,7 @@ def _field_errors(errors: object) -> list[str]:
 def error_details(payload: object) -> tuple[str | None, str | None]:
     """``(venue_code, venue_message)`` from any parsed error body; ``(None, None)`` when it says nothing.
 
-    Read defensively (the schema is undocumented, sheet §6, §8.7): RFC 7807 ProblemDetails
+    Read defensively (the schema is undocumented): RFC 7807 ProblemDetails
     (``title``, ``detail``, ``errors``), ``{"message": ...}``, ``{"error": "..."}`` or
     ``{"error": {"code", "message"}}``, ``{"code"|"errorCode": ...}``, a regular order's
     ``order.rejectDetails``, or a bare JSON string.

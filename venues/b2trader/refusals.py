@@ -5,7 +5,10 @@ without a body schema (https://docs.bbp-admin.b2trader.b2broker.com/m8j7aJ57nMda
 Only a 400/404 whose JSON body the parser could read (a code or a message) counts as a
 refusal. A 401/403 does not: its body is not documented, and B2TRADER offers no way to
 read a stop back, so a token refusal after the venue acted could not be told apart. Any
-other answer to a write is an unknown outcome, reported as such. See docs/venues/b2trader.md.
+other answer to a write is an unknown outcome, reported as such. The "cancel" writes are the stop
+DELETE (``/frontoffice/api/v3/stop-orders/{orderId}``) and, for a stop seen to activate, its child's
+DELETE (``/frontoffice/api/v3/orders/{orderId}``). Each row is in the evidence ledger of
+docs/venues/b2trader.md ("Error statuses", "Refusals of writes").
 """
 
 from __future__ import annotations

@@ -1,54 +1,60 @@
-"""A B2TRADER simulator: an aiohttp.web app behaving like the SPOT stop endpoints as documented.
+"""A B2TRADER simulator: an aiohttp.web app behaving like the documented frontoffice API.
 
-Routes (sheet §2, §3, §4):
+Sources of every behaviour: the evidence ledger in ``docs/venues/b2trader.md``; the contract corpus
+``tests/contract/b2trader/`` checks the simulator's answers against the documented examples.
+
+Routes:
 
 - ``POST /frontoffice/api/v4/access-token`` ``{"token": "<API token>"}`` →
-  ``{"accessToken": "<JWT>"}``: an HS256 JWT signed with a secret private to this
-  simulator, ``sub`` = the account id, ``iat`` = now, ``exp`` = now + ``token_lifetime_s``
-  (3600 by default; ``jwt_exp=False`` leaves ``exp`` out, and the simulator still expires
-  the token after its lifetime). A wrong API token → 401 ProblemDetails.
-- ``GET /frontoffice/api/v5/markets`` → a JSON array of market objects with the "Get market"
-  fields (``marketId``, ``displayName``, ``fullName``, ``baseAssetId``, ``quoteAssetId``,
-  ``minAmount``, ``maxBaseAmount``, ``priceDeviation``, ``priceScale``, ``amountScale``):
-  a valid bearer JWT (401) and, when sent, an ``accountId`` the token covers (403).
+  ``{"accessToken": "<JWT>"}`` (the exchange third-party clients use): an HS256 JWT signed with a
+  secret private to this simulator, ``sub`` = the account id, ``iat`` = now, ``exp`` = now +
+  ``token_lifetime_s`` (``jwt_exp=False`` leaves ``exp`` out; the token still expires). A wrong
+  API token → 401 ProblemDetails. :meth:`B2TraderSimulator.issue_token` mints one directly (a
+  broker that hands out bearer tokens).
+- ``GET /frontoffice/api/v5/markets/{marketId}`` ("Get market") → one market object with the
+  documented fields, 404 for an unknown market; ``GET /frontoffice/api/v5/markets`` lists them all.
+  Both need a valid bearer JWT (401).
 - ``POST /frontoffice/api/v3/stop-orders`` and ``DELETE /frontoffice/api/v3/stop-orders/{orderId}``:
-  a valid, unexpired bearer JWT (signature verified with PyJWT; 401 with an empty body
-  and ``WWW-Authenticate`` otherwise, like ASP.NET's JWT bearer), the ``accountId``
-  header naming the token's account (403), ``Content-Type`` exactly
-  ``application/json; x-api-version=4.0`` (415; :attr:`B2TraderSimulator.media_type`), and for
-  a place the body ``{"order": {...}}`` with ``activationPrice`` inside, a listed SPOT
+  a valid, unexpired bearer JWT (401 with an empty body and ``WWW-Authenticate`` otherwise, like
+  ASP.NET's JWT bearer), the ``accountId`` header naming the token's account (403), ``Content-Type``
+  exactly ``application/json; x-api-version=4.0`` (415; :attr:`B2TraderSimulator.media_type`), and
+  for a place the body ``{"order": {...}}`` with ``activationPrice`` inside, a listed SPOT
   ``marketId``, PascalCase enums, ``requestedPrice`` only for Limit, ``cancellationDate`` as
   ``YYYY-MM-DDTHH:MM:SS.sssZ`` for Gtd, amounts > 0 as decimal strings or JSON numbers (both
-  parsed exactly as ``Decimal``), prices within ``priceScale`` and amounts within
-  ``amountScale``, ``minAmount`` and ``maxBaseAmount``. Refusals are RFC 7807 ProblemDetails (400).
+  parsed exactly as ``Decimal``), prices within ``priceScale`` and amounts within ``amountScale``,
+  ``minAmount`` and ``maxBaseAmount``. Refusals are RFC 7807 ProblemDetails (400).
+- ``DELETE /frontoffice/api/v3/orders/{orderId}`` ("Cancel order"): cancels an open child order
+  (``Authorization``, ``accountId``; no Content-Type needed) → ``{"order": {...}}`` ``Cancelled``;
+  404 unknown, 400 no longer open.
 
-Answers are the documented ``{"order": {...}}`` with a 26-character ULID-like
-``orderId``, status ``WaitingForActivation`` and 7-digit (.NET) timestamps.
+Answers are the documented ``{"order": {...}}`` with a 26-character ULID-like ``orderId``, status
+``WaitingForActivation`` and 7-digit (.NET) timestamps.
 
 Prices move only through :meth:`B2TraderSimulator.set_price` (a mid price; the best bid and
 ask are one price tick below and above it) or :meth:`B2TraderSimulator.set_quotes`. A Buy
 stop activates when the best ask is at or above ``activationPrice``, a Sell stop when the
 best bid is at or below it; also at placement: "for stop buy orders, the stop price should
 be above the best ask price; for stop sell orders ... below the best bid price (otherwise,
-the orders will be activated instantly)" (sheet §7.1). Activation sets the stop to
-``Activated`` and creates a separate child order (``source: "StopOrder"``, its own
-``orderId``, sheet §5): a Market child fills at the best ask (Buy) or bid (Sell)
-(``Completed``); a Limit child fills there when that is at or better than ``requestedPrice``,
-and otherwise rests as ``Working`` (or is ``Cancelled`` at once when its time in force is
-Ioc/Fok). A cancelled stop keeps its status and gets a ``cancellationDate`` (the stop enum
-has no Cancelled, sheet §3.3). Untriggered Gtd/Day stops never expire here (whether they do
-on the venue is unverified, sheet §8.4).
+the orders will be activated instantly)" (order-types guide). Activation sets the stop to
+``Activated`` and creates a separate child order (``source: "StopOrder"``, its own ``orderId``):
+a Market child fills at the best ask (Buy) or bid (Sell) (``Completed``); a Limit child fills
+there when that is at or better than ``requestedPrice``, and otherwise rests as ``Working`` (or
+is ``Cancelled`` at once when its time in force is Ioc/Fok). A cancelled stop keeps its status
+and gets a ``cancellationDate``; cancelling an activated stop is refused (400). Untriggered
+Gtd/Day stops never expire here (undocumented).
 
 WebSocket ``GET /frontoffice/ws/v4/account?access_token=<JWT>`` (SignalR JSON protocol, see
 :mod:`venues.b2trader.stream`): the JWT in the query is verified like a bearer token before the
 upgrade (401 otherwise); the first message must be the handshake ``{"protocol":"json","version":1}``;
 ``invocationId`` must start at 0 and increase by 1 per message that carries one; an ``OpenOrders``
-invocation (type 4) for the token's account gets a first item listing the open children, then an
-item ``[child]`` whenever a child changes (created Working, then Completed or Cancelled: the final
-status is sent once, an assumption stated in the stream module); a client ping (type 6) is answered
-with a ping. Stops themselves are never streamed (sheet §3.4). Fault switches:
-:meth:`~B2TraderSimulator.ws_drop`, :meth:`~B2TraderSimulator.ws_stall`,
-:meth:`~B2TraderSimulator.ws_expire_auth` (close message type 7 ``Unauthorized``).
+invocation (type 4) for the token's account gets an item listing the open children, and a new item
+whenever a child changes. As documented, items carry only open orders (Started, Pending,
+Working): an item lists the account's whole open set, so an order that filled or was cancelled
+simply drops out of the next item. :attr:`~B2TraderSimulator.ws_final_states` (off by default, not
+documented) adds the changed order's final status to that item. A client ping (type 6) is answered
+with a ping. Stops themselves are never streamed. Fault switches: :meth:`~B2TraderSimulator.ws_drop`,
+:meth:`~B2TraderSimulator.ws_stall`, :meth:`~B2TraderSimulator.ws_expire_auth` (close message type
+7 ``Unauthorized``).
 
 Test switches: :attr:`~B2TraderSimulator.faults` (the core's
 :class:`~stopkit.testing.simkit.FaultInjector`, first middleware) answers a request with a
@@ -81,6 +87,7 @@ from stopkit.plugin import (
     HttpResponse,
     OrderNotFound,
     OrderState,
+    OrderStatus,
     Side,
     StopLimitOrder,
     StopOrder,
@@ -90,12 +97,13 @@ from stopkit.plugin import (
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from venues.b2trader.constants import (
-    ACCESS_TOKEN_PATH,
+    DEFAULT_TOKEN_PATH,
     DOC_URL,
     ENV_ACCOUNT_ID,
     ENV_API_TOKEN,
     HEADER_ACCOUNT_ID,
     MARKETS_PATH,
+    ORDERS_PATH,
     STOP_CONTENT_TYPE,
     STOP_ORDERS_PATH,
 )
@@ -106,7 +114,7 @@ __all__ = ["DEFAULT_MARKETS", "DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "B2TraderSimu
 DEMO_API_TOKEN = "b2t-sim-api-token-5c0f9e7d41a2"  # noqa: S105  # a generated test value, not a real token
 """The API token the simulator accepts by default (a test value)."""
 DEMO_ACCOUNT_ID = "685a7eaa360f9e7416221a61"
-"""The account id of the docs' Get accounts example (sheet §2)."""
+"""The account id of the docs' Get accounts example (settings page)."""
 
 DEFAULT_MARKETS: tuple[Mapping[str, Any], ...] = (
     {
@@ -160,7 +168,7 @@ DEFAULT_MARKETS: tuple[Mapping[str, Any], ...] = (
         "amountScale": None,
     },
 )
-"""The markets Get markets lists by default, in the "Get market" shape ([mirror] 13886694)."""
+"""The markets the simulator offers by default, in the documented "Get market" shape."""
 
 TOKEN_LIFETIME_S = 3600
 _JWT_ALGORITHM = "HS256"
@@ -168,6 +176,7 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CANCELLATION_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
 _SIDES = ("Buy", "Sell")
+_OPEN_STATUSES = ("Started", "Pending", "Working")  # the statuses the OpenOrders stream documents
 _ORDER_TYPES = ("Market", "Limit")
 _TIME_IN_FORCE = ("Gtc", "Ioc", "Fok", "Gtd", "Day")
 _ORDER_FIELDS = frozenset(
@@ -323,6 +332,7 @@ class B2TraderSimulator(ServedSimulator):
         self.markets: dict[str, dict[str, Any]] = {m["marketId"]: dict(m) for m in markets}
         self.spread_ticks = spread_ticks
         self.media_type = STOP_CONTENT_TYPE
+        self.ws_final_states = False
         self.tokens_issued = 0
         self.markets_served = 0
         self.prices: dict[str, Decimal] = {}
@@ -335,12 +345,14 @@ class B2TraderSimulator(ServedSimulator):
     # -- Simulator protocol ---------------------------------------------------------
 
     def make_app(self) -> web.Application:
-        """A fresh application serving the access-token, markets and stop-order paths."""
+        """A fresh application serving the access-token, market, stop-order, order-cancel and WebSocket paths."""
         app = web.Application(middlewares=[self.faults.middleware, _refusals])
-        app.router.add_post(ACCESS_TOKEN_PATH, self._access_token)
+        app.router.add_post(DEFAULT_TOKEN_PATH, self._access_token)
         app.router.add_get(MARKETS_PATH, self._markets)
+        app.router.add_get(MARKETS_PATH + "/{market_id}", self._market)
         app.router.add_post(STOP_ORDERS_PATH, self._place)
         app.router.add_delete(STOP_ORDERS_PATH + "/{order_id}", self._cancel)
+        app.router.add_delete(ORDERS_PATH + "/{order_id}", self._cancel_order)
         app.router.add_get(WS_PATH, self._ws)
         return app
 
@@ -360,6 +372,13 @@ class B2TraderSimulator(ServedSimulator):
     def ws_stall(self, on: bool = True) -> None:
         """Fault: stop pushing and answering pings while ``on``."""
         self.ws_hub.stall(on)
+
+    def ws_push_item(self, rows: list[Any]) -> None:
+        """Test switch: send ``rows`` as one ``OpenOrders`` item to every streaming connection, as given
+        (e.g. an order of another shape a real broker may stream)."""
+        for sock in list(self.ws_hub.sockets):
+            if "stream" in sock.state:
+                sock.send(json.dumps({"type": 2, "invocationId": sock.state["stream"], "item": rows}) + RS)
 
     def ws_expire_auth(self) -> None:
         """Fault: the access token expired: a SignalR close (type 7) naming it, then the connection closes."""
@@ -444,7 +463,7 @@ class B2TraderSimulator(ServedSimulator):
             open_children = [
                 self.render_child(c)
                 for c in self.children.values()
-                if c.account_id == sock.state["account"] and c.status in ("Started", "Pending", "Working")
+                if c.account_id == sock.state["account"] and c.status in _OPEN_STATUSES
             ]
             sock.send(json.dumps({"type": 2, "invocationId": invocation, "item": open_children}) + RS)
         elif kind == 5:
@@ -456,13 +475,20 @@ class B2TraderSimulator(ServedSimulator):
             sock.send(json.dumps({"type": 3, "invocationId": message.get("invocationId"), "error": error}) + RS)
 
     def _child_changed(self, child: _Child) -> None:
-        # An OpenOrders item [child] to every connection streaming the child's account.
+        # An OpenOrders item to every connection streaming the child's account: the account's open
+        # children (the whole open set), plus the changed child's final state when ws_final_states.
         if self._ws_hub is None:
             return
-        row = self.render_child(child)
+        rows = [
+            self.render_child(c)
+            for c in self.children.values()
+            if c.account_id == child.account_id and c.status in _OPEN_STATUSES
+        ]
+        if self.ws_final_states and child.status not in _OPEN_STATUSES:
+            rows.append(self.render_child(child))
         for sock in list(self._ws_hub.sockets):
             if sock.state.get("account") == child.account_id and "stream" in sock.state:
-                sock.send(json.dumps({"type": 2, "invocationId": sock.state["stream"], "item": [row]}) + RS)
+                sock.send(json.dumps({"type": 2, "invocationId": sock.state["stream"], "item": rows}) + RS)
 
     def demo_credentials(self) -> dict[str, str]:
         """``B2TRADER_API_TOKEN`` and ``B2TRADER_ACCOUNT_ID`` test values the simulator accepts."""
@@ -484,13 +510,15 @@ class B2TraderSimulator(ServedSimulator):
         }
         return DemoScenario(
             symbol="spot.btc_usdt",
-            orders=(StopOrder(**common), StopLimitOrder(**common, limit_price=Decimal("128100"))),
+            # The stop-limit first: it takes every time in force (a stop-market refuses DAY and GTD),
+            # so capability checks that vary the first order see all of them.
+            orders=(StopLimitOrder(**common, limit_price=Decimal("128100")), StopOrder(**common)),
             start_price=Decimal("120000"),
             near_price=Decimal("127000"),
             through_price=Decimal("128050"),
             notes=(
-                f"'Place SPOT Stop order' request example (Buy Market 0.01 BTC, activation 128000, Ioc), {DOC_URL}; "
-                "plus a Limit variant at requestedPrice 128100"
+                "a Limit variant at requestedPrice 128100 of the 'Place SPOT Stop order' request example, and the "
+                f"example itself (Buy Market 0.01 BTC, activation 128000, Ioc), {DOC_URL}"
             ),
         )
 
@@ -504,7 +532,7 @@ class B2TraderSimulator(ServedSimulator):
 
     def set_quotes(self, symbol: str, *, bid: Decimal, ask: Decimal) -> None:
         """Set the best bid and ask of ``symbol`` directly (bid <= ask). Buy stops compare with the
-        ask, Sell stops with the bid (sheet §7.1); crossed stops activate, resting children fill."""
+        ask, Sell stops with the bid (order-types guide); crossed stops activate, resting children fill."""
         if bid > ask:
             raise ValueError(f"bid {bid} is above ask {ask}")
         self.quotes[symbol] = (bid, ask)
@@ -543,7 +571,11 @@ class B2TraderSimulator(ServedSimulator):
         if stop is None:
             raise OrderNotFound(f"b2trader simulator: no stop order {venue_order_id!r}", venue="b2trader")
         body = json.dumps({"order": self.render_stop(stop)}).encode()
-        return venue.parse_stop_response(HttpResponse(status=200, body=body))
+        state = venue.parse_stop_response(HttpResponse(status=200, body=body))
+        if stop.cancellation_date is not None and stop.status == "WaitingForActivation":
+            # The simulator's own record: it cancelled the stop (the wire status has no Cancelled).
+            state = attrs.evolve(state, status=OrderStatus.CANCELED)
+        return state
 
     # -- inspection helpers (tests, demo) --------------------------------------------
 
@@ -559,7 +591,7 @@ class B2TraderSimulator(ServedSimulator):
         return self.render_child(self.children[stop.child_id])
 
     def render_stop(self, stop: _Stop) -> dict[str, Any]:
-        """A stop in the documented answer shape (sheet §3.1); ``requestedPrice`` "0" for Market."""
+        """A stop in the documented answer shape; ``requestedPrice`` "0" for Market (documented example)."""
         return {
             "marketId": stop.market_id,
             "marketDisplayName": self._order_display_name(stop.market_id),
@@ -577,7 +609,7 @@ class B2TraderSimulator(ServedSimulator):
         }
 
     def render_child(self, child: _Child) -> dict[str, Any]:
-        """A child order in the regular-order shape of the ``OpenOrders`` stream item (sheet §3.4)."""
+        """A child order in the regular-order shape of the documented ``OpenOrders`` stream item."""
         filled = child.requested_amount - child.remaining_amount
         return {
             "marketId": child.market_id,
@@ -607,7 +639,7 @@ class B2TraderSimulator(ServedSimulator):
         }
 
     def _order_display_name(self, market_id: str) -> str:
-        # An order's marketDisplayName: "SPOT BTC/USDT" in the documented answer (sheet §3.1).
+        # An order's marketDisplayName: "SPOT BTC/USDT" in the documented answer.
         return f"SPOT {self.markets[market_id]['displayName']}"
 
     # -- time, ids, answers -----------------------------------------------------------
@@ -671,12 +703,16 @@ class B2TraderSimulator(ServedSimulator):
             raise self._problem(400, errors={"token": ["The Token field is required."]})
         if not secrets.compare_digest(token.encode(), self.api_token.encode()):
             raise self._problem(401, detail="Invalid API token.")
+        return web.json_response({"accessToken": self.issue_token()})
+
+    def issue_token(self) -> str:
+        """A bearer JWT for :attr:`account_id`, as the exchange issues it (e.g. for ``B2TRADER_ACCESS_TOKEN``)."""
         now_s = self._clock() // 1000
         self.tokens_issued += 1
         claims: dict[str, Any] = {"sub": self.account_id, "iat": now_s}
         if self.jwt_exp:
             claims["exp"] = now_s + self.token_lifetime_s
-        return web.json_response({"accessToken": jwt.encode(claims, self._jwt_secret, algorithm=_JWT_ALGORITHM)})
+        return jwt.encode(claims, self._jwt_secret, algorithm=_JWT_ALGORITHM)
 
     def _bearer_account(self, request: web.Request) -> str:
         # A valid, unexpired simulator JWT (401 otherwise); returns its account (sub).
@@ -708,14 +744,23 @@ class B2TraderSimulator(ServedSimulator):
         if account != subject:
             raise self._problem(403, detail=f"Account '{account}' is not accessible with this token.")
         if request.headers.get("Content-Type") != self.media_type:
-            # Exactly the documented media type, on POST and on DELETE (sheet §7.2).
+            # Exactly the documented media type, on POST and on DELETE (both documented examples).
             raise self._problem(415)
         return account
 
     # -- markets ----------------------------------------------------------------------
 
+    async def _market(self, request: web.Request) -> web.StreamResponse:
+        # GET /frontoffice/api/v5/markets/{marketId} → one market object ("Get market"); 404 unknown.
+        self._bearer_account(request)
+        market = self.markets.get(request.match_info["market_id"])
+        if market is None:
+            raise self._problem(404, detail=f"Market '{request.match_info['market_id']}' was not found.")
+        self.markets_served += 1
+        return web.json_response(market)
+
     async def _markets(self, request: web.Request) -> web.StreamResponse:
-        # GET /frontoffice/api/v5/markets → [market, ...] ("Get market" fields). accountId optional here.
+        # GET /frontoffice/api/v5/markets → [market, ...] ("Get market" fields; the list shape is undocumented).
         subject = self._bearer_account(request)
         account = request.headers.get(HEADER_ACCOUNT_ID)
         if account is not None and account != subject:
@@ -816,7 +861,7 @@ class B2TraderSimulator(ServedSimulator):
             updated_at=now,
         )
         self.stops[stop.order_id] = stop
-        # A stop on the wrong side of the best bid/ask activates at once (sheet §7.1).
+        # A stop on the wrong side of the best bid/ask activates at once (order-types guide).
         self._maybe_activate(stop)
         return web.json_response({"order": self.render_stop(stop)})
 
@@ -865,6 +910,25 @@ class B2TraderSimulator(ServedSimulator):
         stop.cancellation_date = now
         stop.updated_at = now
         return web.json_response({"order": self.render_stop(stop)})
+
+    async def _cancel_order(self, request: web.Request) -> web.StreamResponse:
+        # DELETE /frontoffice/api/v3/orders/{orderId} ("Cancel order"): an open child order.
+        account = self._bearer_account(request)
+        header = request.headers.get(HEADER_ACCOUNT_ID)
+        if not header:
+            raise self._problem(400, errors={HEADER_ACCOUNT_ID: ["The accountId header is required."]})
+        if header != account:
+            raise self._problem(403, detail=f"Account '{header}' is not accessible with this token.")
+        order_id = request.match_info["order_id"]
+        child = self.children.get(order_id)
+        if child is None or child.account_id != account:
+            raise self._problem(404, detail=f"Order '{order_id}' was not found.")
+        if child.status not in _OPEN_STATUSES:
+            raise self._problem(400, detail=f"Order '{order_id}' is {child.status} and cannot be cancelled.")
+        child.status = "Cancelled"
+        child.cancellation_date = child.updated_at = self._timestamp()
+        self._child_changed(child)
+        return web.json_response({"order": self.render_child(child)})
 
     # -- market -----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Shared data and helpers of the B2TRADER tests: documented payloads (verbatim from the sheet), factories.
+"""Shared data and helpers of the B2TRADER tests: documented payloads (verbatim, sources beside them), factories.
 
 Not a conftest.py: core tests import ``conftest`` by module name, and a second
 conftest module in the tree would shadow it. Test modules import this module
@@ -19,7 +19,7 @@ ACCOUNT_ID = "685a7eaa360f9e7416221a61"
 API_TOKEN = "test-api-token-0b6f1d"
 BASE_URL = "https://trade.broker.invalid"
 
-# "Place SPOT Stop order" request example, verbatim (sheet §3.1; docs/b2trader-place-spot-stop-order.txt).
+# "Place SPOT Stop order" request example, verbatim (https://api-docs.b2trader.b2broker.com/rest-api).
 DOC_REQUEST_BODY = """{
   "order": {
     "marketId": "spot.btc_usdt",
@@ -31,7 +31,7 @@ DOC_REQUEST_BODY = """{
   }
 }"""
 
-# The documented "200: OK" answer, verbatim (sheet §3.1).
+# The documented "200: OK" answer, verbatim (same page).
 DOC_RESPONSE_BODY = """{
   "order": {
     "marketId": "spot.btc_usdt",
@@ -50,7 +50,7 @@ DOC_RESPONSE_BODY = """{
   }
 }"""
 
-# The documented OpenOrders stream item, verbatim (sheet §3.4): a regular order.
+# The documented OpenOrders stream item, verbatim (https://api-docs.b2trader.b2broker.com/websocket-api).
 DOC_WS_ITEM = (
     '{"type":2,"invocationId":"0","item":[{"marketId":"cfd.eur_chf","marketType":"Cfd","marketDisplayName":'
     '"EUR/CHF","marketFullName":"","orderId":"01JVQBFSTVC40VK03A0AY7K016","timeInForce":"Gtc","status":"Pending",'
@@ -61,19 +61,12 @@ DOC_WS_ITEM = (
 )
 
 
-# A Get markets answer in the assumed shape (a JSON array of "Get market" objects; the docs give
-# no example for the list, see venues/b2trader/markets.py). BTC/USDT: prices to 0.01, amounts to
-# 0.00001, 0.0001..100 BTC.
-MARKETS_BODY = (
-    '[{"marketId":"spot.btc_usdt","displayName":"BTC/USDT","fullName":null,"baseAssetId":"btc",'
+# A "Get market" answer with the documented fields (https://support.xbtfx.com/en/articles/13886694-rest-api-settings-get-market;
+# the page lists the fields, the values here are ours). BTC/USDT: prices to 0.01, amounts to 0.00001, 0.0001..100 BTC.
+MARKET_BODY = (
+    '{"marketId":"spot.btc_usdt","displayName":"BTC/USDT","fullName":null,"baseAssetId":"btc",'
     '"quoteAssetId":"usdt","minAmount":"0.0001","maxBaseAmount":"100","priceDeviation":"0","priceScale":2,'
-    '"amountScale":5},'
-    '{"marketId":"spot.eth_usdt","displayName":"ETH/USDT","fullName":null,"baseAssetId":"eth",'
-    '"quoteAssetId":"usdt","minAmount":"0.001","maxBaseAmount":"1000","priceDeviation":"0.1","priceScale":2,'
-    '"amountScale":4},'
-    '{"marketId":"cfd.eur_chf","displayName":"EUR/CHF","fullName":null,"baseAssetId":"eur",'
-    '"quoteAssetId":"chf","minAmount":null,"maxBaseAmount":"10000000","priceDeviation":"0","priceScale":5,'
-    '"amountScale":null}]'
+    '"amountScale":5}'
 )
 
 
@@ -93,7 +86,7 @@ class B2TData:
     DOC_REQUEST_BODY = DOC_REQUEST_BODY
     DOC_RESPONSE_BODY = DOC_RESPONSE_BODY
     DOC_WS_ITEM = DOC_WS_ITEM
-    MARKETS_BODY = MARKETS_BODY
+    MARKET_BODY = MARKET_BODY
     credentials = staticmethod(credentials)
 
     @staticmethod

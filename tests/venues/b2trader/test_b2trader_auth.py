@@ -1,4 +1,4 @@
-"""B2TRADER auth, config, capabilities and unsupported operations (sheet §2, §3.4, §4)."""
+"""B2TRADER auth, config, capabilities and unsupported operations."""
 
 from __future__ import annotations
 
@@ -153,9 +153,10 @@ def test_grant_repr_masks_the_token(bound) -> None:
 
 
 def test_env_vars_and_credentials_from_env(b2t) -> None:
-    """The three variables; the API token is the secret; collected from an environ mapping."""
+    """The four variables; both tokens are secrets (one of them is needed); collected from an environ mapping."""
     assert {(v.name, v.required, v.secret) for v in VENUE.env_vars} == {
-        ("B2TRADER_API_TOKEN", True, True),
+        ("B2TRADER_API_TOKEN", False, True),
+        ("B2TRADER_ACCESS_TOKEN", False, True),
         ("B2TRADER_ACCOUNT_ID", True, False),
         ("B2TRADER_BASE_URL", False, False),
     }
@@ -252,12 +253,12 @@ def _no_network(request: HttpRequest) -> HttpResponse:
 
 
 async def test_get_and_open_orders_are_unsupported(b2t) -> None:
-    """No documented read endpoint (sheet §3.4): get and open_orders raise before any I/O."""
+    """No documented read endpoint: get and open_orders raise before any I/O."""
     transport = MockTransport(_no_network)
     async with stopkit.connect(
         "b2trader", credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL}, transport=transport
     ) as client:
-        with pytest.raises(UnsupportedOrder, match=r"§3\.4") as excinfo:
+        with pytest.raises(UnsupportedOrder, match=r"docs/venues/b2trader\.md") as excinfo:
             await client.get(venue_order_id="01K2MNC3BVR5WRTBEE9YWAS91K")
         assert excinfo.value.feature == "get_order"
         with pytest.raises(UnsupportedOrder, match="no documented endpoint lists or fetches stop orders"):
@@ -278,14 +279,14 @@ async def test_cancel_by_client_order_id_is_unsupported(b2t) -> None:
 
 
 async def test_client_exchanges_token_then_places_with_it(b2t, doc_stop) -> None:
-    """Through the client: token exchange, Get markets, then the place request, both bearing that token."""
+    """Through the client: token exchange, Get market, then the place request, both bearing that token."""
     token = _jwt({"sub": b2t.ACCOUNT_ID, "exp": 4_000_000_000})
 
     def answer(request: HttpRequest) -> HttpResponse:
         if request.url.endswith("/access-token"):
             return _token_answer(token)
-        if request.url.endswith("/markets"):
-            return HttpResponse(status=200, body=b2t.MARKETS_BODY.encode())
+        if "/markets/" in request.url:
+            return HttpResponse(status=200, body=b2t.MARKET_BODY.encode())
         return HttpResponse(status=200, body=b2t.DOC_RESPONSE_BODY.encode())
 
     transport = MockTransport(answer)
@@ -293,7 +294,7 @@ async def test_client_exchanges_token_then_places_with_it(b2t, doc_stop) -> None
         "b2trader", credentials=b2t.credentials(), config={"base_url": b2t.BASE_URL}, transport=transport
     ) as client:
         state = await client.place(doc_stop)
-    assert [r.url.rsplit("/", 1)[1] for r in transport.sent] == ["access-token", "markets", "stop-orders"]
+    assert [r.url.rsplit("/", 1)[1] for r in transport.sent] == ["access-token", "spot.btc_usdt", "stop-orders"]
     assert transport.sent[1].headers["Authorization"] == f"Bearer {token}"
     assert transport.sent[2].headers["Authorization"] == f"Bearer {token}"
     assert state.status is stopkit.OrderStatus.ACCEPTED

@@ -160,7 +160,7 @@ def _fault(venue: Venue, fault: Fault) -> None:
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_place_and_cancel(venue, clock, doc_stop, doc_stop_limit) -> None:
-    """Token exchange, Get markets, the documented stop-market and its stop-limit variant, then cancel the first."""
+    """Token exchange, Get market, the documented stop-market and its stop-limit variant, then cancel the first."""
     async with _connect(venue, clock) as client:
         market = await client.place(doc_stop)
         limit = await client.place(doc_stop_limit)
@@ -182,7 +182,7 @@ async def test_b2trader_cassette_place_and_cancel(venue, clock, doc_stop, doc_st
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_gtd_and_numbers(venue, clock) -> None:
-    """decimals_as_numbers: a GTD stop-limit with values no float holds, and a Day stop-market, sent as JSON numbers."""
+    """decimals_as_numbers: a GTD stop-limit with values no float holds, and a Day stop-limit, sent as JSON numbers."""
     gtd = StopLimitOrder(
         symbol="ETH/BTC",
         side=Side.BUY,
@@ -193,11 +193,12 @@ async def test_b2trader_cassette_gtd_and_numbers(venue, clock) -> None:
         expire_at=datetime(2025, 8, 15, 16, 7, 25, 819000, tzinfo=UTC),
         client_order_id="c-gtd",
     )
-    day = StopOrder(
+    day = StopLimitOrder(
         symbol="BTC/USDT",
         side=Side.SELL,
         quantity=Decimal("0.5"),
         stop_price=Decimal("110000.5"),
+        limit_price=Decimal("110000"),
         time_in_force=TimeInForce.DAY,
         client_order_id="c-day",
     )
@@ -214,39 +215,24 @@ async def test_b2trader_cassette_gtd_and_numbers(venue, clock) -> None:
 
 
 @pytest.mark.vcr
-async def test_b2trader_cassette_markets_cache(venue, clock, doc_stop) -> None:
-    """Get markets once per markets_ttl_s: place, place (cached), 60 s later place (fetched again)."""
-    async with _connect(venue, clock, markets_ttl_s=60) as client:
-        await client.place(doc_stop)
-        await client.place(doc_stop)
-        first = client.venue.cached_markets
-        clock.advance(60_000)
-        await client.place(doc_stop)
-        second = client.venue.cached_markets
-    assert first is not None
-    assert second is not None
-    assert first.fetched_at_ms == FROZEN_MS
-    assert second.fetched_at_ms == FROZEN_MS + 60_000
-    assert second.by_id["spot.btc_usdt"].price_scale == 2
-    if venue.sim is not None:
-        assert venue.sim.markets_served == 2
-
-
-@pytest.mark.vcr
 async def test_b2trader_cassette_market_checks(venue, clock) -> None:
-    """An unlisted market and orders that do not fit the scales/limits → InvalidOrder; only Get markets is sent."""
+    """Orders that do not fit the scales/limits → InvalidOrder (only Get market is sent); an unlisted market
+    (404 to Get market) is still sent, and the venue's 400 is the answer."""
     orders = [
         (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("0.01"), stop_price=Decimal("1.001")), "stop_price"),
         (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("0.000001"), stop_price=Decimal("1")), "quantity"),
         (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("0.00001"), stop_price=Decimal("1")), "quantity"),
         (StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("100.1"), stop_price=Decimal("1")), "quantity"),
-        (StopOrder(symbol="XRP/EUR", side="sell", quantity=Decimal("100"), stop_price=Decimal("0.5")), "symbol"),
     ]
-    async with _connect(venue, clock) as client:
+    async with _connect(venue, clock, markets_ttl_s=0) as client:
         for order, field in orders:
             with pytest.raises(InvalidOrder) as excinfo:
                 await client.place(order)
             assert excinfo.value.field == field
+        with pytest.raises(OrderRejected, match=r"spot\.xrp_eur"):
+            await client.place(
+                StopOrder(symbol="XRP/EUR", side="sell", quantity=Decimal("100"), stop_price=Decimal("0.5"))
+            )
     if venue.sim is not None:
         assert venue.sim.stops == {}
 
@@ -287,11 +273,12 @@ async def test_b2trader_cassette_wrong_api_token(venue, clock, doc_stop) -> None
 @pytest.mark.vcr
 async def test_b2trader_cassette_400_problem_details(venue, clock) -> None:
     """A GTD date in the past passes local checks; the venue's 400 ProblemDetails → OrderRejected naming the field."""
-    order = StopOrder(
+    order = StopLimitOrder(
         symbol="BTC/USDT",
         side=Side.BUY,
         quantity=Decimal("0.01"),
         stop_price=Decimal("128000"),
+        limit_price=Decimal("128100"),
         time_in_force=TimeInForce.GTD,
         expire_at=datetime(2025, 8, 14, 16, 0, tzinfo=UTC),
         client_order_id="c-past",
@@ -307,11 +294,13 @@ async def test_b2trader_cassette_400_problem_details(venue, clock) -> None:
 
 @pytest.mark.vcr
 async def test_b2trader_cassette_403_wrong_account(venue, clock, doc_stop) -> None:
-    """An accountId the token does not cover → 403 ProblemDetails → AuthenticationError."""
+    """An accountId the token does not cover → 403 ProblemDetails to the place: no declared refusal, so
+    OutcomeUnknown with the parser's AuthenticationError kept."""
     async with _connect(venue, clock, CREDENTIALS | {"B2TRADER_ACCOUNT_ID": "6891e70db552ff9c6fbbccf5"}) as client:
-        with pytest.raises(AuthenticationError) as excinfo:
+        with pytest.raises(OutcomeUnknown) as excinfo:
             await client.place(doc_stop)
     assert excinfo.value.http_status == 403
+    assert isinstance(excinfo.value.classified, AuthenticationError)
     assert "not accessible" in (excinfo.value.venue_message or "")
 
 
@@ -445,27 +434,28 @@ def _cassette(name: str) -> Any:
 
 
 def test_b2trader_cassettes_show_the_wire() -> None:
-    """The cassettes hold what the issue asks: markets reads, numbers-mode bodies, a 401 then a re-exchange."""
+    """The cassettes hold what the issue asks: Get market reads, numbers-mode bodies, a 401 then a re-exchange."""
     place = _cassette("place_and_cancel")
-    assert [(m, p.rsplit("/", 1)[1], c) for m, p, _, c, _ in place] == [
+    wire = [(m, p.rsplit("/", 1)[1], c) for m, p, _, c, _ in place]
+    assert wire[:2] == [("POST", "access-token", 200), ("GET", "spot.btc_usdt", 200)]
+    assert [w for w in wire if w[0] != "GET"] == [
         ("POST", "access-token", 200),
-        ("GET", "markets", 200),
         ("POST", "stop-orders", 200),
         ("POST", "stop-orders", 200),
         ("DELETE", place[-1][1].rsplit("/", 1)[1], 200),
     ]
     assert place[1][2] is None
-    numbers = _cassette("gtd_and_numbers")
-    gtd_body = numbers[2][2]
+    numbers = [i for i in _cassette("gtd_and_numbers") if i[0] != "GET"]
+    gtd_body = numbers[1][2]
     assert gtd_body == (
         '{"order":{"marketId":"spot.eth_btc","side":"Buy","orderType":"Limit",'
         '"activationPrice":1234567890123456789.01,"requestedAmount":123456789012.12345678,'
         '"requestedPrice":1234567890123456789.02,"timeInForce":"Gtd","cancellationDate":"2025-08-15T16:07:25.819Z"}}'
     )
-    assert '"timeInForce":"Day"' in numbers[3][2]
+    assert '"timeInForce":"Day"' in numbers[2][2]
     refresh = [(m, p.rsplit("/", 1)[1], c) for m, p, _, c, _ in _cassette("token_refresh_on_401")]
-    assert refresh[-3:] == [("POST", "stop-orders", 401), ("POST", "access-token", 200), ("POST", "stop-orders", 200)]
-    cache = [p.rsplit("/", 1)[1] for _, p, _, _, _ in _cassette("markets_cache")]
-    assert cache == ["access-token", "markets", "stop-orders", "stop-orders", "markets", "stop-orders"]
-    checks = [p.rsplit("/", 1)[1] for _, p, _, _, _ in _cassette("market_checks")]
-    assert checks == ["access-token", "markets", "markets"]  # XRP/EUR: looked up once more, then refused
+    refused = next(i for i, r in enumerate(refresh) if r[2] == 401)
+    assert refresh[refused + 1] == ("POST", "access-token", 200)  # one re-exchange after the 401
+    assert refresh[-1] == ("POST", "stop-orders", 200)
+    checks = [(p.rsplit("/", 1)[1], c) for _, p, _, c, _ in _cassette("market_checks")]
+    assert checks[-2:] == [("spot.xrp_eur", 404), ("stop-orders", 400)]  # unlisted: sent anyway, the venue refuses

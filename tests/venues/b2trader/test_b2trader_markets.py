@@ -1,4 +1,4 @@
-"""B2TRADER market precision: Get markets parsing, the order checks, and the cached read in the place flow."""
+"""B2TRADER market precision: "Get market" parsing, the order checks, and the cached read in the place flow."""
 
 from __future__ import annotations
 
@@ -11,28 +11,19 @@ import pytest
 
 import stopkit
 from stopkit import (
-    AuthenticationError,
     ConfigurationError,
     FrozenClock,
     HttpRequest,
     HttpResponse,
     InvalidOrder,
     OrderStatus,
-    ResponseShapeError,
     Side,
     StopLimitOrder,
     StopOrder,
 )
 from stopkit.retry import RetryPolicy
 from stopkit.testing import MockTransport
-from venues.b2trader.markets import (
-    Markets,
-    MarketSpec,
-    check_order_fits,
-    decimal_places,
-    parse_markets,
-    parse_markets_response,
-)
+from venues.b2trader.markets import MarketSpec, check_order_fits, decimal_places, parse_market, parse_market_response
 
 
 @pytest.fixture
@@ -42,80 +33,66 @@ def b2t() -> type[support.B2TData]:
 
 
 @pytest.fixture
-def markets(b2t) -> Markets:
-    """The support module's Get markets answer, parsed."""
-    return parse_markets_response(HttpResponse(status=200, body=b2t.MARKETS_BODY.encode()), fetched_at_ms=7)
+def market(b2t) -> MarketSpec:
+    """The support module's "Get market" answer, parsed."""
+    return parse_market_response(HttpResponse(status=200, body=b2t.MARKET_BODY.encode()), market_id="spot.btc_usdt")
 
 
 # -- parsing ------------------------------------------------------------------------------
 
 
-def test_markets_answer_parsed(markets) -> None:
-    """Every market keyed by marketId; scales as ints, limits as exact Decimals, null = no limit."""
-    assert markets.fetched_at_ms == 7
-    assert set(markets.by_id) == {"spot.btc_usdt", "spot.eth_usdt", "cfd.eur_chf"}
-    assert markets.by_id["spot.btc_usdt"] == MarketSpec(
+def test_market_answer_parsed(market) -> None:
+    """Scales as ints, limits as exact Decimals."""
+    assert market == MarketSpec(
         market_id="spot.btc_usdt",
         price_scale=2,
         amount_scale=5,
         min_amount=Decimal("0.0001"),
         max_base_amount=Decimal("100"),
     )
-    cfd = markets.by_id["cfd.eur_chf"]
-    assert cfd.amount_scale is None
-    assert cfd.min_amount is None
 
 
-@pytest.mark.parametrize("key", ["markets", "items", "data", "result"])
-def test_wrapped_list_is_accepted(key) -> None:
-    """Defensive: an object wrapping the list is read too."""
-    payload = {key: [{"marketId": "spot.a_b", "priceScale": 3}]}
-    assert parse_markets(payload, fetched_at_ms=0).by_id["spot.a_b"].price_scale == 3
-
-
-def test_odd_entries_are_skipped_and_alternative_encodings_read() -> None:
-    """Non-objects and entries without a marketId are skipped; "8" and 8.0 scales, number limits are read."""
-    payload = [
-        "spot.x_y",
-        {"displayName": "no id"},
-        {"marketId": 5},
-        {"marketId": "spot.a_b", "priceScale": "8", "amountScale": Decimal("3"), "minAmount": Decimal("0.5")},
-        {"marketId": "spot.c_d", "maxBaseAmount": "0", "minAmount": ""},
-    ]
-    by_id = parse_markets(payload, fetched_at_ms=0).by_id
-    assert set(by_id) == {"spot.a_b", "spot.c_d"}
-    assert (by_id["spot.a_b"].price_scale, by_id["spot.a_b"].amount_scale) == (8, 3)
-    assert by_id["spot.a_b"].min_amount == Decimal("0.5")
-    assert by_id["spot.c_d"] == MarketSpec(market_id="spot.c_d")  # 0 and "" mean no limit; no scale given
+def test_null_limits_and_digit_strings() -> None:
+    """Null amountScale/minAmount/maxBaseAmount (documented nullable) = no limit; digit-string scales read;
+    a maxBaseAmount of 0 means no limit."""
+    spec = parse_market(
+        {"marketId": "spot.x_y", "priceScale": "4", "amountScale": None, "minAmount": None, "maxBaseAmount": "0"},
+        market_id="spot.x_y",
+    )
+    assert spec == MarketSpec(market_id="spot.x_y", price_scale=4)
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
-    [("priceScale", "two"), ("priceScale", -1), ("priceScale", True), ("amountScale", 2.5), ("minAmount", "abc")],
+    "payload",
+    [
+        [{"marketId": "spot.btc_usdt", "priceScale": 2}],  # a list, not the documented object
+        {"marketId": "spot.btc_usdt"},  # no priceScale
+        {"marketId": "spot.eth_usdt", "priceScale": 2},  # another market
+        {"marketId": "spot.btc_usdt", "priceScale": True},
+        {"marketId": "spot.btc_usdt", "priceScale": 2, "amountScale": 99},
+        {"marketId": "spot.btc_usdt", "priceScale": 2, "minAmount": "-1"},
+        {"marketId": "spot.btc_usdt", "priceScale": 2, "maxBaseAmount": "lots"},
+        "text",
+    ],
 )
-def test_malformed_market_spoils_only_itself(field, value) -> None:
-    """A malformed field is reported when an order uses that market; the other markets still work."""
-    payload = [{"marketId": "spot.a_b", field: value}, {"marketId": "spot.btc_usdt", "priceScale": 2}]
-    markets = parse_markets(payload, fetched_at_ms=0)
-    order = StopOrder(symbol="spot.a_b", side="buy", quantity=Decimal("1"), stop_price=Decimal("1"))
-    with pytest.raises(ResponseShapeError, match=field):
-        check_order_fits(order, "spot.a_b", markets)
-    fine = StopOrder(symbol="BTC/USDT", side="buy", quantity=Decimal("1"), stop_price=Decimal("1.25"))
-    check_order_fits(fine, "spot.btc_usdt", markets)
+def test_unreadable_answer_is_a_problem_never_an_error(payload) -> None:
+    """Any answer but the documented object → a spec with a problem (and no limits); nothing raises."""
+    spec = parse_market(payload, market_id="spot.btc_usdt")
+    assert spec.problem
+    assert (spec.price_scale, spec.amount_scale, spec.min_amount, spec.max_base_amount) == (None, None, None, None)
 
 
-@pytest.mark.parametrize("body", [b'{"markets": "none"}', b"42", b"<html/>", b""])
-def test_unreadable_answer_is_a_shape_error(body) -> None:
-    """A 200 that is not a market list → ResponseShapeError with the raw body."""
-    with pytest.raises(ResponseShapeError) as excinfo:
-        parse_markets_response(HttpResponse(status=200, body=body), fetched_at_ms=0)
-    assert excinfo.value.http_status == 200
+@pytest.mark.parametrize("body", [b"", b"<html></html>", b"{"])
+def test_non_json_2xx_is_a_problem(body) -> None:
+    """A 2xx body that is not JSON → a spec with a problem."""
+    assert parse_market_response(HttpResponse(status=200, body=body), market_id="spot.btc_usdt").problem
 
 
 def test_error_answer_is_classified() -> None:
-    """A non-2xx Get markets answer goes through classify_error as a read (401 → AuthenticationError)."""
-    with pytest.raises(AuthenticationError):
-        parse_markets_response(HttpResponse(status=401), fetched_at_ms=0)
+    """A non-2xx answer raises the classified error (the place flow catches it)."""
+    with pytest.raises(stopkit.VenueUnavailable) as excinfo:
+        parse_market_response(HttpResponse(status=503), market_id="spot.btc_usdt")
+    assert excinfo.value.outcome_known is True
 
 
 @pytest.mark.parametrize(
@@ -144,9 +121,9 @@ def _order(**changes) -> StopOrder:
         _order(stop_price=Decimal("128000.1200")),  # trailing zeros are not extra precision
     ],
 )
-def test_fitting_orders_pass(markets, order) -> None:
-    """Orders within the scales and limits pass; the market is returned."""
-    assert check_order_fits(order, "spot.btc_usdt", markets).market_id == "spot.btc_usdt"
+def test_fitting_orders_pass(market, order) -> None:
+    """Orders within the scales and limits pass."""
+    check_order_fits(order, market)
 
 
 @pytest.mark.parametrize(
@@ -169,19 +146,17 @@ def test_fitting_orders_pass(markets, order) -> None:
         (_order(quantity=Decimal("100.00001")), "quantity", "maxBaseAmount 100"),
     ],
 )
-def test_orders_that_do_not_fit_are_invalid(markets, order, field, fragment) -> None:
+def test_orders_that_do_not_fit_are_invalid(market, order, field, fragment) -> None:
     """Each rule → InvalidOrder naming the field and the scale or limit."""
     with pytest.raises(InvalidOrder, match=fragment) as excinfo:
-        check_order_fits(order, "spot.btc_usdt", markets)
+        check_order_fits(order, market)
     assert excinfo.value.field == field
     assert excinfo.value.venue == "b2trader"
 
 
-def test_unknown_market_is_invalid(markets) -> None:
-    """A market Get markets does not list → InvalidOrder on the symbol."""
-    with pytest.raises(InvalidOrder, match="not offered") as excinfo:
-        check_order_fits(_order(symbol="XRP/EUR"), "spot.xrp_eur", markets)
-    assert excinfo.value.field == "symbol"
+def test_a_problem_checks_nothing() -> None:
+    """A spec with a problem lets any order through (the venue judges it)."""
+    check_order_fits(_order(stop_price=Decimal("1.123456789")), MarketSpec(market_id="spot.btc_usdt", problem="x"))
 
 
 # -- the place flow through stopkit.connect (MockTransport) -------------------------------
@@ -191,21 +166,21 @@ T0 = 1_755_187_645_819
 
 
 class FakeVenue:
-    """Answers token, markets and place requests; counts them."""
+    """Answers token, Get market and place requests."""
 
-    def __init__(self, b2t, *, markets_body: str | None = None) -> None:
+    def __init__(self, b2t) -> None:
         self.b2t = b2t
-        self.markets_body = markets_body or b2t.MARKETS_BODY
-        self.markets_status = 200
+        self.market_status = 200
+        self.market_body = b2t.MARKET_BODY
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.url.endswith("/access-token"):
             token = jwt.encode({"sub": "a", "exp": 4_000_000_000}, KEY, algorithm="HS256")
             return HttpResponse(status=200, body=json.dumps({"accessToken": token}).encode())
-        if request.url.endswith("/markets"):
-            if self.markets_status != 200:
-                return HttpResponse(status=self.markets_status)
-            return HttpResponse(status=200, body=self.markets_body.encode())
+        if "/markets/" in request.url:
+            if self.market_status != 200:
+                return HttpResponse(status=self.market_status)
+            return HttpResponse(status=200, body=self.market_body.encode())
         return HttpResponse(status=200, body=self.b2t.DOC_RESPONSE_BODY.encode())
 
 
@@ -224,78 +199,52 @@ def _client(b2t, transport, clock, **config) -> stopkit.VenueClient:
     )
 
 
-async def test_markets_fetched_once_and_reused_within_the_ttl(b2t) -> None:
-    """First place: token, markets, place; later places within markets_ttl_s reuse the cache."""
+async def test_market_read_before_the_place(b2t) -> None:
+    """token, Get market of the order's market, then the place."""
     transport, clock = MockTransport(FakeVenue(b2t)), FrozenClock(T0)
     async with _client(b2t, transport, clock) as client:
-        await client.place(_order())
-        clock.advance(299_999)
-        await client.place(_order())
-        assert client.venue.cached_markets is not None
-        assert client.venue.cached_markets.fetched_at_ms == T0
-    assert _paths(transport) == ["access-token", "markets", "stop-orders", "stop-orders"]
-    markets_request = transport.sent[1]
-    assert markets_request.method == "GET"
-    assert markets_request.url == b2t.BASE_URL + "/frontoffice/api/v5/markets"
-    assert markets_request.body is None
-    assert list(markets_request.headers) == ["Authorization", "accountId", "Accept"]
-
-
-async def test_markets_fetched_again_after_the_ttl(b2t) -> None:
-    """Once the cache is markets_ttl_s old, the next place fetches Get markets first."""
-    transport, clock = MockTransport(FakeVenue(b2t)), FrozenClock(T0)
-    async with _client(b2t, transport, clock, markets_ttl_s="60") as client:
-        await client.place(_order())
-        clock.advance(60_000)
         state = await client.place(_order())
-        assert client.venue.cached_markets.fetched_at_ms == T0 + 60_000
     assert state.status is OrderStatus.ACCEPTED
-    assert _paths(transport) == ["access-token", "markets", "stop-orders", "markets", "stop-orders"]
+    assert _paths(transport) == ["access-token", "spot.btc_usdt", "stop-orders"]
 
 
-async def test_expired_cache_is_checked_against_the_new_markets(b2t) -> None:
-    """A scale tightened since the last fetch: the refetched markets refuse the order; nothing posted."""
-    venue = FakeVenue(b2t)
-    transport, clock = MockTransport(venue), FrozenClock(T0)
-    async with _client(b2t, transport, clock, markets_ttl_s=10) as client:
-        await client.place(_order(stop_price=Decimal("128000.5")))
-        venue.markets_body = b2t.MARKETS_BODY.replace(
-            '"priceScale":2,"amountScale":5', '"priceScale":0,"amountScale":5'
-        )
-        clock.advance(10_000)
-        with pytest.raises(InvalidOrder, match="priceScale=0"):
-            await client.place(_order(stop_price=Decimal("128000.5")))
-    assert _paths(transport) == ["access-token", "markets", "stop-orders", "markets"]
+async def test_precision_refusal_sends_no_order(b2t) -> None:
+    """An order that does not fit: InvalidOrder after the read, no POST."""
+    transport, clock = MockTransport(FakeVenue(b2t)), FrozenClock(T0)
+    async with _client(b2t, transport, clock) as client:
+        with pytest.raises(InvalidOrder, match="priceScale=2"):
+            await client.place(_order(stop_price=Decimal("128000.001")))
+    assert "stop-orders" not in _paths(transport)
 
 
-async def test_ttl_zero_fetches_before_every_placement(b2t) -> None:
-    """markets_ttl_s=0: Get markets before each place."""
+@pytest.mark.parametrize("status", [404, 500, 400])
+async def test_market_read_failure_does_not_block(b2t, status, caplog) -> None:
+    """Get market fails: the order is placed without the client-side check, and a warning is logged."""
+    fake = FakeVenue(b2t)
+    fake.market_status = status
+    transport, clock = MockTransport(fake), FrozenClock(T0)
+    async with _client(b2t, transport, clock) as client:
+        state = await client.place(_order(stop_price=Decimal("128000.001")))
+    assert state.status is OrderStatus.ACCEPTED
+    assert _paths(transport)[-1] == "stop-orders"
+    assert "placed without the client-side precision check" in caplog.text
+
+
+async def test_check_off_reads_nothing(b2t) -> None:
+    """check_market_precision=false: token, then the place; no Get market."""
+    transport, clock = MockTransport(FakeVenue(b2t)), FrozenClock(T0)
+    async with _client(b2t, transport, clock, check_market_precision="false") as client:
+        await client.place(_order(stop_price=Decimal("128000.001")))
+    assert _paths(transport) == ["access-token", "stop-orders"]
+
+
+async def test_ttl_zero_reads_before_every_placement(b2t) -> None:
+    """markets_ttl_s=0: one Get market per placement."""
     transport, clock = MockTransport(FakeVenue(b2t)), FrozenClock(T0)
     async with _client(b2t, transport, clock, markets_ttl_s=0) as client:
         await client.place(_order())
         await client.place(_order())
-    assert _paths(transport) == ["access-token", "markets", "stop-orders", "markets", "stop-orders"]
-
-
-async def test_precision_refusal_sends_no_order(b2t) -> None:
-    """An amount finer than amountScale → InvalidOrder after Get markets, before any POST."""
-    transport, clock = MockTransport(FakeVenue(b2t)), FrozenClock(T0)
-    async with _client(b2t, transport, clock) as client:
-        with pytest.raises(InvalidOrder, match="amountScale=5"):
-            await client.place(_order(quantity=Decimal("0.000001")))
-    assert _paths(transport) == ["access-token", "markets"]
-
-
-async def test_markets_failure_stops_the_placement(b2t) -> None:
-    """Get markets answering 503 (a read, retried, then raised): the order is never posted."""
-    venue = FakeVenue(b2t)
-    venue.markets_status = 503
-    transport, clock = MockTransport(venue), FrozenClock(T0)
-    async with _client(b2t, transport, clock) as client:
-        with pytest.raises(stopkit.VenueUnavailable) as excinfo:
-            await client.place(_order())
-    assert excinfo.value.outcome_known is True  # a read: nothing was placed
-    assert _paths(transport) == ["access-token", "markets", "markets", "markets"]
+    assert _paths(transport).count("spot.btc_usdt") == 2
 
 
 def test_preview_skips_the_market_check(b2t) -> None:

@@ -1,4 +1,4 @@
-"""B2TRADER parsing and error classification (sheet §3.1, §3.3, §5, §6)."""
+"""B2TRADER parsing and error classification (sources: the ledger in docs/venues/b2trader.md)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_stop_statuses(b2t, status, expected) -> None:
 
 
 def test_status_tables_are_complete() -> None:
-    """Exactly the documented enums (sheet §5), plus the legacy docs' Reverted."""
+    """Exactly the documented enums (order-statuses page), plus the legacy docs' Reverted."""
     assert set(STOP_STATUS) == {"WaitingForActivation", "Activated", "Rejected"}
     assert set(CHILD_ORDER_STATUS) == {
         "Started",
@@ -150,25 +150,36 @@ def test_ids_and_numbers_as_json_numbers(b2t) -> None:
     assert state.quantity == Decimal("0.01")
 
 
-def test_cancellation_date_means_canceled(b2t) -> None:
-    """A non-null cancellationDate → CANCELED, the raw status kept."""
-    order = _doc_order(b2t) | {"cancellationDate": "2025-08-14T16:09:00.1234567Z"}
+@pytest.mark.parametrize(
+    ("venue_status", "status"), [("WaitingForActivation", OrderStatus.ACCEPTED), ("Activated", OrderStatus.TRIGGERED)]
+)
+def test_cancellation_date_alone_is_not_a_cancel(b2t, venue_status, status) -> None:
+    """A non-null cancellationDate outside a cancel answer (a GTD date, an Activated stop) keeps the status."""
+    order = _doc_order(b2t) | {"status": venue_status, "cancellationDate": "2025-08-14T16:09:00.1234567Z"}
     state = parse_stop_response(_answer({"order": order}), writes=False)
-    assert state.status is OrderStatus.CANCELED
-    assert state.venue_status == "WaitingForActivation"
+    assert state.status is status
+    assert state.raw["cancellationDate"] == "2025-08-14T16:09:00.1234567Z"
 
 
 def test_cancel_answer_is_canceled_even_without_date(b2t) -> None:
-    """A 200 to DELETE ("The canceled order") → CANCELED (sheet §8.4 safe rule)."""
+    """A 200 to DELETE ("The canceled order") → CANCELED whatever the status text."""
     state = parse_stop_response(_answer({"order": _doc_order(b2t)}), writes=True, cancel_answer=True)
     assert state.status is OrderStatus.CANCELED
 
 
-def test_activated_stop_in_a_cancel_answer_stays_triggered(b2t) -> None:
-    """A cancel answer showing Activated without cancellationDate: the stop fired, not cancelled."""
+def test_activated_stop_in_a_cancel_answer_is_canceled(b2t) -> None:
+    """A 200 cancel answer showing Activated is still a successful cancel (the text does not decide)."""
     order = _doc_order(b2t) | {"status": "Activated"}
     state = parse_stop_response(_answer({"order": order}), writes=True, cancel_answer=True)
-    assert state.status is OrderStatus.TRIGGERED
+    assert state.status is OrderStatus.CANCELED
+    assert state.venue_status == "Activated"
+
+
+def test_rejected_stop_in_a_cancel_answer_stays_rejected(b2t) -> None:
+    """A Rejected stop never was live: a cancel answer does not turn it into CANCELED."""
+    order = _doc_order(b2t) | {"status": "Rejected"}
+    state = parse_stop_response(_answer({"order": order}), writes=True, cancel_answer=True)
+    assert state.status is OrderStatus.REJECTED
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ TIF_WIRE = {"gtc": "Gtc", "ioc": "Ioc", "fok": "Fok", "day": "Day", "gtd": "Gtd"
 
 @pytest.fixture(autouse=True)
 def env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The three B2TRADER variables, as a user would export them."""
+    """The B2TRADER variables, as a user would export them."""
     monkeypatch.setenv("B2TRADER_BASE_URL", BASE_URL)
     monkeypatch.setenv("B2TRADER_API_TOKEN", API_TOKEN)
     monkeypatch.setenv("B2TRADER_ACCOUNT_ID", ACCOUNT_ID)
@@ -37,7 +37,8 @@ def _preview(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict,
 
 
 def _expected_body(*, kind: str, side: str, tif: str, numbers: bool) -> str:
-    # The body as the sheet describes it (§3.1), written out independently of the adapter.
+    # The body as "Place SPOT Stop order" describes it, written out independently of the adapter; a
+    # stop-market's GTC is sent as Ioc (the documented Market stop's value).
     def dec(text: str) -> str:
         return text if numbers else f'"{text}"'
 
@@ -50,21 +51,25 @@ def _expected_body(*, kind: str, side: str, tif: str, numbers: bool) -> str:
     ]
     if kind == "stop-limit":
         parts.append(f'"requestedPrice":{dec("128100")}')
-    parts.append(f'"timeInForce":"{TIF_WIRE[tif]}"')
+    wire = "Ioc" if kind == "stop" and tif == "gtc" else TIF_WIRE[tif]
+    parts.append(f'"timeInForce":"{wire}"')
     if tif == "gtd":
         parts.append('"cancellationDate":"2026-12-01T13:30:00.250Z"')
     return '{"order":{' + ",".join(parts) + "}}"
 
 
-MATRIX = list(
-    itertools.product(
+MATRIX = [
+    combo
+    for combo in itertools.product(
         ["stop", "stop-limit"],
         ["buy", "sell"],
         ["gtc", "ioc", "fok", "day", "gtd"],
         [False, True],
         ["BTC/USDT", "spot.btc_usdt"],
     )
-)
+    # DAY and GTD apply to limit orders: a stop-market with one is refused (test_preview_refusals_exit_2_with_one_line).
+    if not (combo[0] == "stop" and combo[2] in ("day", "gtd"))
+]
 
 
 @pytest.mark.parametrize(("kind", "side", "tif", "numbers", "symbol"), MATRIX)
@@ -130,6 +135,8 @@ def test_preview_compatible_position_effects_add_nothing(capsys) -> None:
         (["--side", "sell", "--position-effect", "close", "--quantity", "whole-position"], "quantity=None"),
         (["--side", "buy", "--symbol", "BTC/USDT:USDT"], "SPOT"),
         (["--side", "buy", "--venue-config", "decimals_as_numbers=perhaps"], "decimals_as_numbers"),
+        (["--side", "buy", "--time-in-force", "day"], "does not apply to a stop-market"),
+        (["--side", "buy", "--time-in-force", "gtd", "--expire-at", "2030-01-01T00:00:00+00:00"], "GTD and DAY"),
     ],
 )
 def test_preview_refusals_exit_2_with_one_line(capsys, extra, fragment) -> None:

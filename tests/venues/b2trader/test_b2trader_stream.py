@@ -17,7 +17,7 @@ from stopkit.retry import ReconnectPolicy
 from venues.b2trader.simulator import B2TraderSimulator
 from venues.b2trader.stream import HANDSHAKE, RS, B2TraderStream, link_parent
 
-# The documented OpenOrders stream item (sheet §3.4, websocket-api), verbatim.
+# The documented OpenOrders stream item (https://api-docs.b2trader.b2broker.com/websocket-api), verbatim.
 DOC_ITEM = (
     '{"type":2,"invocationId":"0","item":[{"marketId":"cfd.eur_chf","marketType":"Cfd","marketDisplayName":"EUR/CHF",'
     '"marketFullName":"","orderId":"01JVQBFSTVC40VK03A0AY7K016","timeInForce":"Gtc","status":"Pending",'
@@ -156,38 +156,76 @@ async def _until(predicate: Any) -> None:
     await asyncio.wait_for(wait(), 3)
 
 
-async def test_end_to_end_children_parent_and_gap_after_drop() -> None:
-    """Through the price: parent TRIGGERED (heuristic), child TRIGGERED → FILLED; after a drop: a StreamGap."""
-    sim = B2TraderSimulator()
+async def _run_scenario(sim: B2TraderSimulator, out: list[OrderState | StreamGap]) -> dict[str | None, str]:
+    # Watch, place the demo orders, move the price through them; returns stop id -> child id.
     base = await sim.start()
     scenario = sim.demo_scenario()
+    async with stopkit.connect("b2trader", credentials=sim.demo_credentials(), config=sim.demo_config(base)) as c:
+        ready = asyncio.Event()
+        task = asyncio.ensure_future(_watch(c, out, ready))
+        await asyncio.wait_for(ready.wait(), 3)
+        sim.set_price(scenario.symbol, scenario.start_price)
+        placed = [await c.place(order) for order in scenario.orders]
+        sim.set_price(scenario.symbol, scenario.through_price)
+        children = {p.venue_order_id: str((sim.child_of(str(p.venue_order_id)) or {}).get("orderId")) for p in placed}
+        done = FILLED_OR_GAP(children)
+        await _until(lambda: all(done(out, child) for child in children.values()))
+        for p in placed:
+            assert _statuses(out, p.venue_order_id) == [OrderStatus.TRIGGERED]
+            parent = next(u for u in out if isinstance(u, OrderState) and u.venue_order_id == p.venue_order_id)
+            assert parent.raw["stopkit.childOrderId"] == children[p.venue_order_id]
+            assert parent.client_order_id == p.client_order_id
+        sim.ws_drop()
+        await _until(lambda: any(isinstance(u, StreamGap) and not u.venue_order_ids for u in out))
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return children
+
+
+def FILLED_OR_GAP(children: dict[str | None, str]) -> Any:  # reads as a predicate name
+    """A predicate: the child shows FILLED or a gap names it."""
+
+    def done(out: list[OrderState | StreamGap], child: str) -> bool:
+        return OrderStatus.FILLED in _statuses(out, child) or any(
+            isinstance(u, StreamGap) and child in u.venue_order_ids for u in out
+        )
+
+    return done
+
+
+async def test_end_to_end_as_documented_fills_are_named_by_gaps() -> None:
+    """Documented stream (open orders only): parent TRIGGERED (heuristic), child TRIGGERED, and when the
+    child leaves the open set a StreamGap names it and its stop; after a drop a general StreamGap."""
+    sim = B2TraderSimulator()
     out: list[OrderState | StreamGap] = []
     try:
-        async with stopkit.connect("b2trader", credentials=sim.demo_credentials(), config=sim.demo_config(base)) as c:
-            ready = asyncio.Event()
-            task = asyncio.ensure_future(_watch(c, out, ready))
-            await asyncio.wait_for(ready.wait(), 3)
-            sim.set_price(scenario.symbol, scenario.start_price)
-            placed = [await c.place(order) for order in scenario.orders]
-            sim.set_price(scenario.symbol, scenario.through_price)
-            children = {p.venue_order_id: (sim.child_of(str(p.venue_order_id)) or {}).get("orderId") for p in placed}
-            await _until(lambda: all(OrderStatus.FILLED in _statuses(out, cid) for cid in children.values()))
-            for p in placed:
-                assert _statuses(out, p.venue_order_id) == [OrderStatus.TRIGGERED]
-                parent = next(u for u in out if isinstance(u, OrderState) and u.venue_order_id == p.venue_order_id)
-                assert parent.raw["stopkit.childOrderId"] == children[p.venue_order_id]
-                assert parent.client_order_id == p.client_order_id
-                assert _statuses(out, children[p.venue_order_id]) == [OrderStatus.TRIGGERED, OrderStatus.FILLED]
-            sim.ws_drop()
-            await _until(lambda: any(isinstance(u, StreamGap) for u in out))
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        gap = next(u for u in out if isinstance(u, StreamGap))
-        assert gap.venue == "b2trader"
-        assert gap.since_ms is not None
+        children = await _run_scenario(sim, out)
     finally:
         await sim.stop()
+    for stop_id, child_id in children.items():
+        assert _statuses(out, child_id) == [OrderStatus.TRIGGERED]
+        gap = next(u for u in out if isinstance(u, StreamGap) and child_id in u.venue_order_ids)
+        assert gap.venue_order_ids == (child_id, stop_id)
+        assert "left the open orders" in gap.reason
+        assert gap.since_ms is not None
+    general = next(u for u in out if isinstance(u, StreamGap) and not u.venue_order_ids)
+    assert general.venue == "b2trader"
+    assert general.since_ms is not None
+
+
+async def test_end_to_end_with_final_states_streamed_fills_are_reported() -> None:
+    """A broker that streams final states (simulator switch): the child goes TRIGGERED → FILLED, no order gap."""
+    sim = B2TraderSimulator()
+    sim.ws_final_states = True
+    out: list[OrderState | StreamGap] = []
+    try:
+        children = await _run_scenario(sim, out)
+    finally:
+        await sim.stop()
+    for child_id in children.values():
+        assert _statuses(out, child_id) == [OrderStatus.TRIGGERED, OrderStatus.FILLED]
+    assert not any(isinstance(u, StreamGap) and u.venue_order_ids for u in out)
 
 
 def _statuses(out: list[OrderState | StreamGap], order_id: object) -> list[OrderStatus]:
@@ -247,3 +285,89 @@ async def test_simulator_enforces_handshake_and_invocation_ids() -> None:
                 assert "invocationId" in closing["error"]
     finally:
         await sim.stop()
+
+
+# -- surviving real answers --------------------------------------------------------------------
+
+
+def _item(*objs: object) -> str:
+    return json.dumps({"type": 2, "invocationId": "0", "item": list(objs)}) + RS
+
+
+def _child_obj(order_id: str, status: str = "Working") -> dict[str, Any]:
+    return json.loads(_child(order_id, status=status).rstrip(RS))["item"][0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"orderId": "PERP1", "marketId": "perp.btc_usdt", "marketType": "Perp", "status": "Working"},  # no amounts
+        {**json.loads(DOC_ITEM)["item"][0], "orderId": "ODD1", "status": "Suspended"},  # unknown status
+        [{"nested": True}],  # a nested shape
+        "text",
+    ],
+)
+def test_unparseable_item_is_skipped_with_a_warning(bad: object, caplog: pytest.LogCaptureFixture) -> None:
+    """An entry that cannot be read is skipped (warned once); the good entry beside it still comes out."""
+    stream = _stream_after_handshake()
+    step = stream.handle_text(_item(bad, _child_obj("GOOD1")))
+    assert step.error is None
+    assert [u.venue_order_id for u in step.updates] == ["GOOD1"]
+    assert "skipped" in caplog.text
+    stream.handle_text(_item(bad, _child_obj("GOOD1")))
+    assert caplog.text.count("skipped") == 1
+
+
+def test_item_that_is_not_a_list_is_skipped() -> None:
+    """ "item": {"orders": [...]} (a nested envelope) ends nothing: no update, no error."""
+    stream = _stream_after_handshake()
+    step = stream.handle_text(json.dumps({"type": 2, "invocationId": "0", "item": 5}) + RS)
+    assert (step.updates, step.error, step.reconnect) == ((), None, None)
+
+
+def test_order_leaving_the_open_set_is_named_by_a_gap() -> None:
+    """Snapshots: an open order missing from the next item yields a gap naming it (once); a final status does not."""
+    stream = _stream_after_handshake()
+    stream.handle_text(_item(_child_obj("A1"), _child_obj("B1")))
+    step = stream.handle_text(_item(_child_obj("B1")))
+    assert [g.venue_order_ids for g in step.gaps] == [("A1",)]
+    assert stream.handle_text(_item(_child_obj("B1"))).gaps == ()
+    final = stream.handle_text(_item(_child_obj("B1", status="Completed")))
+    assert [u.status for u in final.updates] == [OrderStatus.FILLED]
+    assert final.gaps == ()
+    assert stream.handle_text(_item()).gaps == ()
+
+
+def test_unparseable_entry_of_an_open_order_is_not_a_departure() -> None:
+    """An open order whose entry turns unreadable is still present: no gap for it."""
+    stream = _stream_after_handshake()
+    stream.handle_text(_item(_child_obj("A1")))
+    step = stream.handle_text(_item({**_child_obj("A1"), "status": "Strange"}))
+    assert step.gaps == ()
+
+
+def test_changes_mode_reports_no_departures() -> None:
+    """stream_snapshots=false: items carry changes only, so absence says nothing."""
+    sim = B2TraderSimulator()
+    bound = stopkit.bind(
+        "b2trader",
+        credentials=sim.demo_credentials(),
+        config={"base_url": "https://broker.example", "stream_snapshots": False},
+    )
+    stream = bound.stream()
+    assert isinstance(stream, B2TraderStream)
+    stream.handle_text("{}" + RS)
+    stream.handle_text(_item(_child_obj("A1")))
+    assert stream.handle_text(_item(_child_obj("B1"))).gaps == ()
+
+
+def test_websocket_url_keeps_the_base_url_path_prefix() -> None:
+    """base_url https://host/broker-x → wss://host/broker-x/frontoffice/ws/v4/account, as REST keeps /broker-x."""
+    sim = B2TraderSimulator()
+    bound = stopkit.bind(
+        "b2trader", credentials=sim.demo_credentials(), config={"base_url": "https://broker.example/broker-x/"}
+    )
+    stream = bound.stream()
+    assert stream is not None
+    request = stream.connect_request(RequestContext(now_ms=0, access_token=AccessToken(TOKEN)))
+    assert request.url.startswith("wss://broker.example/broker-x/frontoffice/ws/v4/account?access_token=")

@@ -1,4 +1,4 @@
-"""B2TRADER translation: exact bytes and headers, GTD dates, symbols, spot rules (sheet §3.1, §4, §7)."""
+"""B2TRADER translation: exact bytes and headers, GTD dates, symbols, spot rules ("Place SPOT Stop order")."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from stopkit import (
     TriggerType,
     UnsupportedOrder,
 )
+from venues.b2trader import translate
 from venues.b2trader.adapter import B2TraderBound
 from venues.b2trader.mapping import market_id_for
 from venues.b2trader.translate import format_cancellation_date
@@ -86,7 +87,7 @@ def test_documented_example_values_match_the_docs(bound, ctx, doc_stop, b2t) -> 
         if isinstance(value, str):
             assert sent["order"][key] == value
         else:
-            assert isinstance(sent["order"][key], str)  # decimal strings (sheet §8.1)
+            assert isinstance(sent["order"][key], str)  # decimal strings (the declared type)
             assert Decimal(sent["order"][key]) == Decimal(value)
 
 
@@ -119,8 +120,9 @@ def test_decimals_are_canonical_strings(bound, ctx, b2t) -> None:
     [(TimeInForce.GTC, "Gtc"), (TimeInForce.IOC, "Ioc"), (TimeInForce.FOK, "Fok"), (TimeInForce.DAY, "Day")],
 )
 def test_time_in_force_is_pascal_case_without_cancellation_date(bound, ctx, b2t, tif, wire) -> None:
-    """Each TIF maps to its PascalCase value; only Gtd carries cancellationDate."""
-    body = json.loads(bound.build_place_request(StopOrder(**b2t.order_kwargs(time_in_force=tif)), ctx).body)
+    """Each TIF of a stop-limit maps to its PascalCase value; only Gtd carries cancellationDate."""
+    order = StopLimitOrder(**b2t.order_kwargs(time_in_force=tif, limit_price=Decimal("128100")))
+    body = json.loads(bound.build_place_request(order, ctx).body)
     assert body["order"]["timeInForce"] == wire
     assert "cancellationDate" not in body["order"]
 
@@ -162,7 +164,7 @@ def test_symbols_unified_and_native(symbol, market_id) -> None:
 
 @pytest.mark.parametrize("symbol", ["BTC/USDT:USDT", "BTC/USD:BTC", "cfd.eur_chf", "perpetual.btc_usdt"])
 def test_derivative_symbols_are_unsupported(bound, ctx, b2t, symbol) -> None:
-    """SPOT only (sheet §3.2): settle-currency symbols and other market types → UnsupportedOrder."""
+    """SPOT only: settle-currency symbols and other market types → UnsupportedOrder."""
     order = StopOrder(**b2t.order_kwargs(symbol=symbol))
     with pytest.raises(UnsupportedOrder, match="SPOT") as excinfo:
         bound.check_order(order)
@@ -172,7 +174,7 @@ def test_derivative_symbols_are_unsupported(bound, ctx, b2t, symbol) -> None:
         bound.build_place_request(order, ctx)
 
 
-@pytest.mark.parametrize("symbol", ["BTCUSDT", "spot.BTC_USDT", "BTC-USDT", "spot.btcusdt", "BTC/USDT/X"])
+@pytest.mark.parametrize("symbol", ["BTCUSDT", "spot._usdt", "BTC-USDT", "spot.btcusdt", "BTC/USDT/X", "spot.btc usdt"])
 def test_malformed_symbols_are_invalid(bound, b2t, symbol) -> None:
     """A symbol of neither form → InvalidOrder naming the symbol field."""
     with pytest.raises(InvalidOrder) as excinfo:
@@ -211,7 +213,7 @@ def test_spot_compatible_position_effects_send_the_same_body(bound, ctx, b2t, si
     "trigger", [TriggerType.MARK_PRICE, TriggerType.LAST_PRICE, TriggerType.MID_POINT, TriggerType.INDEX_PRICE]
 )
 def test_trigger_types_other_than_default_are_unsupported(bound, b2t, trigger) -> None:
-    """The trigger reference is not selectable (sheet §4, §8.5)."""
+    """The trigger reference is not selectable (no such field in "Place SPOT Stop order")."""
     with pytest.raises(UnsupportedOrder, match="not selectable") as excinfo:
         bound.check_order(StopOrder(**b2t.order_kwargs(trigger_type=trigger)))
     assert excinfo.value.feature == f"trigger_type={trigger.name}"
@@ -337,14 +339,70 @@ def test_bad_decimals_as_numbers_is_a_configuration_error(b2t, value) -> None:
         )
 
 
-def test_markets_request_exact(bound, ctx) -> None:
-    """GET /frontoffice/api/v5/markets: bearer, accountId, Accept; no body, no Content-Type."""
-    request = bound.build_markets_request(ctx)
+def test_market_request_exact(bound, ctx) -> None:
+    """GET /frontoffice/api/v5/markets/{marketId}: bearer and Accept as documented; no body, no Content-Type."""
+    request = translate.build_market_request("spot.btc_usdt", base_url=bound.base_url, token=ctx.access_token)
     assert request.method == "GET"
-    assert request.url == "https://trade.broker.invalid/frontoffice/api/v5/markets"
+    assert request.url == "https://trade.broker.invalid/frontoffice/api/v5/markets/spot.btc_usdt"
+    assert list(request.headers.items()) == [("Authorization", "Bearer jwt-test-value"), ("Accept", "*/*")]
+    assert request.body is None
+
+
+def test_child_cancel_request_exact(bound, ctx) -> None:
+    """DELETE /frontoffice/api/v3/orders/{orderId}: bearer, accountId, Accept as documented; no body."""
+    request = translate.build_order_cancel_request(
+        "01K2PF9XS29WN4JZRHMCTTQYJB", base_url=bound.base_url, account_id=bound.account_id, token=ctx.access_token
+    )
+    assert (request.method, request.url) == (
+        "DELETE",
+        "https://trade.broker.invalid/frontoffice/api/v3/orders/01K2PF9XS29WN4JZRHMCTTQYJB",
+    )
     assert list(request.headers.items()) == [
         ("Authorization", "Bearer jwt-test-value"),
         ("accountId", "685a7eaa360f9e7416221a61"),
         ("Accept", "*/*"),
     ]
     assert request.body is None
+
+
+@pytest.mark.parametrize("tif", [TimeInForce.DAY, TimeInForce.GTD])
+def test_resting_time_in_force_refused_for_a_stop_market(bound, ctx, b2t, tif) -> None:
+    """DAY/GTD apply to limit orders only: a stop-market with one is UnsupportedOrder before any request."""
+    kwargs = b2t.order_kwargs(time_in_force=tif)
+    if tif is TimeInForce.GTD:
+        kwargs["expire_at"] = datetime(2030, 1, 1, tzinfo=UTC)
+    with pytest.raises(UnsupportedOrder, match="stop-market") as excinfo:
+        bound.check_order(StopOrder(**kwargs))
+    assert excinfo.value.feature == f"time_in_force={tif.name}"
+
+
+@pytest.mark.parametrize(
+    ("tif", "wire"), [(TimeInForce.GTC, "Ioc"), (TimeInForce.IOC, "Ioc"), (TimeInForce.FOK, "Fok")]
+)
+def test_stop_market_time_in_force(bound, ctx, b2t, tif, wire) -> None:
+    """A stop-market sends Ioc for stopkit's default GTC (the documented Market stop), and IOC/FOK as given."""
+    body = json.loads(bound.build_place_request(StopOrder(**b2t.order_kwargs(time_in_force=tif)), ctx).body)
+    assert body["order"]["timeInForce"] == wire
+
+
+def test_market_stop_time_in_force_setting(b2t, ctx) -> None:
+    """Config market_stop_time_in_force=Gtc sends a GTC stop-market as Gtc; an unknown value is refused."""
+    bound = stopkit.bind(
+        "b2trader",
+        credentials=b2t.credentials(),
+        config={"base_url": b2t.BASE_URL, "market_stop_time_in_force": "Gtc"},
+    )
+    body = json.loads(bound.build_place_request(StopOrder(**b2t.order_kwargs()), ctx).body)
+    assert body["order"]["timeInForce"] == "Gtc"
+    with pytest.raises(stopkit.ConfigurationError, match="market_stop_time_in_force"):
+        stopkit.bind(
+            "b2trader",
+            credentials=b2t.credentials(),
+            config={"base_url": b2t.BASE_URL, "market_stop_time_in_force": "Day"},
+        )
+
+
+@pytest.mark.parametrize("symbol", ["spot.BTC_USDT", "spot.usdt_btc-x", "spot.a.b_c", "Spot.btc_usdt"])
+def test_native_market_ids_follow_the_documented_pattern_only(bound, symbol) -> None:
+    """Any {marketType}.{base}_{quote} id passes unchanged: asset ids are broker-defined."""
+    assert translate.check_spot_order(StopOrder(symbol=symbol, side="buy", quantity=1, stop_price=1)) == symbol
