@@ -441,7 +441,10 @@ class AriesBoundVenue(BoundVenue):
                 )
             seen.add(page.next_cursor)
             cursor = page.next_cursor
-        raise ResponseShapeError(f"{VENUE_NAME}: more than {max_pages} pages of {label}", venue=VENUE_NAME)
+        raise ResponseShapeError(
+            f"{VENUE_NAME}: more than {max_pages} pages of {label}; stopped there (history lookups: history_max_pages)",
+            venue=VENUE_NAME,
+        )
 
     def _active_rows(self) -> Flow[list[Mapping[str, Any]]]:
         # Every row of the active list (open orders plus today's finished ones).
@@ -486,7 +489,7 @@ class AriesBoundVenue(BoundVenue):
                 functools.partial(self._history_request, created_ms),
                 "list order history",
                 self.config.history_max_pages,
-                until=lambda got: any(r.get("clOrdId") in ids for r in got),
+                until=lambda got: self._match(got, ids) is not None,  # newest first: successors come earlier
             )
             match = self._match(history + rows, ids)
         if match is None:

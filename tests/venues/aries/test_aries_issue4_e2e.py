@@ -478,3 +478,24 @@ async def test_aries_reconciled_order_is_found_by_client_order_id(served: Callab
         assert (await client.get(client_order_id="reconciled-1")).venue_order_id == placed.venue_order_id
         canceled = await client.cancel(client_order_id="reconciled-1")
     assert canceled.status is OrderStatus.CANCELED
+
+
+async def test_aries_old_id_found_in_history_through_the_successor(served: Callable[[Any], Any]) -> None:
+    """History leaves SUPERSEDED records out: a fresh client finds an order by its pre-replace id through the
+    successor's origClOrdId, and stops at the page that holds it (newest first)."""
+    rig = await Rig(page_cap=1).start(served)
+    async with rig.connect() as client:
+        for i in range(3):
+            await client.place(stop_order(client_order_id=f"older-{i}", stop_price=Decimal(100 + i)))
+        rig.advance(60_000)
+        placed = await client.place(stop_order(client_order_id="chain-h"))
+        moved = await client.modify(placed, stop_price=Decimal(140))
+        await client.cancel(venue_order_id=moved.venue_order_id)
+        rig.sim.end_day()  # every order is finished (the DAY ones expire) and leaves the active list
+        rig.advance(DAY_MS)
+    async with rig.connect() as fresh:
+        before = rig.sim.order_requests
+        found = await fresh.get(venue_order_id=placed.venue_order_id)
+        requests = rig.sim.order_requests - before
+    assert (found.venue_order_id, found.status) == (moved.venue_order_id, OrderStatus.CANCELED)
+    assert requests == 2  # one (empty) active page, one history page: not the 3 older pages behind it
