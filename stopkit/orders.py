@@ -1,6 +1,6 @@
 """The venue-neutral stop-order model.
 
-Two order kinds (see ARCHITECTURE §5):
+Two order kinds:
 
 - :class:`StopOrder`: a **stop-market** order. Once the reference price reaches
   ``stop_price`` (the trigger price), the venue sends a market order.

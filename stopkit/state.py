@@ -16,7 +16,7 @@ __all__ = ["OrderState", "OrderStatus"]
 
 
 class OrderStatus(enum.Enum):
-    """Normalized order status (ARCHITECTURE §5).
+    """Normalized order status.
 
     - SUBMITTED: sent, the venue has not confirmed it holds the order yet.
     - ACCEPTED: armed, waiting for its trigger.

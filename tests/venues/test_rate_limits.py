@@ -1,4 +1,4 @@
-"""Each built-in venue's client-side budget is its documented (or the sheet's safe) limit, and configurable."""
+"""Each built-in venue's client-side budget is its documented limit (or, where none is documented, a safe assumed one), and configurable."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_pacifica_credits_and_costs() -> None:
     ],
 )
 def test_requests_per_second_defaults_and_config(venue: str, credentials: dict[str, str], default: float) -> None:
-    """The sheet's safe default per second, and the requests_per_s config key."""
+    """The safe assumed default per second, and the requests_per_s config key."""
     limit = stopkit.bind(venue, credentials=credentials).rate_limit
     assert limit is not None
     assert limit.capacity / limit.window_s == default
