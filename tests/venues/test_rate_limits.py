@@ -1,4 +1,4 @@
-"""Each built-in venue's client-side budget is its documented limit (or, where none is documented, a safe assumed one), and configurable."""
+"""Each built-in venue's client-side budget is its documented limit (or a safe assumed one), and configurable."""
 
 from __future__ import annotations
 
