@@ -48,7 +48,11 @@ def test_pacifica_api_key_is_in_no_repr() -> None:
 
 def test_aries_refresh_and_bearer_tokens_are_in_no_repr() -> None:
     """Aries' refresh token (bound into the token exchange) and bearer token appear in no repr."""
-    credentials = {"ARIES_CLIENT_ID": "cid", "ARIES_CLIENT_SECRET": "CLIENT-SECRET-0123456789", "ARIES_ACCOUNT_ID": "A1"}
+    credentials = {
+        "ARIES_CLIENT_ID": "cid",
+        "ARIES_CLIENT_SECRET": "CLIENT-SECRET-0123456789",
+        "ARIES_ACCOUNT_ID": "A1",
+    }
     bound = stopkit.bind("aries", credentials=credentials)
     order = StopOrder(symbol="AAPL", side="sell", quantity=1, stop_price=145, time_in_force="day")
     text = _reprs(bound, order)
