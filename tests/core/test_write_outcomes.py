@@ -123,7 +123,7 @@ def _state(vid: str, status: OrderStatus, stop: Decimal = Decimal(10)) -> OrderS
 class TermsAdapter(FakeAdapter):
     """The fake adapter with cancel, binding TermsBound."""
 
-    capabilities = attrs.evolve(FakeAdapter.capabilities, cancel=True)
+    capabilities = attrs.evolve(FakeAdapter.capabilities, cancel=True, client_order_id=False)
 
     def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
         return TermsBound(self, token_auth=bool((config or {}).get("token_auth")), reconcile=True)
