@@ -4,7 +4,8 @@
   the venues' documented example stop orders through :func:`stopkit.connect`,
   move the simulated prices through the triggers and print what happened.
 - ``stopkit preview VENUE ...``: print the exact request stopkit would send, as
-  one JSON object, with no network I/O (bearer tokens masked).
+  one JSON object, with no network I/O (bearer tokens masked); ``notes`` lists what
+  the venue checks only when placing (a bound venue's optional ``preview_notes``).
 - ``stopkit venues``: list the registered venues and their capabilities.
 - ``stopkit watch VENUE [--simulator]``: print the venue's live order updates as a table, one
   line per change (see :mod:`stopkit.watch`).
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
 
-from stopkit.api import credentials_from_env, preview
+from stopkit.api import _bind_for_preview, credentials_from_env, preview
 from stopkit.errors import StopkitError
 from stopkit.orders import AnyStopOrder, StopLimitOrder, StopOrder
 from stopkit.registry import available_venues, get_venue
@@ -148,13 +149,11 @@ def _venue_config(pairs: Sequence[str]) -> dict[str, str]:
 def _cmd_preview(args: argparse.Namespace) -> int:
     order = _order_from_args(args)
     adapter = get_venue(args.venue)
-    request = preview(
-        adapter,
-        order,
-        credentials=credentials_from_env(adapter, os.environ),
-        config=_venue_config(args.venue_config),
-        now_ms=args.now_ms,
-    )
+    credentials = credentials_from_env(adapter, os.environ)
+    config = _venue_config(args.venue_config)
+    request = preview(adapter, order, credentials=credentials, config=config, now_ms=args.now_ms)
+    # What a preview cannot do without I/O (e.g. a check against market metadata), when the venue says.
+    notes = list(getattr(_bind_for_preview(adapter, credentials, config), "preview_notes", ()) or ())
     body_text = None if request.body is None else request.body.decode("utf-8")
     body: Any = None
     if body_text is not None:
@@ -169,6 +168,8 @@ def _cmd_preview(args: argparse.Namespace) -> int:
         "body": body,
         "body_text": body_text,
     }
+    if notes:
+        out["notes"] = [str(note) for note in notes]
     print(json.dumps(out, indent=2))
     return 0
 

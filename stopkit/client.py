@@ -247,12 +247,15 @@ class VenueClient:
     ) -> OrderState:
         """Read one order back by venue order id or client order id.
 
+        On a venue that stores no client order id, a client order id this client has seen (placed,
+        reconciled, read) is looked up by the venue order id behind it.
+
         Raises:
             InvalidArgument: a malformed id or symbol (before any I/O).
             UnsupportedOrder: the venue documents no way to read orders.
             OrderNotFound: the venue does not know the order.
         """
-        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
         state = await self._run(self.venue.get_flow(ref))
         return self._remember(state)
 
@@ -273,7 +276,7 @@ class VenueClient:
                 (e.g. filled) so nothing was cancelled.
             OutcomeUnknown (and the other errors with ``outcome_known=False``): not settled.
         """
-        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
         record = PendingWrite(
             operation="cancel",
             client_order_id=ref.client_order_id,
@@ -352,6 +355,20 @@ class VenueClient:
             if key is not None and key in self._seen:
                 return self._seen[key]
         return None
+
+    def _known_ref(self, ref: OrderRef) -> OrderRef:
+        # On a venue that stores no client order id, fill in what this client knows of the order: the
+        # venue order id behind our client order id (the venue could not find it otherwise), and its symbol.
+        if self.venue.capabilities.client_order_id or ref.client_order_id is None or ref.venue_order_id is not None:
+            return ref
+        seen = self._seen.get(ref.client_order_id)
+        if seen is None or seen.client_order_id != ref.client_order_id:
+            return ref
+        return OrderRef(
+            venue_order_id=ref.venue_order_id or seen.venue_order_id,
+            client_order_id=ref.client_order_id,
+            symbol=ref.symbol or seen.symbol,
+        )
 
     def pending(self) -> list[PendingWrite]:
         """Writes whose outcome their caller may not know: in flight, being settled after the caller's

@@ -119,8 +119,12 @@ class TokenGrant:
     Fields:
         access_token: the bearer token (masked in repr).
         expires_in_s: lifetime in seconds from the answer (OAuth2 ``expires_in``).
-        expires_at_ms: absolute expiry in Unix ms (e.g. a JWT ``exp``); wins over
-            ``expires_in_s``.
+        expires_at_ms: absolute expiry in Unix ms on the venue's clock (e.g. a JWT ``exp``);
+            wins over ``expires_in_s``.
+        venue_now_ms: the venue's clock when it issued the token (a JWT ``iat``, or the
+            answer's ``Date`` header), in Unix ms. With it, ``expires_at_ms`` is turned into a
+            lifetime counted on our clock, so a clock of ours that runs ahead (or behind) of the
+            venue's neither expires every token at once nor keeps a stale one.
         refresh_token: an OAuth2 refresh token, if issued (masked).
         default_lifetime_s: assumed lifetime when the answer says nothing.
     """
@@ -128,12 +132,15 @@ class TokenGrant:
     access_token: str
     expires_in_s: float | None = None
     expires_at_ms: int | None = None
+    venue_now_ms: int | None = None
     refresh_token: str | None = None
     default_lifetime_s: float | None = None
 
     def to_token(self, issued_at_ms: int) -> AccessToken:
         """The :class:`AccessToken`, with lifetimes counted from ``issued_at_ms`` (when the request was sent)."""
         expires_at = self.expires_at_ms
+        if expires_at is not None and self.venue_now_ms is not None:
+            expires_at = issued_at_ms + max(0, expires_at - self.venue_now_ms)
         if expires_at is None:
             lifetime = self.expires_in_s if self.expires_in_s is not None else self.default_lifetime_s
             if lifetime is not None:

@@ -1,6 +1,6 @@
 """The venue-neutral stop-order model.
 
-Two order kinds (see ARCHITECTURE §5):
+Two order kinds:
 
 - :class:`StopOrder`: a **stop-market** order. Once the reference price reaches
   ``stop_price`` (the trigger price), the venue sends a market order.
@@ -82,10 +82,22 @@ class TimeInForce(enum.Enum):
 
 
 class OrderKind(enum.Enum):
-    """The two stop-order kinds stopkit models."""
+    """The two stop-order kinds stopkit places, and the plain kinds a stream may report.
+
+    ``LIMIT`` and ``MARKET`` are never placed: they describe the account's other orders,
+    which a venue's order stream reports only when asked to (e.g. Pacifica
+    ``stream_all_orders``); see :attr:`is_stop`.
+    """
 
     STOP_MARKET = "stop-market"
     STOP_LIMIT = "stop-limit"
+    LIMIT = "limit"
+    MARKET = "market"
+
+    @property
+    def is_stop(self) -> bool:
+        """True for the stop kinds (the ones stopkit places)."""
+        return self in (OrderKind.STOP_MARKET, OrderKind.STOP_LIMIT)
 
 
 def to_decimal(value: object, *, field: str) -> Decimal:

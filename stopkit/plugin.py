@@ -72,6 +72,7 @@ from stopkit.parsing import (
     parse_unix_ms,
     require_mapping,
     retry_after_s,
+    server_time_ms,
 )
 from stopkit.ratelimit import RateLimit
 from stopkit.signing import Ed25519Signer, b58decode, b58encode
@@ -173,6 +174,7 @@ __all__ = [
     "parse_unix_ms",
     "require_mapping",
     "retry_after_s",
+    "server_time_ms",
     "structure_config",
     "to_decimal",
 ]

@@ -16,7 +16,7 @@ __all__ = ["OrderState", "OrderStatus"]
 
 
 class OrderStatus(enum.Enum):
-    """Normalized order status (ARCHITECTURE §5).
+    """Normalized order status.
 
     - SUBMITTED: sent, the venue has not confirmed it holds the order yet.
     - ACCEPTED: armed, waiting for its trigger.
@@ -71,6 +71,10 @@ class OrderState:
         created_at, updated_at: timezone-aware UTC datetimes when the venue said.
         raw: the venue's JSON object this state was parsed from.
         reason: the venue's reason text for a cancel/reject/expiry, when given.
+        average_fill_price: the venue's average execution price of the filled quantity
+            (``Decimal``), ``None`` when the venue does not say or nothing has filled.
+        remaining_quantity: the quantity still open and able to fill (``Decimal``, e.g. Aries
+            ``leavesQty``), ``None`` when the venue does not say.
     """
 
     venue: str
@@ -88,4 +92,6 @@ class OrderState:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     reason: str | None = None
+    average_fill_price: Decimal | None = None
+    remaining_quantity: Decimal | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

@@ -231,7 +231,7 @@ class VenueConformance:
         bound, orders = self._bound()
         caps = bound.capabilities
         base = orders[0]
-        for kind in OrderKind:
+        for kind in (k for k in OrderKind if k.is_stop):
             order = _with_kind(base, kind)
             assert self._any_side_builds(bound, order) is (kind in caps.order_kinds), f"kind={kind.value}"
         for trigger in TriggerType:

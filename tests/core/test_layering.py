@@ -66,3 +66,19 @@ def test_venues_use_only_the_public_plugin_api() -> None:
         extra = {"stopkit.testing", "stopkit.testing.simkit"} if path.name == "simulator.py" else set()
         used = {m for m in _imports(path) if m == "stopkit" or m.startswith("stopkit.")}
         assert used <= allowed | extra, f"{path} imports {sorted(used - allowed - extra)}"
+
+
+def test_the_repository_stands_alone() -> None:
+    """No doc, comment or message points outside the repository (../shared) or at internal section numbers."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in {".py", ".md", ".toml", ".txt", ".yaml", ".json"} or ".git" in path.parts:
+            continue
+        if any(part.startswith(".") or part in {"build", "dist"} or part.endswith(".egg-info") for part in path.parts):
+            continue
+        text = path.read_text(errors="replace")
+        for marker in ("../shared", "sheet §", "ARCHITECTURE §"):
+            if marker in text and path.name != "test_layering.py":
+                offenders.append(f"{path.relative_to(root)}: {marker}")
+    assert offenders == []

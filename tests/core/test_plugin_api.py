@@ -13,6 +13,7 @@ import stopkit.plugin as plugin
 from stopkit import errors
 
 PINNED = {
+    "server_time_ms",
     "Candidates", "InvalidArgument", "OutcomeUnknown", "Refusal",
     "AccessToken", "Amendment", "AnyStopOrder", "AuthenticationError", "BoundVenue", "Capabilities",
     "ConfigurationError", "Credentials", "DemoScenario", "DuplicateClientOrderId", "Ed25519Signer", "EnvVar",

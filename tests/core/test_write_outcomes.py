@@ -123,7 +123,7 @@ def _state(vid: str, status: OrderStatus, stop: Decimal = Decimal(10)) -> OrderS
 class TermsAdapter(FakeAdapter):
     """The fake adapter with cancel, binding TermsBound."""
 
-    capabilities = attrs.evolve(FakeAdapter.capabilities, cancel=True)
+    capabilities = attrs.evolve(FakeAdapter.capabilities, cancel=True, client_order_id=False)
 
     def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
         return TermsBound(self, token_auth=bool((config or {}).get("token_auth")), reconcile=True)
@@ -670,3 +670,22 @@ def test_exchange_repr_shows_no_bound_arguments() -> None:
     )
     assert secret not in repr(exchange)
     assert "token" in repr(exchange)
+
+
+async def test_a_claimed_order_is_found_by_its_client_order_id() -> None:
+    """After reconciliation claimed a row by terms, get(client_order_id=...) asks the venue for that row's venue
+    order id: venues that store no client order id still find it."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if "/candidates" in request.url:
+            return HttpResponse(status=200, body=json.dumps([row("CLAIMED")]).encode())
+        if "/open/" in request.url:
+            return HttpResponse(status=200, body=b'{"status": "accepted"}')
+        return HttpResponse(status=504)
+
+    client, transport = connect(TermsAdapter(), handler)
+    async with client:
+        placed = await client.place(order(coid="mine-2"))
+        again = await client.get(client_order_id="mine-2")
+    assert placed.venue_order_id == again.venue_order_id == "CLAIMED"
+    assert transport.sent[-1].url.endswith("/open/CLAIMED")

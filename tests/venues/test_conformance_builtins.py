@@ -16,7 +16,7 @@ from venues.pacifica import mapping as pacifica
 
 EnumTables = Mapping[str, tuple[Iterable[str], Mapping[str, object], Iterable[str]]]
 
-# ../shared/venues/pacifica.md §5 and §4.
+# Pacifica's documented values (docs/venues/pacifica.md, evidence ledger: statuses, reasons, events, types).
 PACIFICA_STATUSES = ("open", "partially_filled", "filled", "cancelled", "rejected")
 PACIFICA_REASONS = ("cancel", "force_cancel", "expired", "post_only_rejected", "self_trade_prevented")
 PACIFICA_EVENTS = (
@@ -29,7 +29,7 @@ PACIFICA_ORDER_TYPES = (
 )  # fmt: skip
 PACIFICA_TRIGGERS = ("mark_price", "last_trade_price", "mid_price")
 
-# ../shared/venues/aries.md §5 (all 16 FIX statuses) and §3.1.
+# Aries' documented values (finance-dev 0.9.0 models; docs/venues/aries.md): all 16 FIX statuses, sides, types.
 ARIES_STATUSES = (
     "PENDING_NEW", "NEW", "PARTIALLY_FILLED", "FILLED", "PENDING_CANCEL", "CANCELED", "PENDING_REPLACE", "REPLACED",
     "REJECTED", "EXPIRED", "DONE_FOR_DAY", "STOPPED", "SUSPENDED", "CALCULATED", "ACCEPTED_FOR_BID", "SUPERSEDED",
@@ -37,7 +37,8 @@ ARIES_STATUSES = (
 ARIES_SIDES = ("BUY", "SELL", "SELL_SHORT", "BUY_TO_COVER")
 ARIES_TYPES = ("MARKET", "LIMIT", "STOP", "STOP_LIMIT")
 
-# ../shared/venues/b2trader.md §5 (stop and regular-order enums; Reverted from the legacy status page).
+# B2TRADER's documented values (docs/venues/b2trader.md): stop and order statuses (Reverted from the legacy
+# status page) and time in force.
 B2_STOP_STATUSES = ("WaitingForActivation", "Activated", "Rejected")
 B2_ORDER_STATUSES = ("Started", "Pending", "Working", "Completed", "Cancelled", "Rejected", "Expired", "Reverted")
 B2_TIME_IN_FORCE = ("Gtc", "Ioc", "Fok", "Gtd", "Day")

@@ -1,4 +1,4 @@
-"""Each built-in venue's client-side budget is its documented (or the sheet's safe) limit, and configurable."""
+"""Each built-in venue's client-side budget is its documented limit (or a safe assumed one), and configurable."""
 
 from __future__ import annotations
 
@@ -19,19 +19,22 @@ def _pacifica(**config: object) -> stopkit.plugin.BoundVenue:
 
 
 def test_pacifica_credits_and_costs() -> None:
-    """100 credits per 60 s, 300 with a PF-API-KEY; reads cost 3 (1 with the key), a cancel 0.5, a place 1."""
+    """100 credits per 60 s, 300 with a PF-API-KEY; open orders cost 1 (CCXT weights; order history, the
+    heavy read, is weighed in tests/venues/pacifica), a cancel 0.5, a place 1 (after a market-info read of 1)."""
     plain, keyed = _pacifica(), _pacifica(creds={"PACIFICA_API_KEY": "cfg-key"})
     assert plain.rate_limit is not None
     assert (plain.rate_limit.capacity, plain.rate_limit.window_s) == (100, 60)
     assert keyed.rate_limit is not None
     assert keyed.rate_limit.capacity == 300
     assert _pacifica(rate_limit_credits="1250").rate_limit.capacity == 1250  # type: ignore[union-attr]
-    assert next(plain.open_orders_flow()).cost == 3
+    assert next(plain.open_orders_flow()).cost == 1
     assert next(keyed.open_orders_flow()).cost == 1
     cancel = next(plain.cancel_flow(OrderRef(venue_order_id="5", symbol="BTC")))
     assert cancel.cost == 0.5
     order = stopkit.StopOrder(symbol="BTC", side="sell", quantity=Decimal("0.1"), stop_price=48000)
-    assert next(plain.place_flow(order)).cost == 1
+    place = plain.place_flow(order)
+    assert next(place).cost == 1  # GET /api/v1/info
+    assert place.send({"BTC": {"symbol": "BTC", "tick_size": "1", "lot_size": "0.00001"}}).cost == 1
     assert Ed25519Signer.from_key(PACIFICA_KEY).public_key_b58 == plain.account  # type: ignore[attr-defined]
 
 
@@ -47,7 +50,7 @@ def test_pacifica_credits_and_costs() -> None:
     ],
 )
 def test_requests_per_second_defaults_and_config(venue: str, credentials: dict[str, str], default: float) -> None:
-    """The sheet's safe default per second, and the requests_per_s config key."""
+    """The safe assumed default per second, and the requests_per_s config key."""
     limit = stopkit.bind(venue, credentials=credentials).rate_limit
     assert limit is not None
     assert limit.capacity / limit.window_s == default

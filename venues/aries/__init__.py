@@ -1,7 +1,7 @@
 """Aries (finance.dev) venue adapter: US equities, OAuth2 bearer token.
 
 ``VENUE`` is registered under the ``stopkit.venues`` entry point ``aries``.
-Sheet: ``venues/aries.md``; docs: https://finance.dev/api-reference.
+Docs: https://finance.dev/api-reference; evidence ledger: ``docs/venues/aries.md``.
 """
 
 from __future__ import annotations

@@ -3,13 +3,15 @@
 Token endpoint: ``POST {base_url}/v1/oauth2/token`` (https://finance.dev/api-reference/oauth2/token).
 Grants used here:
 
+- ``client_credentials``: ``grant_type=client_credentials, client_id, client_secret, scope`` as
+  the SDK sends it (``finance_dev/_hooks/clientcredentials.py`` ``do_token_request``: a form body,
+  ``scope`` the space-joined scopes of the operation);
 - ``refresh_token``: ``grant_type=refresh_token, client_id, client_secret, refresh_token``
-  (documented; the secret is "required for confidential clients and refresh_token grant");
-- ``client_credentials``: ``grant_type=client_credentials, client_id, client_secret``, as the
-  [sdk] ``_hooks/clientcredentials.py`` does (not in the docs, sheet §8.6).
+  (https://finance.dev/api-reference/oauth2/token: the secret is "required for confidential
+  clients and refresh_token grant").
 
-Body encoding is configurable (sheet §8.6): ``"json"`` (the documented JSON body, default)
-or ``"form"`` (``application/x-www-form-urlencoded``, as the SDK sends it).
+Body encoding: ``"form"`` (``application/x-www-form-urlencoded``, as the SDK sends it; default) or
+``"json"`` (the docs page's JSON body), config ``token_encoding``.
 
 The answer (``access_token``, ``expires_in`` seconds, ``refresh_token``, ...) holds
 secrets: nothing read from a token endpoint body ever goes into an error.
@@ -52,10 +54,12 @@ def build_token_request(
     client_id: str,
     client_secret: str,
     refresh_token: str | None,
+    scope: str | None = None,
 ) -> HttpRequest:
     """The token request: ``refresh_token`` grant when ``refresh_token`` is given, else ``client_credentials``.
 
-    Field order: ``grant_type, client_id, client_secret[, refresh_token]``.
+    Field order: ``grant_type, client_id, client_secret`` then ``scope`` (client_credentials, when
+    ``scope`` is non-empty, as the SDK hook adds it) or ``refresh_token``.
     Returns an :class:`HttpRequest` whose body holds the secret (its repr shows the body:
     never log it; cassettes scrub ``client_secret``/``refresh_token``).
     """
@@ -66,6 +70,8 @@ def build_token_request(
     }
     if refresh_token:
         fields["refresh_token"] = refresh_token
+    elif scope:
+        fields["scope"] = scope
     if encoding == "json":
         body = compact_json(fields)
         content_type = "application/json"
@@ -168,6 +174,7 @@ def parse_token_response(response: HttpResponse) -> TokenGrant:
         access_token=access_token,
         expires_in_s=expires_in_s,
         refresh_token=refresh_token or None,
-        # "expires_in (typically 3600 s)" (sheet §2), when an answer omits it.
+        # "expires_in" is typically 3600 s (https://finance.dev/api-reference/oauth2/token), and the
+        # SDK's websocket token provider assumes 3600 when absent (websocket/auth.py).
         default_lifetime_s=3600.0,
     )

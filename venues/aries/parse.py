@@ -1,18 +1,23 @@
 """Parse Aries answers (pure): order acks, ``TradeOrderV2`` rows, list pages, errors.
 
-Shapes (sheet §3, §6):
+Shapes (SDK ``finance-dev`` 0.9.0 models; every field of every model is optional unless noted):
 
-- ``OrdResponse`` (place, cancel and replace acks, HTTP 200)::
+- ``OrdResponse`` (place ack, HTTP 200, ``models/ordresponse.py``)::
 
     {"success": true, "clOrdId": "ORDER-20260115-001", "status": "NEW", "symbol": "AAPL",
      "side": "BUY", "qty": "100", "cumQty": "0", "leavesQty": "100", "avgPrice": "0",
      "text": "Order accepted", "ordRejReason": "", "transactTime": "2026-01-15T14:30:05Z"}
 
-- list pages: ``{"orders": [TradeOrderV2, ...] | null, "nextCursor": int}`` (0 = last page);
-- ``TradeOrderV2``: ``clOrdId, ordId, accountId, clientId, symbol, side, type, timeInForce,
-  qty, price, stopPrice, ordStatus?, cumQty, leavesQty, avgPrice, text, ordRejReason,
-  createdAt, updatedAt, ...`` (``price``/``stopPrice`` are ``""`` or ``"0"`` when unused);
-- errors, two shapes and sometimes no body at all:
+  (verbatim, https://finance.dev/api-reference/orders/place-order);
+- ``CancelOrdResponse`` ``{success, clOrdId, origClOrdId, status, text}`` and ``ReplaceOrdResponse``
+  ``{success, clOrdId, origClOrdId, status, qty, price, text, transactTime}``;
+- list pages ``GetOrdersV2Response``: ``{"orders": [TradeOrderV2, ...] | null, "nextCursor": int}``
+  (0 = last page; ``null`` from the active list when empty, ``[]`` from the history);
+- ``TradeOrderV2`` (lists and the WebSocket): ``clOrdId, ordId, accountId, clientId, symbol, side,
+  type, timeInForce, qty, price, stopPrice, ordStatus?, cumQty, leavesQty, avgPrice, text,
+  ordRejReason, securityType, category, legs, createdAt, updatedAt, origClOrdId?``
+  (``price``/``stopPrice`` "empty or zero when not used");
+- errors, two shapes and sometimes no body at all (``errors/badrequest.py``, ``errors/errorresponse.py``):
   nested ``{"error": {"type", "code", "message", "details", "request_id"}, "meta": {}}`` and
   flat ``{"error": "<text>", "codes": [{"code", "description", "field"}], "metadata": {}}``.
 """
@@ -40,6 +45,7 @@ from stopkit.plugin import (
     RemoteError,
     ResponseShapeError,
     StopLimitOrder,
+    UnknownVenueValue,
     VenueUnavailable,
     lookup,
     parse_decimal,
@@ -48,19 +54,28 @@ from stopkit.plugin import (
     require_mapping,
     retry_after_s,
 )
-from venues.aries.constants import CHAIN_FIELD, VENUE_NAME
+from venues.aries.constants import (
+    CHAIN_FIELD,
+    SECURITY_TYPE_EQUITY,
+    SECURITY_TYPE_OPTION,
+    SERVER_SIDE_ERROR_TYPES,
+    VENUE_NAME,
+)
 from venues.aries.mapping import ORDER_STATUS, SIDE_FROM_VENUE, TYPE_TO_KIND
 
 __all__ = [
     "OrdersPage",
+    "cancel_security_type",
     "classify_error",
     "error_fields",
+    "is_equity_stop_row",
+    "is_option_row",
     "parse_cancel_response",
     "parse_orders_page",
     "parse_place_response",
     "parse_replace_response",
     "parse_trade_order",
-    "reconcile_match",
+    "reconcile_candidates",
     "resolve_chain",
 ]
 
@@ -128,13 +143,17 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
     - 403 → :class:`AuthenticationError` (insufficient scope);
     - 404 → :class:`OrderNotFound`;
     - 429 → :class:`RateLimited` (``Retry-After`` seconds);
-    - 5xx → :class:`VenueUnavailable`, ``outcome_known = not writes`` (a write may have landed);
+    - 5xx, or any status whose nested ``error.type`` is a server-side category (``TIMEOUT``,
+      ``EXTERNAL_SERVICE``, ``SERVICE_UNAVAILABLE``, ``INTERNAL``, ``GRPC``, ``QUEUE``, ``DATABASE``,
+      SDK ``models/apperror.py``) → :class:`VenueUnavailable`, ``outcome_known = not writes``
+      (a write may have landed);
     - other 4xx → by the nested ``error.type`` when given (AUTHENTICATION/AUTHORIZATION,
       NOT_FOUND, RATE_LIMIT), else :class:`OrderRejected` (400 VALIDATION/BAD_REQUEST/CONFLICT);
       a non-empty body that is not JSON → :class:`ResponseShapeError`;
     - anything else → :class:`ResponseShapeError`.
 
-    Error bodies vary and may be empty (sheet §6): the status decides when the body says nothing.
+    Error bodies vary and may be empty ("Do not depend on a single error JSON shape", SDK
+    ``errors/badrequest.py`` and siblings): the status decides when the body says nothing.
     """
     status = response.status
     etype, code, message = error_fields(response.body)
@@ -146,7 +165,7 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
         "raw_body": response.body or None,
     }
     detail = f": {message}" if message else ""
-    kind = _KIND_BY_STATUS.get(status)
+    kind = "unavailable" if etype in SERVER_SIDE_ERROR_TYPES else _KIND_BY_STATUS.get(status)
     if kind is None and 400 <= status < 500:
         kind = _KIND_BY_TYPE.get(etype or "", "rejected")
     if kind is None and status >= 500:
@@ -176,7 +195,8 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
     return ResponseShapeError(f"{VENUE_NAME}: unexpected HTTP {status}{detail}", **common)
 
 
-# HTTP statuses with a fixed meaning (sheet §6), checked before the body's error type.
+# HTTP statuses with a fixed meaning (SDK orders.py: 401 Unauthorized, 403 Forbidden, 404 NotFound;
+# 429 is retried by the SDK as a rate limit), checked after the server-side error types.
 _KIND_BY_STATUS = {401: "auth", 403: "scope", 404: "not_found", 429: "rate"}
 # Nested ``error.type`` values (``models/apperror.py``) refining another 4xx; the rest
 # (VALIDATION, BAD_REQUEST, CONFLICT, ...) are business refusals.
@@ -192,9 +212,20 @@ def _json_object(response: HttpResponse, what: str) -> Mapping[str, Any]:
 
 
 def _optional_price(value: object, field: str) -> Decimal | None:
-    # price/stopPrice are "empty or zero when not used" (sheet §3.4).
+    # price/stopPrice are "empty or zero when not used" (SDK TradeOrderV2.price / .stopPrice).
     result = parse_decimal(value, venue=VENUE_NAME, field=field, optional=True)
     return None if result is None or result.is_zero() else result
+
+
+def _optional_quantity(value: object, field: str) -> Decimal | None:
+    # An optional decimal string (cumQty, leavesQty): absent/empty → None.
+    return parse_decimal(value, venue=VENUE_NAME, field=field, optional=True)
+
+
+def _average_price(value: object, filled: Decimal) -> Decimal | None:
+    # avgPrice "is 0 until fills occur" (SDK OrdResponse.avgPrice): None without fills or when 0.
+    price = _optional_price(value, "avgPrice")
+    return price if filled > 0 else None
 
 
 def _text(value: object) -> str | None:
@@ -203,8 +234,8 @@ def _text(value: object) -> str | None:
 
 
 def _refine_with_fills(status: OrderStatus, quantity: Decimal | None, filled: Decimal) -> OrderStatus:
-    # Fills prove the trigger (sheet §5): a working status with cumQty > 0 is at least
-    # PARTIALLY_FILLED, and FILLED once cumQty reaches qty. Terminal statuses stay.
+    # Fills prove the trigger (Aries shows no triggered state): a working status with cumQty > 0 is
+    # at least PARTIALLY_FILLED, and FILLED once cumQty reaches qty. Terminal and pending statuses stay.
     if status.is_terminal or status in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_UPDATE) or filled <= 0:
         return status
     if quantity is not None and filled >= quantity:
@@ -213,7 +244,9 @@ def _refine_with_fills(status: OrderStatus, quantity: Decimal | None, filled: De
 
 
 def _reject_from_ack(data: Mapping[str, Any], response: HttpResponse, what: str) -> OrderRejected:
-    # A 200 ack that says success:false or status REJECTED (sheet §8.5: handle both).
+    # A 200 ack that says success:false or status REJECTED ("REJECTED — broker refused the order; see
+    # ordRejReason and text", SDK OrdResponseStatus; the cancel/replace variants: "The original order
+    # is unchanged").
     reason, text = _text(data.get("ordRejReason")), _text(data.get("text"))
     message = "; ".join(x for x in (reason, text) if x) or "no reason given"
     return OrderRejected(
@@ -226,18 +259,36 @@ def _reject_from_ack(data: Mapping[str, Any], response: HttpResponse, what: str)
     )
 
 
+def _check_success(data: Mapping[str, Any]) -> None:
+    # ``success`` is optional; when present it must be a boolean.
+    if "success" in data and not isinstance(data["success"], bool):
+        raise ResponseShapeError(f"{VENUE_NAME}: success is not a boolean", venue=VENUE_NAME)
+
+
+def _unknown_outcome(exc: ResponseShapeError, response: HttpResponse) -> ResponseShapeError:
+    # An unreadable answer to a write: the venue may have acted (reconcile before anything else).
+    exc.outcome_known = False
+    if exc.http_status is None:
+        exc.http_status = response.status
+    if exc.raw_body is None:
+        exc.raw_body = response.text()[:4096]
+    return exc
+
+
 def parse_place_response(order: AnyStopOrder, response: HttpResponse, *, symbol: str) -> OrderState:
-    """The placed order's state from the ``POST /v1/orders`` answer.
+    """The placed order's state from the ``POST /v1/orders`` answer (``OrdResponse``).
 
     ``status`` NEW → ACCEPTED ("armed and waiting", stop-order page; Aries shows no trigger, so
-    this also covers "triggered, not yet filled"); ``venue_order_id`` = ``clOrdId`` (assigned
-    by Aries); ``client_order_id`` = ours (kept locally; ``clientId`` is only a tag).
+    this also covers "triggered, not yet filled"); PENDING_NEW → SUBMITTED; an absent ``status``
+    (optional in the SDK model) → SUBMITTED; ``venue_order_id`` = ``clOrdId`` ("Store this value to
+    look up, replace, or cancel the order later"); ``client_order_id`` = ours (kept locally: Aries
+    stores no client order id); ``average_fill_price``/``remaining_quantity`` from ``avgPrice``/``leavesQty``.
 
     Raises:
         OrderRejected: ``success: false`` or ``status: REJECTED`` (with ``ordRejReason``/``text``),
             or a 4xx answer.
-        ResponseShapeError: an unreadable 200 answer, with ``outcome_known=False`` (the order
-            may exist: reconcile through the active-orders list).
+        ResponseShapeError: an unreadable 200 answer or one without ``clOrdId``, with
+            ``outcome_known=False`` (the order may exist: reconcile).
         AuthenticationError, RateLimited, VenueUnavailable, OrderNotFound: see :func:`classify_error`.
     """
     if response.status != 200:
@@ -246,20 +297,19 @@ def parse_place_response(order: AnyStopOrder, response: HttpResponse, *, symbol:
         data = _json_object(response, "the place answer")
         if data.get("success") is False or data.get("status") == "REJECTED":
             raise _reject_from_ack(data, response, "order")
-        if "success" in data and not isinstance(data["success"], bool):
-            raise ResponseShapeError(f"{VENUE_NAME}: success is not a boolean", venue=VENUE_NAME)
+        _check_success(data)
         cl_ord_id = parse_id(data.get("clOrdId"), venue=VENUE_NAME, field="clOrdId")
         raw_status = data.get("status")
-        status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="status")
-        filled = parse_decimal(data.get("cumQty"), venue=VENUE_NAME, field="cumQty", optional=True) or Decimal(0)
+        if raw_status is None or raw_status == "":
+            status, venue_status = OrderStatus.SUBMITTED, ""
+        else:
+            status, venue_status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="status"), str(raw_status)
+        filled = _optional_quantity(data.get("cumQty"), "cumQty") or Decimal(0)
+        remaining = _optional_quantity(data.get("leavesQty"), "leavesQty")
+        average = _average_price(data.get("avgPrice"), filled)
         transact = parse_iso8601(_text(data.get("transactTime")), venue=VENUE_NAME, field="transactTime")
     except ResponseShapeError as exc:
-        exc.outcome_known = False
-        if exc.http_status is None:
-            exc.http_status = response.status
-        if exc.raw_body is None:
-            exc.raw_body = response.text()[:4096]
-        raise
+        raise _unknown_outcome(exc, response) from None
     return OrderState(
         venue=VENUE_NAME,
         venue_order_id=cl_ord_id,
@@ -268,21 +318,24 @@ def parse_place_response(order: AnyStopOrder, response: HttpResponse, *, symbol:
         side=order.side,
         kind=order.kind,
         status=_refine_with_fills(status, order.quantity, filled),
-        venue_status=str(raw_status),
+        venue_status=venue_status,
         quantity=order.quantity,
         filled_quantity=filled,
         stop_price=order.stop_price,
         limit_price=order.limit_price if isinstance(order, StopLimitOrder) else None,
         created_at=transact,
         updated_at=transact,
+        average_fill_price=average,
+        remaining_quantity=remaining,
         raw=data,
     )
 
 
 def parse_orders_page(response: HttpResponse) -> OrdersPage:
-    """A page of ``GET /v2/accounts/{id}/orders`` or ``.../orders/history``.
+    """A page of ``GET /v2/accounts/{id}/orders`` or ``.../orders/history`` (``GetOrdersV2Response``).
 
-    ``orders`` may be ``null`` (sheet §3.4); a missing ``nextCursor`` counts as 0 (last page).
+    ``orders`` may be ``null`` (active list) or ``[]`` (history); a missing ``nextCursor`` counts as
+    0 (last page).
 
     Raises:
         ResponseShapeError: not a JSON object, ``orders`` not a list of objects, bad cursor.
@@ -302,7 +355,7 @@ def parse_orders_page(response: HttpResponse) -> OrdersPage:
         next_cursor = 0
     elif isinstance(cursor, int) and not isinstance(cursor, bool) and cursor >= 0:
         next_cursor = cursor
-    elif isinstance(cursor, str) and cursor.isdigit():
+    elif isinstance(cursor, str) and cursor.isascii() and cursor.isdigit():
         next_cursor = int(cursor)
     else:
         raise ResponseShapeError(
@@ -311,20 +364,65 @@ def parse_orders_page(response: HttpResponse) -> OrdersPage:
     return OrdersPage(rows=rows, next_cursor=next_cursor)
 
 
+def is_option_row(row: Mapping[str, Any]) -> bool:
+    """True for a ``TradeOrderV2`` row of an option order, never to be read as an equity stop.
+
+    ``securityType`` decides when present ("EQUITY is stock or ETF; OPTION is an options
+    contract", SDK ``TradeOrderV2.securityType``); without it, ``category`` (``SINGLE_LEG`` "One
+    option contract", ``MULTI_LEG`` an option strategy, ``EQUITY`` "Plain stock or ETF order").
+    Non-empty ``legs`` ("Per-leg details for option spreads or other multi-leg orders") are an
+    option order either way. (The list-active-orders docs example pairs ``securityType: EQUITY``
+    with ``category: SINGLE_LEG`` for an AAPL order: the instrument type field wins.)
+    """
+    legs = row.get("legs")
+    if isinstance(legs, list) and legs:
+        return True
+    security_type = row.get("securityType")
+    if security_type not in (None, ""):
+        return bool(security_type != "EQUITY")
+    return row.get("category") in ("SINGLE_LEG", "MULTI_LEG")
+
+
+def is_equity_stop_row(row: Mapping[str, Any]) -> bool:
+    """True for a row stopkit reads: an equity ``STOP``/``STOP_LIMIT`` order (not an option, not LIMIT/MARKET)."""
+    return row.get("type") in TYPE_TO_KIND and not is_option_row(row)
+
+
+def cancel_security_type(row: Mapping[str, Any]) -> str:
+    """The cancel request's ``securityType`` for an order row: ``CS`` for an equity, ``OPT`` for an option.
+
+    Order rows say ``EQUITY``/``OPTION`` (SDK ``TradeOrderV2SecurityType``), cancel requests
+    ``CS``/``OPT`` (SDK ``SecurityTypeEnum``, https://finance.dev/api-reference/orders/cancel-order).
+    """
+    return SECURITY_TYPE_OPTION if is_option_row(row) else SECURITY_TYPE_EQUITY
+
+
 def parse_trade_order(row: Mapping[str, Any], *, client_order_id: str | None = None) -> OrderState:
     """An :class:`OrderState` from one ``TradeOrderV2`` object (list endpoints and WebSocket).
 
     - ``ordStatus`` via :data:`~venues.aries.mapping.ORDER_STATUS`; absent/empty → SUBMITTED
-      with ``venue_status=""`` ("omitted when the broker has not yet reported a status").
-      NEW stays ACCEPTED (armed or triggered: indistinguishable) until ``cumQty`` shows fills.
-    - ``cumQty`` → ``filled_quantity``; ``price``/``stopPrice`` ``""``/``"0"`` → ``None``.
-    - ``client_order_id``: only what the caller passes (a ``clientId`` it matched); the row's
-      ``clientId`` may be the OAuth client, not our tag (sheet §8.8).
+      with ``venue_status=""`` ("Omitted when the broker has not yet reported a status").
+      NEW (and REPLACED) stays ACCEPTED (armed or triggered: indistinguishable) until ``cumQty``
+      shows fills: then PARTIALLY_FILLED, or FILLED at ``qty``.
+    - ``cumQty`` → ``filled_quantity``; ``leavesQty`` → ``remaining_quantity``; ``avgPrice`` →
+      ``average_fill_price`` (``None`` before fills); ``price``/``stopPrice`` ``""``/``"0"`` → ``None``.
+    - The side's position effect (``SELL_SHORT``, ``BUY_TO_COVER``) stays in ``raw["side"]``.
+    - ``client_order_id``: only what the caller passes. The row's ``clientId`` is the "OAuth
+      client / application identifier that submitted the order" (SDK), never ours.
 
     Raises:
-        UnknownVenueValue: unmapped ``ordStatus``, ``side`` or ``type`` (e.g. LIMIT: not a stop).
+        UnknownVenueValue: an option row (``securityType``/``category``/``legs``, see
+            :func:`is_option_row`), or unmapped ``ordStatus``, ``side`` or ``type`` (e.g. LIMIT: not a stop).
         ResponseShapeError: missing or malformed fields.
     """
+    if is_option_row(row):
+        raise UnknownVenueValue(
+            f"{VENUE_NAME}: an option order (securityType {row.get('securityType')!r}, category"
+            f" {row.get('category')!r}) is not an equity stop",
+            field="securityType",
+            raw_value=row.get("securityType"),
+            venue=VENUE_NAME,
+        )
     cl_ord_id = parse_id(row.get("clOrdId"), venue=VENUE_NAME, field="clOrdId")
     symbol = row.get("symbol")
     if not isinstance(symbol, str) or not symbol:
@@ -337,7 +435,7 @@ def parse_trade_order(row: Mapping[str, Any], *, client_order_id: str | None = N
     else:
         status, venue_status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="ordStatus"), str(raw_status)
     quantity = parse_decimal(row.get("qty"), venue=VENUE_NAME, field="qty")
-    filled = parse_decimal(row.get("cumQty"), venue=VENUE_NAME, field="cumQty", optional=True) or Decimal(0)
+    filled = _optional_quantity(row.get("cumQty"), "cumQty") or Decimal(0)
     stop_price = _optional_price(row.get("stopPrice"), "stopPrice")
     limit_price = _optional_price(row.get("price"), "price") if kind is OrderKind.STOP_LIMIT else None
     reason = None
@@ -359,21 +457,26 @@ def parse_trade_order(row: Mapping[str, Any], *, client_order_id: str | None = N
         created_at=parse_iso8601(_text(row.get("createdAt")), venue=VENUE_NAME, field="createdAt"),
         updated_at=parse_iso8601(_text(row.get("updatedAt")), venue=VENUE_NAME, field="updatedAt"),
         reason=reason,
+        average_fill_price=_average_price(row.get("avgPrice"), filled),
+        remaining_quantity=_optional_quantity(row.get("leavesQty"), "leavesQty"),
         raw=row,
     )
 
 
 def parse_cancel_response(found: OrderState, response: HttpResponse) -> OrderState:
-    """The order's state after ``POST /v1/orders/cancel``; ``found`` is its state before.
+    """The order's state after ``POST /v1/orders/cancel`` (``CancelOrdResponse``); ``found`` is its state before.
 
     Answer: ``{"success": true, "clOrdId": "<cancel id>", "origClOrdId": "<order id>",
-    "status": "PENDING_CANCEL" | "CANCELED" | "REJECTED", "text": ...}`` (sheet §3.2).
+    "status": "PENDING_CANCEL" | "CANCELED" | "REJECTED", "text": ...}``, every field optional.
     The order keeps its ``venue_order_id``; ``status``/``venue_status``/``raw`` come from the answer.
+    A 200 without ``status`` (or with a status other than a cancel result) is a cancel the venue
+    took: PENDING_CANCEL ("cancel request accepted by the broker but not yet final. Keep
+    monitoring"), never an unknown outcome.
 
     Raises:
         OrderRejected: REJECTED or ``success: false`` ("the cancel was refused (e.g. the order had
             already fully filled). The original order is unchanged.").
-        ResponseShapeError: an unreadable 200 answer (``outcome_known=False``).
+        ResponseShapeError: an answer that is not a JSON object (``outcome_known=False``).
     """
     if response.status != 200:
         raise classify_error(response, writes=True)
@@ -381,41 +484,43 @@ def parse_cancel_response(found: OrderState, response: HttpResponse) -> OrderSta
         data = _json_object(response, "the cancel answer")
         if data.get("success") is False or data.get("status") == "REJECTED":
             raise _reject_from_ack(data, response, "cancel")
-        raw_status = data.get("status")
-        status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="status")
+        _check_success(data)
     except ResponseShapeError as exc:
-        exc.outcome_known = False
-        if exc.raw_body is None:
-            exc.raw_body = response.text()[:4096]
-        raise
+        raise _unknown_outcome(exc, response) from None
+    raw_status = data.get("status")
+    status = ORDER_STATUS.get(raw_status) if isinstance(raw_status, str) else None
+    if status not in (OrderStatus.CANCELED, OrderStatus.PENDING_CANCEL):
+        status = OrderStatus.PENDING_CANCEL
     return attrs.evolve(
         found,
         status=status,
-        venue_status=str(raw_status),
+        venue_status=str(raw_status) if isinstance(raw_status, str) else "",
         reason=_text(data.get("text")),
         raw=data,
     )
 
 
 def parse_replace_response(previous: OrderState, amendment: Amendment, response: HttpResponse) -> OrderState:
-    """The order's state after ``POST /v1/orders/replace``; ``previous`` is its state before.
+    """The order's state after ``POST /v1/orders/replace`` (``ReplaceOrdResponse``); ``previous`` is its state before.
 
-    Answer (sheet §3.3)::
+    Answer::
 
         {"success": true, "clOrdId": "<new id>", "origClOrdId": "<id replaced>",
          "status": "PENDING_REPLACE" | "REPLACED" | "REJECTED", "qty": "...", "price": "...",
          "text": "Replace accepted", "transactTime": "..."}
 
-    ``venue_order_id`` becomes the **new** ``clOrdId`` (every later cancel or replace must use
-    it). REPLACED → ACCEPTED (live with the new terms), PENDING_REPLACE → PENDING_UPDATE. Terms
-    come from the answer where it states them (non-empty, non-zero), else from ``amendment``,
-    else from ``previous``. ``raw`` is the answer plus :data:`~venues.aries.constants.CHAIN_FIELD`:
-    every ``clOrdId`` of the order, oldest first, so earlier ids stay reachable.
+    ``venue_order_id`` becomes the **new** ``clOrdId`` ("From now on, refer to the order by the new
+    ``clOrdId``"). REPLACED → ACCEPTED (live with the new terms), or PARTIALLY_FILLED when the
+    order had already filled in part (the fills stay); PENDING_REPLACE or no ``status`` →
+    PENDING_UPDATE. Terms come from the answer where it states them (non-empty, non-zero), else
+    from ``amendment``, else from ``previous``. ``raw`` is the answer plus
+    :data:`~venues.aries.constants.CHAIN_FIELD`: every ``clOrdId`` of the order, oldest first, so
+    earlier ids stay reachable.
 
     Raises:
         OrderRejected: REJECTED or ``success: false`` (with ``ordRejReason``/``text``); the
-            original order is unchanged ("Reusing the old ID will be rejected").
-        ResponseShapeError: an unreadable 200 answer (``outcome_known=False``).
+            original order is unchanged ("the previous ID is no longer valid once replaced").
+        ResponseShapeError: an unreadable 200 answer or one without ``clOrdId`` (``outcome_known=False``).
         RemoteError: a non-200 answer, per :func:`classify_error` (5xx: outcome unknown).
     """
     if response.status != 200:
@@ -424,34 +529,37 @@ def parse_replace_response(previous: OrderState, amendment: Amendment, response:
         data = _json_object(response, "the replace answer")
         if data.get("success") is False or data.get("status") == "REJECTED":
             raise _reject_from_ack(data, response, "replace")
+        _check_success(data)
         new_id = parse_id(data.get("clOrdId"), venue=VENUE_NAME, field="clOrdId")
         raw_status = data.get("status")
-        status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="status")
+        if raw_status is None or raw_status == "":
+            status, venue_status = OrderStatus.PENDING_UPDATE, ""
+        else:
+            status, venue_status = lookup(ORDER_STATUS, raw_status, venue=VENUE_NAME, field="status"), str(raw_status)
         quantity = parse_decimal(data.get("qty"), venue=VENUE_NAME, field="qty", optional=True)
         stop_price = _optional_price(data.get("stopPrice"), "stopPrice")
         limit_price = _optional_price(data.get("price"), "price")
         transact = parse_iso8601(_text(data.get("transactTime")), venue=VENUE_NAME, field="transactTime")
     except ResponseShapeError as exc:
-        exc.outcome_known = False
-        if exc.http_status is None:
-            exc.http_status = response.status
-        if exc.raw_body is None:
-            exc.raw_body = response.text()[:4096]
-        raise
+        raise _unknown_outcome(exc, response) from None
     chain = [str(x) for x in previous.raw.get(CHAIN_FIELD) or [previous.venue_order_id] if x]
     if not chain or chain[-1] != new_id:
         chain.append(str(new_id))
     stop_limit = previous.kind is OrderKind.STOP_LIMIT
+    new_quantity = quantity or amendment.quantity or previous.quantity
+    filled = previous.filled_quantity
+    remaining = new_quantity - filled if new_quantity is not None and new_quantity >= filled else None
     return attrs.evolve(
         previous,
         venue_order_id=new_id,
-        status=status,
-        venue_status=str(raw_status),
-        quantity=quantity or amendment.quantity or previous.quantity,
+        status=_refine_with_fills(status, new_quantity, filled),
+        venue_status=venue_status,
+        quantity=new_quantity,
         stop_price=stop_price or amendment.stop_price or previous.stop_price,
         limit_price=(limit_price or amendment.limit_price or previous.limit_price) if stop_limit else None,
         updated_at=transact or previous.updated_at,
         reason=None,
+        remaining_quantity=remaining,
         raw={**data, CHAIN_FIELD: chain},
     )
 
@@ -473,7 +581,7 @@ def resolve_chain(
     """The row that is the order ``cl_ord_id`` now, following its replace chain.
 
     ``clOrdId`` changes on every replace, and rows name their predecessor in ``origClOrdId``
-    ([sdk] ``models/tradeorderv2.py``: it "appears in replace and cancel chains"). From
+    ("Original client order ID for replace/cancel chains", SDK ``TradeOrderV2``). From
     ``cl_ord_id`` the chain is followed to the newest successor (a row whose ``origClOrdId`` is
     the current id; among several, the one not SUPERSEDED, then the last listed). Returns that
     row, or the row of ``cl_ord_id`` itself when it has no successor, or ``None`` when neither
@@ -535,56 +643,30 @@ def reconcile_candidates(
     symbol: str,
     side: str,
     order_type: str,
+    time_in_force: str,
     not_before_ms: int,
 ) -> list[Mapping[str, Any]]:
-    """Every row that could be ``order`` after a placement whose outcome is unknown: the order's
-    ``symbol``, venue ``side``, ``type``, ``qty``, ``stopPrice`` and ``price`` (empty or zero on a
-    STOP), ``createdAt`` at or after ``not_before_ms`` (the first send minus a clock-skew allowance),
-    not SUPERSEDED. Matched by terms only: ``clientId`` is the OAuth client that submitted the order
-    (finance-dev ``models/tradeorderv2.py``), not a per-order tag. The client decides which, if any,
-    is this placement's."""
-    return [
-        row
-        for row in rows
-        if row.get("ordStatus") != "SUPERSEDED"
-        and _same_terms(row, order, symbol=symbol, side=side, order_type=order_type)
-        and (created := _row_ms(row)) is not None
-        and created >= not_before_ms
-    ]
+    """The rows that may be ``order`` after a placement whose outcome is unknown, matched by terms only.
 
-
-def reconcile_match(
-    rows: tuple[Mapping[str, Any], ...] | list[Mapping[str, Any]],
-    order: AnyStopOrder,
-    *,
-    symbol: str,
-    side: str,
-    order_type: str,
-    not_before_ms: int,
-) -> Mapping[str, Any] | None:
-    """The one row that is ``order`` after a placement whose outcome is unknown, or ``None``.
-
-    1. Rows whose ``clientId`` is our client order id (we send it as a tag; the echo is
-       [unverified], sheet §8.8): exactly one → it; several → the one of them with the order's
-       terms, if exactly one; otherwise ``None`` (ambiguous).
-    2. Else rows with the order's ``symbol``, venue ``side``, ``type``, ``qty``, ``stopPrice`` and
-       ``price`` (empty or zero on a STOP), ``createdAt`` at or after ``not_before_ms`` (the first
-       send minus a clock-skew allowance) and not SUPERSEDED: exactly one → it; none or several →
-       ``None``. Several identical candidates are never guessed between: the caller reports the
-       outcome as unknown.
+    Aries stores no client order id (``clientId`` is the OAuth application, SDK
+    ``TradeOrderV2.clientId``), so a row qualifies when it is an equity stop with the order's
+    ``symbol``, venue ``side``, ``type``, ``timeInForce``, ``qty``, ``stopPrice`` and ``price``
+    (empty or zero on a STOP), ``createdAt`` at or after ``not_before_ms`` (the first send minus a
+    clock-skew allowance; a row without ``createdAt`` qualifies) and not SUPERSEDED. Every
+    qualifying row is returned, oldest first: the caller (the core) excludes rows another call
+    owns and reports more than one as ambiguous. Never a guess between identical candidates.
     """
-    tagged = [row for row in rows if row.get("clientId") == order.client_order_id]
-    if len(tagged) == 1:
-        return tagged[0]
-    if tagged:
-        same = [row for row in tagged if _same_terms(row, order, symbol=symbol, side=side, order_type=order_type)]
-        return same[0] if len(same) == 1 else None
-    candidates = [
-        row
-        for row in rows
-        if row.get("ordStatus") != "SUPERSEDED"
-        and _same_terms(row, order, symbol=symbol, side=side, order_type=order_type)
-        and (created := _row_ms(row)) is not None
-        and created >= not_before_ms
-    ]
-    return candidates[0] if len(candidates) == 1 else None
+    candidates: list[tuple[int, Mapping[str, Any]]] = []
+    for row in rows:
+        if row.get("ordStatus") == "SUPERSEDED" or not is_equity_stop_row(row):
+            continue
+        if not _same_terms(row, order, symbol=symbol, side=side, order_type=order_type):
+            continue
+        if row.get("timeInForce") not in (None, "", time_in_force):
+            continue
+        created = _row_ms(row)
+        if created is not None and created < not_before_ms:
+            continue
+        candidates.append((created if created is not None else not_before_ms, row))
+    candidates.sort(key=lambda item: item[0])
+    return [row for _, row in candidates]

@@ -1,59 +1,79 @@
-"""An Aries simulator: an aiohttp.web app behaving as finance.dev documents the REST API.
+"""An Aries simulator: an aiohttp.web app that speaks the shapes of the official SDK.
 
-Paths (sheet §2-§3; https://finance.dev/api-reference):
+Every answer and WebSocket message it sends validates under the SDK ``finance-dev`` 0.9.0 models
+(``OrdResponse``, ``CancelOrdResponse``, ``ReplaceOrdResponse``, ``GetOrdersV2Response`` of
+``TradeOrderV2``, the error envelopes, ``AccountSnapshot``, ``AccountEvent``, the WebSocket envelopes);
+the test suite holds it to that (``tests/venues/aries/test_aries_sdk_oracle.py``). Sources per fact:
+the evidence ledger of ``docs/venues/aries.md``.
 
-- ``POST /v1/oauth2/token``: ``client_credentials`` and ``refresh_token`` grants. Accepts a JSON
-  or a form-encoded body (or only one, when built with ``token_encoding``). Issues random opaque
-  tokens (``expires_in`` 3600 s; refresh tokens 30 days, rotated on use). Wrong client
-  credentials → 401, a bad grant or refresh token → 400, both in the nested error shape.
-- Every other path needs ``Authorization: Bearer <valid, unexpired token>`` (401 otherwise).
-- ``POST /v1/orders``: STOP / STOP_LIMIT per the field table (sheet §3.1): known fields only,
-  decimals as strings with at most 5 decimal places, ``qty`` > 0, STOP without ``price``,
-  STOP_LIMIT with both prices, required ``timeInForce``. Validation errors → 400 in the flat
-  shape ``{"error": ..., "codes": [{"code", "description", "field"}], "metadata": {}}``.
-  Answers the ``OrdResponse`` ack (``status: NEW``). A halted symbol (:meth:`halt`) is
-  rejected with HTTP 200 ``success: false, status: REJECTED`` (sheet §8.5).
-- ``GET /v2/accounts/{id}/orders`` (today's orders) and ``.../orders/history`` (``from``
-  required, ≤ 90 days), ``TradeOrderV2`` rows, ``limit`` ≤ 500, ``nextCursor`` paging (0 = end),
-  ``orders: null`` when empty.
+Paths (https://finance.dev/api-reference):
+
+- ``POST /v1/oauth2/token``: ``client_credentials`` (with ``scope``, as the SDK's
+  ``_hooks/clientcredentials.py`` sends it) and ``refresh_token`` grants; a form body (the SDK's)
+  or JSON (the docs page's), or only one when built with ``token_encoding``. Tokens are random
+  and opaque (``token_type: "Bearer"``, ``expires_in`` 3600 s; refresh tokens 30 days, rotated
+  on use) and carry the scopes asked for (all four when none). Wrong client credentials → 401, a
+  bad grant, refresh token or scope → 400, in the nested error shape.
+- Every other path needs ``Authorization: Bearer <valid, unexpired token>`` (401 otherwise) with
+  the scope the SDK asks for the operation (``order:execution`` to place/cancel/replace,
+  ``order:information`` to list; 403 ``AUTHORIZATION`` otherwise).
+- ``POST /v1/orders``: STOP / STOP_LIMIT per ``PlaceOrdRequest``: known fields only, decimals as
+  strings with at most 5 decimal places, ``qty`` > 0, STOP without ``price``, STOP_LIMIT with both
+  prices, required ``timeInForce``. Validation errors → 400 in the flat shape
+  ``{"error": ..., "codes": [{"code", "description", "field"}], "metadata": {}}``. Answers the
+  ``OrdResponse`` ack (``status: NEW``, or ``PENDING_NEW`` while :attr:`pending_new`). A halted
+  symbol (:meth:`halt`) is rejected with HTTP 200 ``success: false, status: REJECTED``.
+- ``GET /v2/accounts/{id}/orders`` (open orders and today's finished ones; ``orders: null`` when
+  empty) and ``.../orders/history`` (``from`` required, window ≤ 90 days, filtered and ordered by
+  creation time; ``orders: []`` when empty; SUPERSEDED rows left out), ``TradeOrderV2`` rows,
+  ``limit`` ≤ 500, ``nextCursor`` paging (0 = end).
 - ``POST /v1/orders/cancel``: ``origClOrdId``, account, ``symbol`` and ``side`` must match the
-  order; a finished order → 200 ``status: REJECTED``; unknown id → 404 (nested shape).
-- ``POST /v1/orders/replace`` (https://finance.dev/api-reference/orders/update-order): required
-  ``origClOrdId``, account and ``symbol``; then ``qty``/``price``/``stopPrice``/``timeInForce``
-  (``side`` and ``type`` may be restated, not changed). Every replace assigns a new ``clOrdId``;
-  the new row names the old one in ``origClOrdId`` and the old record stays listed today as
-  ``SUPERSEDED`` (never in the history). Reusing an old id (cancel or replace) → 200
-  ``success: false, status: REJECTED, ordRejReason: STALE_CL_ORD_ID``. A finished order → 200
-  REJECTED ``TOO_LATE_TO_REPLACE``. Answer: ``{"success", "clOrdId", "origClOrdId", "status":
-  "REPLACED", "qty", "price", "text", "transactTime"}``.
+  order, ``securityType`` ``CS``; a finished order → 200 ``status: REJECTED``; unknown id → 404.
+- ``POST /v1/orders/replace``: required ``origClOrdId``, account and ``symbol``; then
+  ``qty``/``price``/``stopPrice``/``timeInForce`` (``side`` and ``type`` may be restated, not
+  changed). Every replace assigns a new ``clOrdId``; the new row names the old one in
+  ``origClOrdId`` and the old record stays listed today as ``SUPERSEDED`` (never in the history).
+  Reusing an old id → 200 ``success: false, status: REJECTED`` with the reason in ``text`` (the
+  cancel and replace answers have no ``ordRejReason``, SDK ``CancelOrdResponse``/``ReplaceOrdResponse``).
+  A finished order → 200 REJECTED ``"Order is already FILLED"``. Fills so far stay with the order.
+
+Rows: ``clientId`` is the OAuth client id that placed the order ("OAuth client / application
+identifier that submitted the order"), ``securityType``/``category`` ``EQUITY``, ``exDestination``
+``MNGD`` (managed routing), ``avgPrice`` the volume-weighted fill price, ``leavesQty`` what is
+still open.
 
 Test switches: :meth:`expire_tokens`, :meth:`revoke_refresh_tokens`, :meth:`halt`,
 :meth:`end_day`, :attr:`pending_changes` (cancel/replace answer PENDING_CANCEL/PENDING_REPLACE
-until :meth:`settle`), :meth:`lose_next_place_response` (the order is accepted, then the
-connection drops, the answer comes too late, or a 5xx comes instead), :attr:`faults` (the shared
+until :meth:`settle`), :attr:`pending_new` (new orders stay PENDING_NEW until :meth:`settle`),
+:attr:`fill_lot` (at most that many shares fill per price move: PARTIALLY_FILLED first),
+:meth:`lose_next_place_response` (the order is accepted, then the connection drops, the answer
+comes too late, or a 5xx comes instead), :attr:`faults` (the shared
 :class:`~stopkit.testing.simkit.FaultInjector`, first in the middleware chain), ``page_cap``
-(the server pages with fewer rows than asked) and ``fractional_shares`` (fractional ``qty``
-refused unless set, sheet §8.9).
+(the server pages with fewer rows than asked) and ``fractional_shares``.
 
-WebSocket ``GET /v1/accounts/ws`` (https://finance.dev/websockets/account-updates; message shapes
-as assumed in :mod:`venues.aries.stream`): the ``/auth`` request message must arrive within
-``ws_auth_timeout_s`` (5 s) with a valid access token, else the connection is closed; then a
-subscribe to the ``account`` topic of the simulator's account answers a snapshot of today's orders
-and every change of an order is pushed as an ``account.order`` event; frames coalesce several
-messages NDJSON-style. Fault switches: :meth:`~AriesSimulator.ws_drop`,
-:meth:`~AriesSimulator.ws_stall`, :meth:`~AriesSimulator.ws_refresh_warning` (``refreshAuth``),
-:meth:`~AriesSimulator.ws_expire_auth` (``authExpired``, then close).
+WebSocket ``GET /v1/accounts/ws`` (https://finance.dev/websockets/account-updates; envelopes of
+the SDK's ``websocket/models/common.py``): the ``/auth`` request must arrive within
+``ws_auth_timeout_s`` (5 s), else ``authTimeout`` and close; a refused token is answered the
+SDK's way (``payload.error`` with ``status: 401``; :attr:`ws_auth_refusal` picks another form);
+then a subscribe to the ``account`` topic of the simulator's account is confirmed (``subscribed``)
+and followed by the snapshot ``AccountSnapshot{account, positions, ordersV2}``; every change of an
+order is pushed as ``AccountEvent{topic: "account", name: "order", target, data: TradeOrderV2}``,
+each in an ``event`` message; frames coalesce several messages NDJSON-style. Fault switches:
+:meth:`~AriesSimulator.ws_drop`, :meth:`~AriesSimulator.ws_stall`,
+:meth:`~AriesSimulator.ws_refresh_warning` (``refreshAuth``), :meth:`~AriesSimulator.ws_expire_auth`
+(``authExpired``, then close), :attr:`ws_refuse_subscribe`.
 
 Market model: :meth:`set_price` moves a symbol's reference price. Stops trigger per the
 documented table (SELL/SELL_SHORT when the price falls to or below ``stopPrice``,
 BUY/BUY_TO_COVER when it rises to or above, https://finance.dev/api-reference/orders/stop-order):
 a STOP fills at that price; a STOP_LIMIT fills when the price is at or better than ``price``,
-else it rests and still shows ``NEW`` (Aries shows no trigger, sheet §5).
+else it rests and still shows ``NEW`` (Aries shows no trigger). The time in force of the
+released order applies: IOC fills what it can at once and cancels the rest, FOK fills all at
+once or cancels.
 
-Assumptions (undocumented): filled and cancelled orders stay in the active list for the rest
-of "today", which in the simulator lasts until :meth:`end_day` (DAY orders then expire; every
-finished order leaves the active list and stays in the history). ``clientId`` is echoed as
-sent (on the real venue it may be the OAuth client id, sheet §8.8: ``echo_client_id=False``).
+Assumptions (undocumented, see the ledger): filled and cancelled orders stay in the active list
+for the rest of "today", which in the simulator lasts until :meth:`end_day` (DAY orders then
+expire; every finished order leaves the active list and stays in the history).
 """
 
 from __future__ import annotations
@@ -94,17 +114,18 @@ DEMO_ACCOUNT_ID = "ACC123456"
 
 _TOKEN_LIFETIME_S = 3600
 _REFRESH_LIFETIME_S = 2_592_000
-_SCOPE = "order:execution order:information account:information position:information"
+_SCOPES = frozenset({"order:execution", "order:information", "account:information", "position:information"})
 _DAY_MS = 86_400_000
 
-# The simulator's own copies of the documented enums (sheet §3.1), kept apart from the adapter's.
+# The simulator's own copies of the documented enums , kept apart from the adapter's.
 _SIDES = frozenset({"BUY", "SELL", "SELL_SHORT", "BUY_TO_COVER"})
+_WS_REFUSALS = frozenset({"status", "authFailed", "authRequired", "error-action"})
 _BUY_SIDES = frozenset({"BUY", "BUY_TO_COVER"})
 _TYPES = frozenset({"MARKET", "LIMIT", "STOP", "STOP_LIMIT"})
 _TIFS = frozenset({"DAY", "GTC", "IOC", "FOK", "EXTENDED_HOURS", "AT_THE_OPENING", "AT_THE_CLOSE", "ATO", "ATC", "EXT"})
 _PLACE_FIELDS = frozenset(
     {"tradingAccountId", "accountId", "symbol", "side", "type", "qty", "timeInForce", "stopPrice", "price"}
-    | {"clientId", "currency", "legs"}
+    | {"clientId", "currency", "legs", "exDestination"}
 )
 _CANCEL_FIELDS = frozenset(
     {"origClOrdId", "tradingAccountId", "accountId", "symbol", "side", "securityType"}
@@ -131,6 +152,16 @@ def _system_ms() -> int:
 def _iso(ms: int) -> str:
     # Unix ms → ``2026-01-15T14:30:05Z``.
     return datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _event(payload: dict[str, Any]) -> str:
+    # An ``event`` message (SDK websocket EventMessage) carrying ``payload``.
+    return json.dumps({"type": "event", "payload": payload})
+
+
+def _response(request_id: object, payload: dict[str, Any]) -> str:
+    # A ``response`` message (SDK websocket ResponseMessage) answering ``request_id``.
+    return json.dumps({"type": "response", "id": request_id, "payload": payload})
 
 
 def _nested_error(status: int, etype: str, code: str, message: str) -> web.Response:
@@ -164,7 +195,7 @@ class _SimOrder:
     cl_ord_id: str
     ord_id: str
     account_id: str
-    client_tag: str
+    client_id: str
     symbol: str
     side: str
     type: str
@@ -198,9 +229,7 @@ class AriesSimulator(ServedSimulator):
             ``None`` (default) accepts both.
         client_id, client_secret, account_id: the credentials it accepts.
         page_cap: list pages hold at most this many rows whatever ``limit`` asks (paging tests).
-        fractional_shares: accept a fractional ``qty`` (refused by default, sheet §8.9).
-        echo_client_id: rows show the ``clientId`` tag as sent (default); ``False`` shows the OAuth
-            client id instead, the other reading of sheet §8.8.
+        fractional_shares: accept a fractional ``qty`` (refused by default).
     """
 
     def __init__(
@@ -213,7 +242,6 @@ class AriesSimulator(ServedSimulator):
         account_id: str = DEMO_ACCOUNT_ID,
         page_cap: int | None = None,
         fractional_shares: bool = False,
-        echo_client_id: bool = True,
     ) -> None:
         if token_encoding not in (None, "json", "form"):
             raise ValueError(f"token_encoding must be None, 'json' or 'form', got {token_encoding!r}")
@@ -224,6 +252,8 @@ class AriesSimulator(ServedSimulator):
         self.account_id = account_id
         self.grants: list[str] = []
         """The grant types served, in order (for tests)."""
+        self.scopes_granted: list[str] = []
+        """The scopes of each token issued, in order (for tests)."""
         self.order_requests = 0
         """Authenticated requests answered (for tests)."""
         self.token_requests = 0
@@ -232,14 +262,26 @@ class AriesSimulator(ServedSimulator):
         """401 answers to requests with a missing, unknown or expired bearer token (for tests)."""
         self.pending_changes = False
         """When True, cancel and replace answer PENDING_CANCEL / PENDING_REPLACE until :meth:`settle`."""
+        self.pending_new = False
+        """When True, new orders answer and stay PENDING_NEW (not yet armed) until :meth:`settle`."""
+        self.fill_lot: Decimal | None = None
+        """At most this many shares fill per price move (``None`` = the whole order at once)."""
         self.page_cap = page_cap
         self.fractional_shares = fractional_shares
-        self.echo_client_id = echo_client_id
+        self.ws_auth_refusal = "status"
+        """How a refused ``/auth`` is answered: ``"status"`` (``payload.error`` + ``status: 401``, the
+        SDK's test), ``"error-action"`` (``payload.action: "error"``), ``"authFailed"`` or
+        ``"authRequired"`` (an ``event`` with that action)."""
+        self.ws_refuse_subscribe = False
+        """When True, subscribe requests are refused (``payload.error``, ``status: 403``)."""
+        self.ws_refuse_tokens = False
+        """When True, every ``/auth`` is refused whatever the token."""
         self.loss_delay_s = 1.0
         self._loss_mode: str | None = None
         self._superseded: list[dict[str, Any]] = []
         self._alias: dict[str, str] = {}
         self._access: dict[str, int] = {}
+        self._scopes: dict[str, frozenset[str]] = {}
         self._refresh: dict[str, int] = {}
         self._orders: dict[str, _SimOrder] = {}
         self._prices: dict[str, Decimal] = {}
@@ -283,12 +325,12 @@ class AriesSimulator(ServedSimulator):
 
     def ws_refresh_warning(self) -> None:
         """Send ``refreshAuth`` (the 5-minute warning) to every authenticated connection."""
-        notice = json.dumps({"type": "event", "payload": {"action": "refreshAuth", "expiresInMs": 300_000}})
+        notice = _event({"action": "refreshAuth", "expiresInMs": 300_000})
         self.ws_hub.broadcast(notice, where=lambda sock: bool(sock.state.get("auth")))
 
     def ws_expire_auth(self) -> None:
         """End every session: ``authExpired``, then close (the client must reconnect and re-authenticate)."""
-        notice = json.dumps({"type": "event", "payload": {"action": "authExpired"}})
+        notice = _event({"action": "authExpired", "error": "session expired"})
         for sock in list(self.ws_hub.sockets):
             sock.send(notice)
             sock.close()
@@ -301,27 +343,35 @@ class AriesSimulator(ServedSimulator):
         return ws
 
     def _ws_deadline(self, sock: SimSocket) -> None:
-        # Close a connection that has not authenticated within ws_auth_timeout_s.
+        # authTimeout and close for a connection that has not authenticated within ws_auth_timeout_s.
         def check() -> None:
             if not sock.state.get("auth"):
-                sock.send(self._ws_error("auth-timeout", "authentication required within 5 seconds"))
+                sock.send(_event({"action": "authTimeout", "error": "authentication required within 5 seconds"}))
                 sock.close()
 
         asyncio.get_running_loop().call_later(self.ws_auth_timeout_s, check)
 
-    @staticmethod
-    def _ws_error(request_id: object, message: str) -> str:
-        return json.dumps({"type": "error", "id": request_id, "payload": {"action": "error", "message": message}})
+    def _ws_auth_refused(self, sock: SimSocket, request_id: object) -> None:
+        # A refused /auth, in the form ws_auth_refusal names, then close.
+        message = "invalid or expired token"
+        mode = self.ws_auth_refusal
+        if mode == "authFailed" or mode == "authRequired":
+            sock.send(_event({"action": mode, "error": message}))
+        elif mode == "error-action":
+            sock.send(_response(request_id, {"action": "error", "error": message}))
+        else:
+            sock.send(_response(request_id, {"error": message, "status": 401, "code": "INVALID_TOKEN"}))
+        sock.close()
 
     def _ws_message(self, sock: SimSocket, text: str) -> None:
         # One client message: /auth request, subscribe, ping.
         try:
             message = json.loads(text)
         except ValueError:
-            sock.send(self._ws_error(None, "invalid JSON"))
+            sock.send(_response(None, {"action": "error", "error": "invalid JSON", "status": 400}))
             return
         if not isinstance(message, dict):
-            sock.send(self._ws_error(None, "expected a JSON object"))
+            sock.send(_response(None, {"action": "error", "error": "expected a JSON object", "status": 400}))
             return
         kind, request_id = message.get("type"), message.get("id")
         raw_payload = message.get("payload")
@@ -333,46 +383,39 @@ class AriesSimulator(ServedSimulator):
             body: dict[str, Any] = raw_body if isinstance(raw_body, dict) else {}
             token = body.get("token")
             expiry = self._access.get(token) if isinstance(token, str) else None
-            if expiry is None or expiry <= self.clock_ms():
-                sock.send(
-                    json.dumps(
-                        {
-                            "type": "response",
-                            "id": request_id,
-                            "payload": {"action": "authFailed", "message": "invalid or expired token"},
-                        }
-                    )
-                )
-                sock.close()
+            if self.ws_refuse_tokens or expiry is None or expiry <= self.clock_ms():
+                self._ws_auth_refused(sock, request_id)
                 return
             sock.state["auth"] = True
             sock.state["expires_ms"] = self.clock_ms() + self.ws_session_ms
-            sock.send(json.dumps({"type": "response", "id": request_id, "payload": {"action": "authSuccess"}}))
+            sock.send(_response(request_id, {"action": "authSuccess"}))
         elif not sock.state.get("auth"):
-            sock.send(self._ws_error(request_id, "authenticate first (POST /auth)"))
+            sock.send(_event({"action": "authRequired", "error": "authenticate first (POST /auth)"}))
             sock.close()
         elif kind == "subscribe":
             raw_params = payload.get("params")
             params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
-            if payload.get("topic") != "account" or params.get("accountId") != self.account_id:
-                sock.send(self._ws_error(request_id, "unknown topic or account"))
+            if (
+                self.ws_refuse_subscribe
+                or payload.get("topic") != "account"
+                or params.get("accountId") != self.account_id
+            ):
+                sock.send(_response(request_id, {"error": "account not accessible with this token", "status": 403}))
                 return
             sock.state["subscribed"] = True
-            sock.send(json.dumps({"type": "response", "id": request_id, "payload": {"action": "subscribed"}}))
-            orders = [self.render(o) for o in self._orders.values() if o.today] + list(self._superseded)
-            snapshot = {"orders": orders, "positions": [], "balance": {}}
-            sock.send(
-                json.dumps({"type": "event", "topic": "account", "payload": {"action": "snapshot", "data": snapshot}})
-            )
+            sock.send(json.dumps({"type": "subscribed", "id": request_id, "payload": dict(payload)}))
+            orders = [self.render(o) for o in self._orders.values() if o.today]
+            snapshot = {"account": {"accountId": self.account_id}, "positions": [], "ordersV2": orders}
+            sock.send(_event(snapshot))
         else:
-            sock.send(self._ws_error(request_id, f"unsupported message type {kind!r}"))
+            sock.send(_response(request_id, {"action": "error", "error": f"unsupported message type {kind!r}"}))
 
     def _push_row(self, row: dict[str, Any]) -> None:
-        # One account.order event to every subscribed connection.
+        # One account order event (AccountEvent, name "order") to every subscribed connection.
         if self._ws_hub is None or not self._ws_hub.sockets:
             return
-        event = {"type": "event", "topic": "account", "payload": {"action": "account.order", "data": row}}
-        self._ws_hub.broadcast(json.dumps(event), where=lambda sock: bool(sock.state.get("subscribed")))
+        event = _event({"topic": "account", "name": "order", "target": self.account_id, "data": row})
+        self._ws_hub.broadcast(event, where=lambda sock: bool(sock.state.get("subscribed")))
 
     def _changed(self, order: _SimOrder) -> None:
         self._push_row(self.render(order))
@@ -449,7 +492,7 @@ class AriesSimulator(ServedSimulator):
         """Close "today": working DAY orders expire; finished orders leave the active list (history keeps them)."""
         now = self.clock_ms()
         for order in self._orders.values():
-            if order.status in _WORKING and order.time_in_force == "DAY":
+            if order.status in _WORKING | {"PENDING_NEW"} and order.time_in_force in ("DAY", "EXTENDED_HOURS"):
                 order.status, order.updated_ms, order.text = "EXPIRED", now, "Day order expired"
                 self._changed(order)
             if order.status not in _WORKING:
@@ -471,14 +514,21 @@ class AriesSimulator(ServedSimulator):
         return refresh
 
     def settle(self) -> None:
-        """Complete pending changes: PENDING_CANCEL → CANCELED, PENDING_REPLACE → NEW."""
+        """Complete pending changes: PENDING_NEW → NEW, PENDING_CANCEL → CANCELED, PENDING_REPLACE → NEW
+        (PARTIALLY_FILLED when part has filled)."""
         now = self.clock_ms()
-        for order in self._orders.values():
-            if order.status == "PENDING_CANCEL":
+        for order in list(self._orders.values()):
+            if order.status == "PENDING_NEW":
+                order.status, order.updated_ms, order.text = "NEW", now, "Order accepted"
+                self._changed(order)
+                if order.symbol in self._prices:
+                    self._evaluate(order, self._prices[order.symbol])
+            elif order.status == "PENDING_CANCEL":
                 order.status, order.updated_ms, order.text = "CANCELED", now, "Canceled by user"
                 self._changed(order)
             elif order.status == "PENDING_REPLACE":
-                order.status, order.updated_ms, order.text = "NEW", now, "Replaced"
+                order.status = "PARTIALLY_FILLED" if order.cum_qty > 0 else "NEW"
+                order.updated_ms, order.text = now, "Replaced"
                 self._changed(order)
                 if order.symbol in self._prices:
                     self._evaluate(order, self._prices[order.symbol])
@@ -499,12 +549,15 @@ class AriesSimulator(ServedSimulator):
         return [self.render(o) for o in self._orders.values()]
 
     def render(self, order: _SimOrder) -> dict[str, Any]:
-        """``order`` as a ``TradeOrderV2`` JSON object (sheet §3.4); ``origClOrdId`` after a replace."""
+        """``order`` as a ``TradeOrderV2`` JSON object (SDK ``models/tradeorderv2.py``).
+
+        ``origClOrdId`` names the predecessor after a replace.
+        """
         row: dict[str, Any] = {
             "clOrdId": order.cl_ord_id,
             "ordId": order.ord_id,
             "accountId": order.account_id,
-            "clientId": order.client_tag if self.echo_client_id else self.client_id,
+            "clientId": order.client_id,
             "symbol": order.symbol,
             "side": order.side,
             "type": order.type,
@@ -517,11 +570,11 @@ class AriesSimulator(ServedSimulator):
             "leavesQty": format_decimal(order.qty - order.cum_qty if order.status in _WORKING else Decimal(0)),
             "avgPrice": format_decimal(order.avg_price),
             "currency": "USD",
-            "exDestination": "",
+            "exDestination": "MNGD",
             "text": order.text,
             "ordRejReason": order.rej_reason,
             "securityType": "EQUITY",
-            "category": "SINGLE_LEG",
+            "category": "EQUITY",
             "legs": [],
             "createdAt": _iso(order.created_ms),
             "updatedAt": _iso(order.updated_ms),
@@ -533,8 +586,9 @@ class AriesSimulator(ServedSimulator):
     # -- market -----------------------------------------------------------------
 
     def _evaluate(self, order: _SimOrder, price: Decimal) -> None:
-        # Trigger per the documented table, then fill per the simulator kit's rules; a STOP_LIMIT that
-        # cannot fill rests and still shows NEW.
+        # Trigger per the documented table, then fill per the simulator kit's rules (at most fill_lot
+        # shares per move); a STOP_LIMIT that cannot fill rests and still shows NEW. The released
+        # order's time in force: IOC cancels what did not fill at once, FOK fills all or nothing.
         if order.status not in _WORKING:
             return
         buy = order.side in _BUY_SIDES
@@ -543,11 +597,23 @@ class AriesSimulator(ServedSimulator):
                 return
             order.triggered = True
         fill = limit_fill_price(buy=buy, limit_price=order.price, price=price)
-        if fill is None:
+        remaining = order.qty - order.cum_qty
+        lot = remaining if self.fill_lot is None else min(remaining, self.fill_lot)
+        now = self.clock_ms()
+        if order.time_in_force == "FOK" and (fill is None or lot < remaining):
+            order.status, order.updated_ms, order.text = "CANCELED", now, "Fill or kill: not filled"
+            self._changed(order)
             return
-        order.cum_qty, order.avg_price = order.qty, fill
-        order.status, order.updated_ms, order.text = "FILLED", self.clock_ms(), "Filled"
-        self._changed(order)
+        if fill is not None and lot > 0:
+            order.avg_price = (order.avg_price * order.cum_qty + fill * lot) / (order.cum_qty + lot)
+            order.cum_qty += lot
+            done = order.cum_qty >= order.qty
+            order.status, order.text = ("FILLED", "Filled") if done else ("PARTIALLY_FILLED", "Partially filled")
+            order.updated_ms = now
+        if order.time_in_force == "IOC" and order.status in _WORKING:
+            order.status, order.updated_ms, order.text = "CANCELED", now, "Immediate or cancel: rest canceled"
+        if fill is not None or order.status not in _WORKING:
+            self._changed(order)
 
     def _next_id(self, prefix: str) -> str:
         # ORDER-20260115-001 style ids (date from the simulator clock).
@@ -569,6 +635,10 @@ class AriesSimulator(ServedSimulator):
             if expiry is None or expiry <= self.clock_ms():
                 self.unauthorized += 1
                 return _nested_error(401, "AUTHENTICATION", "INVALID_TOKEN", "invalid or expired access token")
+            # The scope the SDK asks for each operation (orders.py oauth2_scopes).
+            needed = "order:information" if request.method == "GET" else "order:execution"
+            if needed not in self._scopes.get(token, _SCOPES):
+                return _nested_error(403, "AUTHORIZATION", "INSUFFICIENT_SCOPE", f"the token lacks the {needed} scope")
             self.order_requests += 1
         try:
             return await handler(request)
@@ -576,12 +646,14 @@ class AriesSimulator(ServedSimulator):
             code = "NOT_FOUND" if exc.status == 404 else "BAD_REQUEST"
             return _nested_error(exc.status, code, code, exc.reason)
 
-    def _issue(self) -> web.Response:
-        # A new access token and refresh token (opaque random strings).
+    def _issue(self, scopes: frozenset[str]) -> web.Response:
+        # A new access token and refresh token (opaque random strings) carrying ``scopes``.
         now = self.clock_ms()
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self._access[access] = now + _TOKEN_LIFETIME_S * 1000
+        self._scopes[access] = scopes
         self._refresh[refresh] = now + _REFRESH_LIFETIME_S * 1000
+        self._scopes[refresh] = scopes
         return web.json_response(
             {
                 "access_token": access,
@@ -589,7 +661,7 @@ class AriesSimulator(ServedSimulator):
                 "expires_in": _TOKEN_LIFETIME_S,
                 "refresh_token": refresh,
                 "refresh_token_expires_in": _REFRESH_LIFETIME_S,
-                "scope": _SCOPE,
+                "scope": " ".join(sorted(scopes)),
             }
         )
 
@@ -626,13 +698,21 @@ class AriesSimulator(ServedSimulator):
         )
         if not client_ok:
             return _nested_error(401, "AUTHENTICATION", "invalid_client", "client authentication failed")
+        scopes = _SCOPES
         if grant == "refresh_token":
             refresh = fields.get("refresh_token")
             expiry = self._refresh.pop(refresh, None) if isinstance(refresh, str) else None
             if expiry is None or expiry <= self.clock_ms():
                 return _nested_error(400, "AUTHENTICATION", "invalid_grant", "refresh token is invalid or expired")
+            scopes = self._scopes.pop(str(refresh), _SCOPES)
+        elif fields.get("scope"):
+            asked = frozenset(str(fields["scope"]).split(" "))
+            if not asked <= _SCOPES:
+                return _nested_error(400, "VALIDATION", "invalid_scope", "unknown scope requested")
+            scopes = asked
         self.grants.append(grant)
-        return self._issue()
+        self.scopes_granted.append(" ".join(sorted(scopes)))
+        return self._issue(scopes)
 
     # -- orders ---------------------------------------------------------------------
 
@@ -717,6 +797,8 @@ class AriesSimulator(ServedSimulator):
         tag = data.get("clientId", "")
         if not isinstance(tag, str) or len(tag) > 50:
             errors.append(("INVALID_FIELD", "clientId", "must be a string of at most 50 characters"))
+        if "exDestination" in data and data["exDestination"] not in ("MNGD", "MNGDFTE"):
+            errors.append(("INVALID_ENUM", "exDestination", "must be MNGD or MNGDFTE"))
         currency = data.get("currency")
         if currency is not None and (not isinstance(currency, str) or len(currency) != 3):
             errors.append(("INVALID_FIELD", "currency", "must be a 3-letter code"))
@@ -729,7 +811,7 @@ class AriesSimulator(ServedSimulator):
             cl_ord_id=self._next_id("ORDER"),
             ord_id=f"ord-{secrets.token_hex(6)}",
             account_id=self.account_id,
-            client_tag=tag,
+            client_id=self.client_id,
             symbol=symbol,
             side=side,
             type=otype,
@@ -737,7 +819,7 @@ class AriesSimulator(ServedSimulator):
             qty=qty,
             price=price,
             stop_price=stop,
-            status="NEW",
+            status="PENDING_NEW" if self.pending_new else "NEW",
             created_ms=now,
             updated_ms=now,
         )
@@ -755,7 +837,7 @@ class AriesSimulator(ServedSimulator):
             "cumQty": "0",
             "leavesQty": "0" if order.status == "REJECTED" else format_decimal(qty),
             "avgPrice": "0",
-            "text": order.text or "Order accepted",
+            "text": order.text or ("Order pending" if self.pending_new else "Order accepted"),
             "ordRejReason": order.rej_reason,
             "transactTime": _iso(now),
         }
@@ -776,7 +858,7 @@ class AriesSimulator(ServedSimulator):
         return web.json_response(ack)
 
     def _whole(self, qty: Decimal | None, errors: list[tuple[str, str, str]]) -> None:
-        # Whole shares unless fractional_shares (sheet §8.9).
+        # Whole shares unless fractional_shares ().
         if qty is not None and not self.fractional_shares and qty != qty.to_integral_value():
             errors.append(("FRACTIONAL_NOT_ALLOWED", "qty", "fractional shares are not enabled for this account"))
 
@@ -791,7 +873,6 @@ class AriesSimulator(ServedSimulator):
                 "origClOrdId": orig,
                 "status": "REJECTED",
                 "text": f"{action} refused: {orig} was replaced; use the latest clOrdId",
-                "ordRejReason": "STALE_CL_ORD_ID",
             }
         )
 
@@ -818,6 +899,8 @@ class AriesSimulator(ServedSimulator):
             errors.append(("REQUIRED", "side", "side is required: BUY, SELL, SELL_SHORT or BUY_TO_COVER"))
         if data.get("securityType", "CS") not in ("CS", "OPT"):
             errors.append(("INVALID_ENUM", "securityType", "must be CS or OPT"))
+        elif data.get("securityType", "CS") != "CS":
+            errors.append(("MISMATCH", "securityType", "the order is an equity order (CS)"))
         if errors:
             return _flat_error(400, "validation failed", errors)
         stale = self._stale(str(orig), "cancel")
@@ -831,7 +914,7 @@ class AriesSimulator(ServedSimulator):
                 400, "validation failed", [("MISMATCH", "symbol", "symbol and side must match the order")]
             )
         cancel_id = self._next_id("CANCEL")
-        if order.status not in _WORKING:
+        if order.status not in _WORKING and order.status != "PENDING_NEW":
             return web.json_response(
                 {
                     "success": False,
@@ -839,7 +922,6 @@ class AriesSimulator(ServedSimulator):
                     "origClOrdId": order.cl_ord_id,
                     "status": "REJECTED",
                     "text": f"Order is already {order.status}",
-                    "ordRejReason": "TOO_LATE_TO_CANCEL",
                 }
             )
         status = "PENDING_CANCEL" if self.pending_changes else "CANCELED"
@@ -898,7 +980,6 @@ class AriesSimulator(ServedSimulator):
                     "origClOrdId": order.cl_ord_id,
                     "status": "REJECTED",
                     "text": f"Order is already {order.status}",
-                    "ordRejReason": "TOO_LATE_TO_REPLACE",
                 }
             )
         now = self.clock_ms()
@@ -916,11 +997,11 @@ class AriesSimulator(ServedSimulator):
         order.stop_price = stop if stop is not None else order.stop_price
         order.price = price if price is not None else order.price
         order.time_in_force = str(data.get("timeInForce", order.time_in_force))
-        order.triggered = False
+        order.triggered = order.cum_qty > 0  # a released order stays released
         if self.pending_changes:
             order.status, order.text = "PENDING_REPLACE", "Replace pending"
         else:
-            order.text = "Replaced"
+            order.text = "Replaced"  # a partly filled order stays PARTIALLY_FILLED: its fills stay
         self._orders[new_id] = order
         self._push_row(old)
         self._changed(order)
@@ -952,13 +1033,14 @@ class AriesSimulator(ServedSimulator):
             return _flat_error(400, "validation failed", [("INVALID_FIELD", "limit", "limit 1-500, cursor >= 0")])
         return limit, cursor
 
-    def _page(self, rows: list[dict[str, Any]], limit: int, cursor: int) -> web.Response:
-        # One page of TradeOrderV2 rows (at most page_cap); nextCursor is the next offset, 0 at
-        # the end; orders is null when the page is empty.
+    def _page(self, rows: list[dict[str, Any]], limit: int, cursor: int, *, empty: list[Any] | None) -> web.Response:
+        # One page of TradeOrderV2 rows (at most page_cap); nextCursor is the next offset, 0 at the
+        # end. An empty page is ``empty``: "null from GET /v2/accounts/{id}/orders when the account
+        # has no active orders; an empty array from the history endpoint" (SDK GetOrdersV2Response).
         size = min(limit, self.page_cap) if self.page_cap else limit
         chunk = rows[cursor : cursor + size]
         following = cursor + size if cursor + size < len(rows) else 0
-        return web.json_response({"orders": chunk or None, "nextCursor": following})
+        return web.json_response({"orders": chunk or empty, "nextCursor": following})
 
     def _check_account(self, request: web.Request) -> web.Response | None:
         # The path's account must be the simulator's.
@@ -974,7 +1056,7 @@ class AriesSimulator(ServedSimulator):
         if isinstance(args, web.Response):
             return args
         rows = self._superseded + [self.render(o) for o in self._orders.values() if o.today]
-        return self._page(rows, *args)
+        return self._page(rows, *args, empty=None)
 
     @staticmethod
     def _rfc3339_ms(text: str) -> int | None:
@@ -1015,4 +1097,4 @@ class AriesSimulator(ServedSimulator):
             if start <= o.created_ms <= end and not (exclude_today == "true" and o.today)
         ]
         rows.sort(key=lambda o: (o.created_ms, o.cl_ord_id), reverse=order_by == "desc")
-        return self._page([self.render(o) for o in rows], *args)
+        return self._page([self.render(o) for o in rows], *args, empty=[])

@@ -2,13 +2,15 @@
 
 Place: ``POST /v1/orders`` with ``Authorization: Bearer <token>`` and
 ``Content-Type: application/json`` (https://finance.dev/api-reference/orders/place-order).
-Body fields, in this order (sheet §3.1)::
+Body fields, in this order (SDK ``models/placeordrequest_union.py`` ``PlaceOrdRequest2``)::
 
     {"tradingAccountId":"ACC123456","symbol":"AAPL","side":"SELL","type":"STOP_LIMIT",
-     "qty":"100","stopPrice":"145","price":"144.5","timeInForce":"DAY","clientId":"<ours>"}
+     "qty":"100","stopPrice":"145","price":"144.5","timeInForce":"DAY"}
 
 ``price`` only on STOP_LIMIT ("Do not send" on STOP, https://finance.dev/api-reference/orders/stop-order).
-Decimals are strings in stopkit's canonical form (``145.00`` → ``"145"``).
+Decimals are strings in stopkit's canonical form (``145.00`` → ``"145"``). No ``clientId``: the
+venue reports ``clientId`` as "OAuth client / application identifier that submitted the order"
+(SDK ``TradeOrderV2.clientId``), so it cannot carry our client order id.
 """
 
 from __future__ import annotations
@@ -31,12 +33,11 @@ from venues.aries.constants import (
     ORDERS_PATH,
     PAGE_LIMIT,
     REPLACE_PATH,
-    SECURITY_TYPE_EQUITY,
     VENUE_NAME,
     active_orders_path,
     history_orders_path,
 )
-from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TIF_TO_VENUE
+from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TIF_EXTENDED_HOURS, TIF_TO_VENUE
 
 __all__ = [
     "auth_headers",
@@ -47,9 +48,8 @@ __all__ = [
     "build_place_request",
     "build_replace_request",
     "rfc3339_utc",
+    "venue_time_in_force",
 ]
-
-_DAY_MS = 86_400_000
 
 
 def auth_headers(ctx: RequestContext, *, json_body: bool) -> dict[str, str]:
@@ -66,7 +66,13 @@ def auth_headers(ctx: RequestContext, *, json_body: bool) -> dict[str, str]:
     return headers
 
 
-def build_place_body(order: AnyStopOrder, *, account_id: str, symbol: str) -> bytes:
+def venue_time_in_force(order: AnyStopOrder, *, extended_hours: bool = False) -> str:
+    """The ``timeInForce`` sent for a checked ``order``: DAY → ``EXTENDED_HOURS`` when ``extended_hours``."""
+    value = TIF_TO_VENUE[order.time_in_force]
+    return TIF_EXTENDED_HOURS if extended_hours and value == "DAY" else value
+
+
+def build_place_body(order: AnyStopOrder, *, account_id: str, symbol: str, extended_hours: bool = False) -> bytes:
     """The exact ``POST /v1/orders`` body for a checked order and its native ``symbol``."""
     body: dict[str, str] = {
         "tradingAccountId": account_id,
@@ -78,10 +84,7 @@ def build_place_body(order: AnyStopOrder, *, account_id: str, symbol: str) -> by
     }
     if isinstance(order, StopLimitOrder):
         body["price"] = format_decimal(order.limit_price)
-    body["timeInForce"] = TIF_TO_VENUE[order.time_in_force]
-    # clientId is a free tag, not a client order id or idempotency key (sheet §3.1, §8.8):
-    # we send ours only to help reconcile by hand; nothing relies on its echo.
-    body["clientId"] = order.client_order_id
+    body["timeInForce"] = venue_time_in_force(order, extended_hours=extended_hours)
     return compact_json(body)
 
 
@@ -93,14 +96,20 @@ def _quantity(order: AnyStopOrder) -> Decimal:
 
 
 def build_place_request(
-    order: AnyStopOrder, ctx: RequestContext, *, base_url: str, account_id: str, symbol: str
+    order: AnyStopOrder,
+    ctx: RequestContext,
+    *,
+    base_url: str,
+    account_id: str,
+    symbol: str,
+    extended_hours: bool = False,
 ) -> HttpRequest:
     """``POST {base_url}/v1/orders`` placing ``order`` (already checked)."""
     return HttpRequest(
         method="POST",
         url=base_url + ORDERS_PATH,
         headers=auth_headers(ctx, json_body=True),
-        body=build_place_body(order, account_id=account_id, symbol=symbol),
+        body=build_place_body(order, account_id=account_id, symbol=symbol, extended_hours=extended_hours),
     )
 
 
@@ -110,37 +119,48 @@ def rfc3339_utc(ms: int) -> str:
 
 
 def build_active_orders_request(ctx: RequestContext, *, base_url: str, account_id: str, cursor: int) -> HttpRequest:
-    """``GET /v2/accounts/{id}/orders?limit=500&cursor=<cursor>`` (today's orders, sheet §3.4)."""
+    """``GET /v2/accounts/{id}/orders?limit=500&cursor=<cursor>``: "active orders (open orders plus
+    today's terminal activity)" (SDK orders.py ``list_active_orders``)."""
     query = urlencode({"limit": PAGE_LIMIT, "cursor": cursor})
     path = active_orders_path(quote(account_id, safe=""))
     return HttpRequest(method="GET", url=f"{base_url}{path}?{query}", headers=auth_headers(ctx, json_body=False))
 
 
 def build_history_request(
-    ctx: RequestContext, *, base_url: str, account_id: str, cursor: int, lookback_days: int
+    ctx: RequestContext, *, base_url: str, account_id: str, cursor: int, from_ms: int, to_ms: int | None = None
 ) -> HttpRequest:
-    """``GET /v2/accounts/{id}/orders/history?from=<now - lookback>&order_by=desc&limit=500&cursor=<cursor>``.
+    """``GET /v2/accounts/{id}/orders/history?from=<from>[&to=<to>]&order_by=desc&limit=500&cursor=<cursor>``.
 
-    ``from`` (RFC 3339, required, window ≤ 90 days) is computed from ``ctx.now_ms``.
+    History is "ordered and filtered by ``order_created_at``" and "The server caps the window at
+    90 days"; ``to`` "defaults to the current time" (SDK orders.py ``list_order_history``). So
+    ``from_ms``/``to_ms`` (Unix ms, sent as RFC 3339 UTC seconds) bound the orders' *creation*
+    times; the caller keeps each window within 90 days. ``ctx`` supplies only the token.
     """
-    query = urlencode(
-        {
-            "from": rfc3339_utc(ctx.now_ms - lookback_days * _DAY_MS),
-            "order_by": "desc",
-            "limit": PAGE_LIMIT,
-            "cursor": cursor,
-        }
-    )
+    fields: dict[str, str | int] = {"from": rfc3339_utc(from_ms)}
+    if to_ms is not None:
+        fields["to"] = rfc3339_utc(to_ms)
+    fields.update({"order_by": "desc", "limit": PAGE_LIMIT, "cursor": cursor})
+    query = urlencode(fields)
     path = history_orders_path(quote(account_id, safe=""))
     return HttpRequest(method="GET", url=f"{base_url}{path}?{query}", headers=auth_headers(ctx, json_body=False))
 
 
 def build_cancel_request(
-    ctx: RequestContext, *, base_url: str, account_id: str, orig_cl_ord_id: str, symbol: str, side: str
+    ctx: RequestContext,
+    *,
+    base_url: str,
+    account_id: str,
+    orig_cl_ord_id: str,
+    symbol: str,
+    side: str,
+    security_type: str,
 ) -> HttpRequest:
-    """``POST /v1/orders/cancel`` with ``origClOrdId, tradingAccountId, symbol, side, securityType`` (sheet §3.2).
+    """``POST /v1/orders/cancel`` with ``origClOrdId, tradingAccountId, symbol, side, securityType``.
 
-    ``side`` is always sent (required in the [sdk], sheet §8.9); ``securityType`` is ``CS`` (equities).
+    Fields per SDK ``models/cancelordrequest_union.py`` (``CancelOrdRequest2``: ``origClOrdId``,
+    ``tradingAccountId``, ``symbol``, ``side`` required) and
+    https://finance.dev/api-reference/orders/cancel-order (``securityType`` ``CS``/``OPT``).
+    ``side`` and ``security_type`` are the order row's own (``CS`` for an equity row).
     """
     body = compact_json(
         {
@@ -148,7 +168,7 @@ def build_cancel_request(
             "tradingAccountId": account_id,
             "symbol": symbol,
             "side": side,
-            "securityType": SECURITY_TYPE_EQUITY,
+            "securityType": security_type,
         }
     )
     return HttpRequest(method="POST", url=base_url + CANCEL_PATH, headers=auth_headers(ctx, json_body=True), body=body)
@@ -167,7 +187,8 @@ def build_replace_request(
     stop_price: Decimal | None,
     price: Decimal | None,
 ) -> HttpRequest:
-    """``POST /v1/orders/replace`` (https://finance.dev/api-reference/orders/update-order, sheet §3.3).
+    """``POST /v1/orders/replace`` (https://finance.dev/api-reference/orders/update-order; SDK
+    ``models/replaceordrequest_union.py`` ``ReplaceOrdRequest2``).
 
     Body, in this order: ``origClOrdId`` (the order's *latest* clOrdId), ``tradingAccountId``,
     ``symbol`` (required), ``side`` and ``type`` (unchanged, restated), then only what changes:
@@ -176,7 +197,7 @@ def build_replace_request(
         {"origClOrdId":"ORDER-20260115-001","tradingAccountId":"ACC123456","symbol":"AAPL",
          "side":"SELL","type":"STOP_LIMIT","stopPrice":"140","price":"139.5"}
 
-    [unverified] Whether omitted fields keep their values. Restating the unchanged ``side`` and
+    Assumption (see the ledger): omitted fields keep their values. Restating the unchanged ``side`` and
     ``type`` is harmless under either reading (and keeps a stop from being re-typed); ``qty`` is
     sent only when it changes, because whether it means total or remaining quantity on a
     partly filled order is undocumented. ``timeInForce`` is never sent (it cannot be amended).

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import jwt
 
@@ -33,6 +34,7 @@ from stopkit.plugin import (
     StopkitError,
     TokenGrant,
     compact_json,
+    server_time_ms,
 )
 from venues.b2trader.constants import (
     ACCEPT,
@@ -67,20 +69,34 @@ def build_token_request(base_url: str, api_token: str, *, token_path: str = DEFA
     )
 
 
+def _claim_ms(claims: Mapping[str, Any], name: str) -> int | None:
+    # A NumericDate claim (seconds since the epoch) in Unix ms, or None.
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        return None
+    return int(value * 1000)
+
+
+def _claims(token: str) -> Mapping[str, Any]:
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, Mapping) else {}
+
+
 def jwt_expiry_ms(token: str) -> int | None:
     """The JWT ``exp`` claim of ``token`` in Unix ms, or ``None`` when absent or not a JWT.
 
     The signature is NOT verified (the venue does that); only the expiry is read so the
     client refreshes in time. Never raises.
     """
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp) or exp <= 0:
-        return None
-    return int(exp * 1000)
+    return _claim_ms(_claims(token), "exp")
+
+
+def jwt_issued_at_ms(token: str) -> int | None:
+    """The JWT ``iat`` claim (RFC 7519 §4.1.6) of ``token`` in Unix ms, or ``None``. Never raises."""
+    return _claim_ms(_claims(token), "iat")
 
 
 def _token_error(response: HttpResponse) -> StopkitError:
@@ -128,8 +144,14 @@ def parse_token_response(response: HttpResponse) -> TokenGrant:
             venue=VENUE_NAME,
             http_status=response.status,
         )
+    # The venue's clock at issue (iat, else the Date header): the lifetime exp - iat is then counted on
+    # our clock, so a local clock running ahead of the venue's does not expire every token at once.
+    venue_now = jwt_issued_at_ms(token) or server_time_ms(response)
     return TokenGrant(
-        access_token=token, expires_at_ms=jwt_expiry_ms(token), default_lifetime_s=DEFAULT_TOKEN_LIFETIME_S
+        access_token=token,
+        expires_at_ms=jwt_expiry_ms(token),
+        venue_now_ms=venue_now,
+        default_lifetime_s=DEFAULT_TOKEN_LIFETIME_S,
     )
 
 

@@ -1,13 +1,15 @@
 """The Pacifica adapter: :class:`PacificaAdapter` (registered as ``pacifica``) and
 :class:`PacificaVenue` (bound to keys and config; every method pure).
 
-Docs: https://docs.pacifica.fi/api-documentation/api/rest-api/orders/create-stop-order
-and the venue sheet ``venues/pacifica.md``.
+Docs: https://docs.pacifica.fi/api-documentation/api/rest-api/orders/create-stop-order;
+every wire fact used here has a row in the evidence ledger of ``docs/venues/pacifica.md``.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,7 +43,7 @@ from stopkit.plugin import (
     TriggerType,
     VenueAdapter,
 )
-from venues.pacifica import parse, translate
+from venues.pacifica import parse, rules, translate
 from venues.pacifica.auth import PacificaKeys
 from venues.pacifica.config import PacificaConfig, parse_config
 from venues.pacifica.constants import (
@@ -54,8 +56,15 @@ from venues.pacifica.constants import (
     ENV_ACCOUNT,
     ENV_API_KEY,
     ENV_PRIVATE_KEY,
+    HISTORY_BY_ID_COST,
+    HISTORY_COST,
+    HISTORY_COST_WITH_API_KEY,
     HISTORY_MAX_PAGES,
     HISTORY_PAGE_LIMIT,
+    HISTORY_SEARCH_BUDGET_SHARE,
+    MARKET_INFO_CACHE_KEY,
+    MARKET_INFO_COST,
+    OPEN_ORDERS_COST,
     TITLE,
     VENUE_NAME,
 )
@@ -63,9 +72,11 @@ from venues.pacifica.refusals import REFUSALS
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
+log = logging.getLogger(__name__)
+
 # Reconciliation searches history back to the first send less the signature window and this much clock skew.
 _CLOCK_SKEW_MS = 60_000
-# Look-up-then-resend rounds after an unknown placement outcome (each resend is safe: see _reconcile).
+# Look-up-then-resend rounds after an unknown placement outcome (only with resend_after_unknown).
 RECONCILE_ROUNDS = 3
 
 CAPABILITIES = Capabilities(
@@ -82,11 +93,23 @@ CAPABILITIES = Capabilities(
     cancel=True,
     reasons={
         "trigger_type=INDEX_PRICE": "Pacifica triggers on mark_price, last_trade_price or mid_price only "
-        "(stop_order.trigger_price_type, sheet §4)",
+        f"(stop_order.trigger_price_type, {DOC_URL})",
         "time_in_force": "the create-stop-order request has no time-in-force field; a stop rests until "
-        "triggered or cancelled (GTC only, sheet §4)",
+        f"triggered or cancelled (GTC only, {DOC_URL})",
     },
 )
+
+# History order, as detected from a page's created_at times.
+_OLDEST_FIRST = 1
+_NEWEST_FIRST = -1
+
+
+@attrs.frozen
+class _Search:
+    # The outcome of a history search for a client order id: the row (or None) and whether the
+    # search covered every row that could hold it (else the bound or the paging cut it short).
+    row: Mapping[str, Any] | None
+    complete: bool
 
 
 class PacificaVenue(BoundVenue):
@@ -111,21 +134,33 @@ class PacificaVenue(BoundVenue):
         """Pacifica's credits: 100 per 60 s per unidentified IP, 300 with a ``PF-API-KEY``
         (https://docs.pacifica.fi/api-documentation/api/rate-limits). Credits are shared by a
         main account and its subaccounts: give clients of one account one shared throttle."""
+        return RateLimit(capacity=self._credits(), window_s=CREDIT_WINDOW_S, source=DOC_RATE_LIMITS_URL)
+
+    def _credits(self) -> float:
         credits = self.config.rate_limit_credits
         if credits is None:
             credits = CREDITS_WITH_API_KEY if self._api_key else CREDITS_PER_IP
-        return RateLimit(capacity=credits, window_s=CREDIT_WINDOW_S, source=DOC_RATE_LIMITS_URL)
+        return credits
 
-    def _read_cost(self) -> float:
-        # Heavy GETs cost 3 credits, 1 with a config key (the rate-limits page gives 3-12 / 1-3;
-        # the lower bound is taken: the venue's own 429 and headers remain the authority).
-        return 1.0 if self._api_key else 3.0
+    def _history_cost(self) -> float:
+        # The heavy read: 12 credits, 4 with a config key (CCXT weights; the upper bound of the docs).
+        return HISTORY_COST_WITH_API_KEY if self._api_key else HISTORY_COST
+
+    def history_search_max_pages(self) -> int:
+        """How many ``GET /api/v1/orders/history`` pages one client-order-id search may read: the
+        search budget (config ``history_search_max_credits``, default a quarter of the credit
+        budget) over the cost of a page, at least 1 and at most 20."""
+        budget = self.config.history_search_max_credits
+        if budget is None:
+            budget = self._credits() * HISTORY_SEARCH_BUDGET_SHARE
+        return max(1, min(HISTORY_MAX_PAGES, math.floor(budget / self._history_cost())))
 
     # -- placement ------------------------------------------------------------
 
     def check_order(self, order: AnyStopOrder) -> None:
         """Capabilities, then Pacifica's rules: a full-UUID client order id, a USDC-perp or
-        native symbol, ASCII-only signed values (all before any I/O).
+        native symbol, ASCII-only signed values (all before any I/O). The market's tick, lot
+        and minimum size need ``GET /api/v1/info`` and are checked by :meth:`place_flow`.
 
         Raises:
             UnsupportedOrder: INDEX_PRICE trigger, a time in force other than GTC, a spot symbol.
@@ -136,9 +171,26 @@ class PacificaVenue(BoundVenue):
         translate.native_symbol(order.symbol)
 
     def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
-        """The signed ``POST /api/v1/orders/stop/create`` (see :func:`translate.build_place_request`)."""
+        """The signed ``POST /api/v1/orders/stop/create`` (see :func:`translate.build_place_request`).
+
+        Built without I/O, so without the market's tick, lot and minimum-size check that
+        :meth:`place_flow` makes first (see :attr:`preview_notes`).
+        """
         self.check_order(order)
         return translate.build_place_request(order, ctx, keys=self.keys, config=self.config, api_key=self._api_key)
+
+    @property
+    def preview_notes(self) -> tuple[str, ...]:
+        """What ``stopkit preview`` (built without I/O) does not check: the market's tick, lot and
+        minimum size, which placing checks first against ``GET /api/v1/info`` (config
+        ``check_market_rules``); empty when that check is off."""
+        if not self.config.check_market_rules:
+            return ()
+        return (
+            f"{VENUE_NAME}: not checked against the market's tick_size, lot_size, min_tick/max_tick and "
+            "min_order_size (that needs GET /api/v1/info); placing checks them before sending "
+            "(config check_market_rules)",
+        )
 
     def parse_place_response(self, order: AnyStopOrder, response: HttpResponse) -> OrderState:
         """ACCEPTED with the venue's ``order_id`` (see :func:`parse.parse_place_response`)."""
@@ -147,6 +199,43 @@ class PacificaVenue(BoundVenue):
     def classify_error(self, response: HttpResponse, *, writes: bool = False) -> RemoteError:
         """See :func:`parse.classify_error`."""
         return parse.classify_error(response, writes=writes)
+
+    def _market_info_exchange(self) -> Exchange[Mapping[str, Mapping[str, Any]]]:
+        # GET /api/v1/info, cached per client for market_info_ttl_s (one fetch in flight at a time).
+        return Exchange(
+            build=lambda ctx: translate.build_market_info_request(config=self.config, api_key=self._api_key),
+            parse=parse.parse_market_info,
+            authenticated=False,
+            label="market_info",
+            cost=MARKET_INFO_COST,
+            cache_key=f"{MARKET_INFO_CACHE_KEY}:{self.config.base_url}",
+            cache_ttl_s=self.config.market_info_ttl_s,
+        )
+
+    def _place_exchange(self, order: AnyStopOrder) -> Exchange[OrderState]:
+        return Exchange(
+            build=functools.partial(self.build_place_request, order),
+            parse=functools.partial(self.parse_place_response, order),
+            writes=True,
+            authenticated=False,
+            label="place",
+        )
+
+    def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
+        """Place a stop: first (config ``check_market_rules``, default on) check it against the
+        market's rules from ``GET /api/v1/info`` (cached per client for ``market_info_ttl_s``),
+        then the signed ``POST /api/v1/orders/stop/create``.
+
+        Raises:
+            InvalidOrder: the stop does not fit its market (``symbol``, ``stop_price``,
+                ``limit_price`` or ``quantity`` named, with the nearest valid values), before
+                the order is sent; see :func:`venues.pacifica.rules.check_market_rules`.
+        """
+        if self.config.check_market_rules:
+            markets: Mapping[str, Mapping[str, Any]] = yield self._market_info_exchange()
+            rules.check_market_rules(order, markets)
+        state: OrderState = yield self._place_exchange(order)
+        return state
 
     # -- reads ----------------------------------------------------------------
 
@@ -158,7 +247,7 @@ class PacificaVenue(BoundVenue):
             parse=parse.parse_open_orders,
             authenticated=False,
             label="open_orders",
-            cost=self._read_cost(),
+            cost=OPEN_ORDERS_COST,
         )
 
     def _history_by_id_exchange(self, order_id: int) -> Exchange[OrderState | None]:
@@ -169,7 +258,7 @@ class PacificaVenue(BoundVenue):
             parse=parse.parse_history_by_id,
             authenticated=False,
             label="history_by_id",
-            cost=self._read_cost(),
+            cost=HISTORY_BY_ID_COST,
         )
 
     def _history_exchange(self, cursor: str | None) -> Exchange[parse.HistoryPage]:
@@ -184,108 +273,117 @@ class PacificaVenue(BoundVenue):
             parse=parse.parse_history_page,
             authenticated=False,
             label="history",
-            cost=self._read_cost(),
+            cost=self._history_cost(),
         )
 
     def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
         """Read one stop back, by venue order id (preferred) or client order id.
 
-        1. ``GET /api/v1/orders?account=``: an open stop row → ACCEPTED ``open`` (no more requests).
-        2. Else the order's events, ``GET /api/v1/orders/history_by_id?order_id=`` (the newest
-           decides, see :func:`parse.parse_history_by_id`). By client order id only, the
+        1. ``GET /api/v1/orders?account=`` (1 credit): an open stop row → ACCEPTED ``open``.
+        2. Else the order's events, ``GET /api/v1/orders/history_by_id?order_id=`` (1 credit; the
+           newest decides, see :func:`parse.parse_history_by_id`). By client order id only, the
            ``order_id`` comes from the open row (a triggered stop shows its released type there)
-           or from ``GET /api/v1/orders/history`` pages (at most 20 pages of 100 rows); with no
-           events, the history row itself is the answer.
+           or from ``GET /api/v1/orders/history`` pages (12 credits each, 4 with a key; at most
+           :meth:`history_search_max_pages` pages); with no events, the history row itself is the answer.
 
         Raises:
             InvalidOrder: a non-integer venue order id.
-            OrderNotFound: no trace of the order.
+            OrderNotFound: no trace of the order, or the order is not a stop (a plain limit or
+                market order).
         """
         order_id = translate.parse_venue_order_id(ref.venue_order_id) if ref.venue_order_id else None
-        state: OrderState | None = yield from self._lookup(order_id, ref.client_order_id, not_before_ms=None)
+        state, _complete = yield from self._lookup(order_id, ref.client_order_id, not_before_ms=None)
         if state is None:
             raise self._not_found(ref)
+        if not state.kind.is_stop:
+            raise OrderNotFound(
+                f"{VENUE_NAME}: order {state.venue_order_id} is a {state.kind.value} order, not a stop order",
+                venue=VENUE_NAME,
+            )
         return state
 
     def _lookup(
         self, order_id: int | None, client_order_id: str | None, *, not_before_ms: int | None
-    ) -> Flow[OrderState | None]:
-        # Open orders, then (order id known) history_by_id, else history pages for the client id.
+    ) -> Flow[tuple[OrderState | None, bool]]:
+        # (state, complete): open orders, then (order id known) history_by_id, else history pages
+        # for the client id. `complete` is False when the bounded history search was cut short.
         rows: list[Mapping[str, Any]] = yield self._open_orders_exchange()
         wanted_client_id = None if order_id is not None else client_order_id
         match = next((row for row in rows if _matches(row, order_id, wanted_client_id)), None)
         if match is not None and parse.is_stop_row(match):
-            return parse.parse_open_order_row(match)
+            return parse.parse_open_order_row(match), True
         if match is not None and order_id is None:
-            order_id = translate.parse_venue_order_id(str(parse.row_order_id(match)))
+            order_id = translate.parse_venue_order_id(parse.row_order_id(match))
         history_row: Mapping[str, Any] | None = None
         if order_id is None:
             if client_order_id is None:
-                return None
-            history_row = yield from self._find_in_history(client_order_id, not_before_ms=not_before_ms)
-            if history_row is None:
-                return None
-            order_id = translate.parse_venue_order_id(str(parse.row_order_id(history_row)))
+                return None, True
+            search: _Search = yield from self._find_in_history(client_order_id, not_before_ms=not_before_ms)
+            if search.row is None:
+                return None, search.complete
+            history_row = search.row
+            order_id = translate.parse_venue_order_id(parse.row_order_id(history_row))
         state: OrderState | None = yield self._history_by_id_exchange(order_id)
         if state is not None:
-            return state
-        return None if history_row is None else parse.parse_history_row(history_row)
+            return state, True
+        return (None if history_row is None else parse.parse_history_row(history_row)), True
 
-    def _find_in_history(self, client_order_id: str, *, not_before_ms: int | None) -> Flow[Mapping[str, Any] | None]:
-        # Pages through order history (newest first) for the row carrying client_order_id; stops at
-        # HISTORY_MAX_PAGES, or once a page reaches rows created before not_before_ms (Unix ms).
+    def _find_in_history(self, client_order_id: str, *, not_before_ms: int | None) -> Flow[_Search]:
+        # Pages through order history for the row carrying client_order_id, at most
+        # history_search_max_pages pages. Nothing documents the order of the rows (the MCP server
+        # says oldest first), so it is read from the created_at times: newest first, the search
+        # stops at a row created before not_before_ms (Unix ms), since every later row is older;
+        # oldest first (or undecided), it can only stop at the end of the history.
         cursor: str | None = None
-        for _ in range(HISTORY_MAX_PAGES):
+        direction = 0
+        last_ms: int | None = None
+        for _ in range(self.history_search_max_pages()):
             page: parse.HistoryPage = yield self._history_exchange(cursor)
             for row in page.rows:
                 if row.get("client_order_id") == client_order_id:
-                    return row
-            if not_before_ms is not None and any(_created_before(row, not_before_ms) for row in page.rows):
-                return None
+                    return _Search(row, True)
+            times = [ms for ms in (_created_ms(row) for row in page.rows) if ms is not None]
+            direction = direction or _direction(([last_ms] if last_ms is not None else []) + times)
+            last_ms = times[-1] if times else last_ms
+            if direction == _NEWEST_FIRST and not_before_ms is not None and any(ms < not_before_ms for ms in times):
+                return _Search(None, True)
             if not page.has_more or page.next_cursor is None:
-                return None
+                return _Search(None, True)
             cursor = page.next_cursor
-        return None
+        return _Search(None, False)
 
     def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
         """After a placement whose outcome is unknown (a timeout, a dropped connection, a 5xx),
-        look the order up by its client order id (which every placement carries): open orders,
-        then order history (only rows created after ``sent_at_ms`` less the signature window and
-        a minute of clock skew), then its events.
+        look the order up by its client order id (which every placement carries and Pacifica
+        stores): open orders, then order history (rows created after ``sent_at_ms`` less the
+        signature window and a minute of clock skew; a bounded search, see
+        :meth:`history_search_max_pages`), then its events.
 
-        When no order carries the client order id, the same order is sent once more (config
-        ``resend_after_unknown``, default on): the venue refuses a reused client order id, so
-        the resend either places the order that never landed, or is refused as a duplicate,
-        proving it landed (it is then read back). Never two orders.
+        The flow returns the state, or ``None`` when the order is not found, or when the order
+        carrying the client order id differs in symbol, side, kind, stop price or quantity (so it
+        is not this order): the client then reports the outcome as unknown.
 
-        The flow returns the state, or ``None`` when the order is not found (resend off, or
-        refused as a duplicate but not found), or when the order carrying the client order id
-        differs in symbol, side, kind, stop price or quantity (so it is not this order).
+        Only with config ``resend_after_unknown`` (default off: no source says the venue refuses a
+        client order id reused after the first order filled or was cancelled), a complete search
+        that finds nothing is followed by one resend of the same order (same client order id, fresh
+        signature); a refusal as a duplicate proves the first landed (it is read back).
         """
         not_before_ms = sent_at_ms - self.config.expiry_window_ms - _CLOCK_SKEW_MS
         return self._reconcile(order, not_before_ms)
 
     def _reconcile(self, order: AnyStopOrder, not_before_ms: int) -> Flow[OrderState | None]:
-        # Look up; if absent, resend the same order (same client order id, fresh signature).
-        # Pacifica refuses a second order with a client order id it has seen (422 code 36, sheet
-        # §7.10), so a resend cannot make a second order: a success means the first never landed;
-        # DuplicateClientOrderId means it did (read it back). A resend whose own outcome is unknown
-        # starts another round, at most RECONCILE_ROUNDS in all; then the unknown outcome stands.
+        # Look up; with resend_after_unknown, after a complete search that found nothing, resend the
+        # same order (same client order id). A resend whose own outcome is unknown starts another
+        # round, at most RECONCILE_ROUNDS in all; then the unknown outcome stands.
         last_error: StopkitError | None = None
         for _round in range(RECONCILE_ROUNDS):
-            state: OrderState | None = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
+            state, complete = yield from self._lookup(None, order.client_order_id, not_before_ms=not_before_ms)
             if state is not None:
                 return state if _same_order(state, order) else None
-            if not self.config.resend_after_unknown:
+            if not self.config.resend_after_unknown or not complete:
                 return None
             try:
-                placed: OrderState = yield Exchange(
-                    build=functools.partial(self.build_place_request, order),
-                    parse=functools.partial(self.parse_place_response, order),
-                    writes=True,
-                    authenticated=False,
-                    label="place (resend after an unknown outcome)",
-                )
+                placed: OrderState = yield self._place_exchange(order)
             except DuplicateClientOrderId:
                 continue  # it had landed: the next round reads it back
             except StopkitError as exc:
@@ -306,24 +404,32 @@ class PacificaVenue(BoundVenue):
 
     def open_orders_flow(self, symbol: str | None = None) -> Flow[list[OrderState]]:
         """The account's open stop orders (``GET /api/v1/orders``, stop ``order_type`` rows only),
-        optionally of one symbol (unified or native)."""
+        optionally of one symbol (unified or native). A stop row that cannot be read (an
+        undocumented side, a malformed number) is logged and left out, never raised."""
         wanted = translate.native_symbol(symbol) if symbol is not None else None
         rows: list[Mapping[str, Any]] = yield self._open_orders_exchange()
-        return [
-            parse.parse_open_order_row(row)
-            for row in rows
-            if parse.is_stop_row(row) and (wanted is None or row.get("symbol") == wanted)
-        ]
+        states: list[OrderState] = []
+        for row in rows:
+            if not parse.is_stop_row(row) or (wanted is not None and row.get("symbol") != wanted):
+                continue
+            try:
+                states.append(parse.parse_open_order_row(row))
+            except StopkitError as exc:
+                log.warning("%s: open stop order row left out: %s: %r", VENUE_NAME, exc, dict(row))
+        return states
 
     # -- live order updates ---------------------------------------------------
 
     def stream(self) -> StreamProtocol:
         """The ``account_order_updates`` WebSocket session of :attr:`account` (config ``ws_url``),
-        see :mod:`venues.pacifica.stream`. After a reconnect, missed transitions are read back
-        through open orders and each known order's events (the default resync)."""
+        see :mod:`venues.pacifica.stream`: stop orders only, unless config ``stream_all_orders``.
+        After a reconnect, missed transitions are read back through open orders and each known
+        order's events (the default resync)."""
         from venues.pacifica.stream import PacificaStream
 
-        return PacificaStream(self, ws_url=str(self.config.ws_url), account=self.account)
+        return PacificaStream(
+            self, ws_url=str(self.config.ws_url), account=self.account, all_orders=self.config.stream_all_orders
+        )
 
     # -- cancel ---------------------------------------------------------------
 
@@ -372,15 +478,26 @@ def _matches(row: Mapping[str, Any], order_id: int | None, client_order_id: str 
     return client_order_id is not None and row.get("client_order_id") == client_order_id
 
 
-def _created_before(row: Mapping[str, Any], ms: int) -> bool:
-    # Was this history row's order created before `ms` (Unix ms)? Unreadable times count as "no".
+def _created_ms(row: Mapping[str, Any]) -> int | None:
+    # A history row's created_at (Unix ms, integer or digit string), or None when unreadable.
     created = row.get("created_at")
     if isinstance(created, bool) or not isinstance(created, int | str):
-        return False
+        return None
     try:
-        return int(created) < ms
+        return int(created)
     except ValueError:
-        return False
+        return None
+
+
+def _direction(times: list[int]) -> int:
+    # _OLDEST_FIRST / _NEWEST_FIRST when the times are ordered and not all equal, else 0 (undecided).
+    if len(set(times)) < 2:
+        return 0
+    if times == sorted(times):
+        return _OLDEST_FIRST
+    if times == sorted(times, reverse=True):
+        return _NEWEST_FIRST
+    return 0
 
 
 def _same_order(state: OrderState, order: AnyStopOrder) -> bool:

@@ -1,7 +1,7 @@
 """Pacifica request signing (pure).
 
 Every POST is authorised by an Ed25519 signature over a canonical message
-(https://docs.pacifica.fi/api-documentation/api/signing/implementation, sheet §2.1):
+(https://docs.pacifica.fi/api-documentation/api/signing/implementation; python-sdk ``common/utils.py``):
 
 1. ``msg = {"type": op, "timestamp": ts_ms, "expiry_window": window_ms, "data": payload}``
    where ``payload`` is the operation's fields exactly as sent, without
@@ -98,7 +98,8 @@ class PacificaKeys:
 
 
 def _check_ascii(value: Any, path: str) -> None:
-    # Sheet §7.2: serialisers disagree on escaping non-ASCII, so signed strings stay ASCII.
+    # Serialisers disagree on escaping non-ASCII (Python json writes \uXXXX, JS raw UTF-8) and the
+    # server's form is undocumented (ledger: assumption), so signed strings stay ASCII.
     if isinstance(value, str):
         if not value.isascii():
             raise InvalidOrder(f"{path} must be ASCII to be signed reliably, got {value!r}", field=path)
@@ -109,7 +110,7 @@ def _check_ascii(value: Any, path: str) -> None:
         for item in value:
             _check_ascii(item, path)
     elif isinstance(value, float):
-        # Sheet §7.3: prices are decimal strings, ids and times integers; never floats.
+        # Prices are decimal strings, ids and times integers (the documented examples); never floats.
         raise InvalidOrder(f"{path} is a float; signed values must be strings or integers", field=path)
 
 

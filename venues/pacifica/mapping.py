@@ -1,11 +1,23 @@
 """Explicit tables between stopkit's neutral vocabulary and Pacifica's wire values.
 
-Every venue value Pacifica documents appears here; an unmapped value met on the
-wire raises :class:`~stopkit.errors.UnknownVenueValue` (via
-:func:`stopkit.parsing.lookup`), never a silent default. Lossy entries are
-commented. Sources: sheet §4 and §5,
-https://docs.pacifica.fi/api-documentation/api/rest-api/orders/get-order-history and
-https://docs.pacifica.fi/api-documentation/api/rest-api/orders/get-order-history-by-id.
+Every value Pacifica documents appears here, each table with its source; the evidence
+ledger in ``docs/venues/pacifica.md`` lists them row by row. How an unmapped value is
+handled depends on where it is met (never a silent default):
+
+- placing: only values stopkit itself sends (sides, trigger types) are looked up;
+- reads (``GET /api/v1/orders``, history, history by id): an unknown ``reason`` or
+  ``event_type`` is kept raw and does not change the status (they only refine it); a row
+  whose ``order_type`` is not a documented stop type is not a stop and is left out of
+  stop listings; only an ``order_status`` nothing else explains raises
+  :class:`~stopkit.errors.UnknownVenueValue` (the one place where refusing to guess is
+  the safe thing: the caller asked for that order's state);
+- the order stream: nothing raises; a row that cannot be normalized is logged once and
+  skipped (see :mod:`venues.pacifica.stream`).
+
+Sources: https://docs.pacifica.fi/api-documentation/api/rest-api/orders/get-order-history,
+https://docs.pacifica.fi/api-documentation/api/rest-api/orders/get-order-history-by-id,
+https://docs.pacifica.fi/api-documentation/api/websocket/subscriptions/account-order-updates,
+and the enums of Neiroleptik/pacifica_rust_sdk ``src/common/types.rs`` (third-party, weak).
 """
 
 from __future__ import annotations
@@ -23,8 +35,8 @@ from stopkit.plugin import (
 SIDE_TO_VENUE: Final[Mapping[Side, str]] = {Side.BUY: "bid", Side.SELL: "ask"}
 VENUE_SIDE: Final[Mapping[str, Side]] = {"bid": Side.BUY, "ask": Side.SELL}
 
-# stop_order.trigger_price_type. Always sent (sheet §7.7: omitting it was observed to
-# behave like mid_price, not the documented mark_price default).
+# stop_order.trigger_price_type. Always sent: pacifica-mcp src/tools/orders.ts observed that an
+# omitted trigger_price_type behaves like mid_price, not the documented mark_price default.
 TRIGGER_TYPE_TO_VENUE: Final[Mapping[TriggerType, str]] = {
     TriggerType.DEFAULT: "mark_price",  # the documented default, sent explicitly
     TriggerType.MARK_PRICE: "mark_price",
@@ -38,10 +50,10 @@ VENUE_TRIGGER_TYPE: Final[Mapping[str, TriggerType]] = {
     "mid_price": TriggerType.MID_POINT,
 }
 
-# order_status (history rows, history_by_id events, WS "os").
+# order_status (history rows, history_by_id events, WS "os"); the five documented values.
 ORDER_STATUS: Final[Mapping[str, OrderStatus]] = {
     # Lossy: "open" is both an armed stop and a triggered stop-limit resting on the
-    # book; the events of history_by_id tell them apart (see EVENT_PHASE).
+    # book; the events tell them apart (see EVENT_PHASE).
     "open": OrderStatus.ACCEPTED,
     "partially_filled": OrderStatus.PARTIALLY_FILLED,
     "filled": OrderStatus.FILLED,
@@ -50,7 +62,8 @@ ORDER_STATUS: Final[Mapping[str, OrderStatus]] = {
     "rejected": OrderStatus.REJECTED,
 }
 
-# reason of a cancelled order (history rows).
+# reason of a closed order (history rows). Only refines a cancelled order_status: an unknown
+# reason is kept raw and the status stays CANCELED.
 CANCEL_REASON: Final[Mapping[str, OrderStatus]] = {
     "cancel": OrderStatus.CANCELED,  # by the user
     "force_cancel": OrderStatus.CANCELED,  # by the system (e.g. a reduce-only order with no position)
@@ -58,17 +71,21 @@ CANCEL_REASON: Final[Mapping[str, OrderStatus]] = {
     # Lossy: the venue reports these as cancelled; for the user it is a refusal of the released order.
     "post_only_rejected": OrderStatus.REJECTED,
     "self_trade_prevented": OrderStatus.CANCELED,
+    # The Rust SDK's OrderReason (third-party) also lists "cancelled" and "rejected": not
+    # documented, so not mapped; met on the wire they are kept raw like any unknown reason.
 }
 
-# event_type of a history_by_id row -> the trigger phase it proves while order_status
-# is still "open"; None = the event does not change the phase (fills and terminal events
-# are read from order_status instead).
+# event_type of a history_by_id row / WS "oe" -> the trigger phase it proves while order_status
+# is still "open"; None = the event does not change the phase (fills and terminal events are
+# read from order_status instead). The documented list; the Rust SDK's OrderEventType
+# (third-party) also has take / fulfill_maker / fulfill_taker, which, like any unknown
+# event (twap_...), are kept raw and leave the phase unchanged.
 EVENT_PHASE: Final[Mapping[str, OrderStatus | None]] = {
     "stop_created": OrderStatus.ACCEPTED,
     # Lossy: a TP/SL attached to a parent order becomes armed when the parent fills.
     "stop_parent_order_filled": OrderStatus.ACCEPTED,
     "stop_triggered": OrderStatus.TRIGGERED,  # "Stop order activated"
-    "stop_upgrade": OrderStatus.TRIGGERED,  # the stop became a regular order
+    "stop_upgrade": OrderStatus.TRIGGERED,  # "Stop order upgraded"
     # Lossy: for a stop, resting on the book only happens after the trigger released a limit order.
     "make": OrderStatus.TRIGGERED,
     "fulfill_market": None,
@@ -88,9 +105,8 @@ TERMINAL_EVENTS: Final[Mapping[str, OrderStatus]] = {
     "expired": OrderStatus.EXPIRED,
 }
 
-# order_type -> order kind. Only stop types appear in stopkit's listings; plain
-# limit/market rows are another product (see STOP_ORDER_TYPES).
-ORDER_TYPE_KIND: Final[Mapping[str, OrderKind]] = {
+# order_type (REST) / "ot" (WS) -> order kind, for the documented stop types only.
+STOP_TYPE_KIND: Final[Mapping[str, OrderKind]] = {
     "stop_market": OrderKind.STOP_MARKET,
     "stop_limit": OrderKind.STOP_LIMIT,
     # Lossy: position TP/SL types are stops of the same two kinds.
@@ -98,11 +114,12 @@ ORDER_TYPE_KIND: Final[Mapping[str, OrderKind]] = {
     "stop_loss_limit": OrderKind.STOP_LIMIT,
     "take_profit_market": OrderKind.STOP_MARKET,
     "stop_loss_market": OrderKind.STOP_MARKET,
-    # Lossy: after a trigger the released order may be shown with its plain type
-    # [unverified, sheet §8.1]; it is still the stop's order.
-    "limit": OrderKind.STOP_LIMIT,
-    "market": OrderKind.STOP_MARKET,
 }
-STOP_ORDER_TYPES: Final = frozenset(
-    {"stop_market", "stop_limit", "take_profit_limit", "stop_loss_limit", "take_profit_market", "stop_loss_market"}
-)
+# The account's other orders: plain limit and market orders (never reported as stops).
+PLAIN_TYPE_KIND: Final[Mapping[str, OrderKind]] = {
+    "limit": OrderKind.LIMIT,
+    "market": OrderKind.MARKET,
+}
+# Every documented order_type.
+ORDER_TYPE_KIND: Final[Mapping[str, OrderKind]] = {**STOP_TYPE_KIND, **PLAIN_TYPE_KIND}
+STOP_ORDER_TYPES: Final = frozenset(STOP_TYPE_KIND)

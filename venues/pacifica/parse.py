@@ -3,9 +3,11 @@
 Answers come in the envelope ``{"success": bool, "data": ..., "error": str|null,
 "code": int|null}`` (live errors may add ``error_id``); some documented
 examples show bare bodies (``{"order_id": 12345}``, a bare list), which are
-accepted too. Sources: sheet §3 and §6,
-https://docs.pacifica.fi/api-documentation/api/error-codes,
-https://docs.pacifica.fi/api-documentation/api/signing/error-handling.
+accepted too. Every rule here has a row in the evidence ledger of
+``docs/venues/pacifica.md``. Sources: https://docs.pacifica.fi/api-documentation/api/error-codes,
+https://docs.pacifica.fi/api-documentation/api/signing/error-handling, CCXT
+``python/ccxt/pacifica.py`` (``handle_errors``, ``exceptions``) and the payloads of
+``tests/contract/pacifica/``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from stopkit.plugin import (
     RemoteError,
     ResponseShapeError,
     StopLimitOrder,
+    UnknownVenueValue,
     VenueUnavailable,
     lookup,
     parse_decimal,
@@ -54,16 +57,20 @@ from venues.pacifica.translate import native_symbol
 __all__ = [
     "BUSINESS_CODES",
     "HistoryPage",
+    "MarketRules",
     "classify_error",
     "is_stop_row",
+    "market_rules",
     "parse_cancel_response",
     "parse_history_by_id",
     "parse_history_page",
     "parse_history_row",
+    "parse_market_info",
     "parse_open_order_row",
     "parse_open_orders",
     "parse_place_response",
     "remaining_credits",
+    "row_kind",
     "row_order_id",
 ]
 
@@ -72,40 +79,51 @@ V = VENUE_NAME
 # -- errors -----------------------------------------------------------------
 
 # Error class and retryability per venue error, looked up by error_id first, then by
-# message prefix, then by the 422 business code (sheet §6).
+# message prefix (or an agent text anywhere in the message), then by the 422 business code.
 _ErrorRule = tuple[type[RemoteError], bool]
 
+# An error_id beside the text: no outside source shows one (ledger X9, assumption); used when present.
 ERROR_ID_RULES: Final[Mapping[str, _ErrorRule]] = {
     "signature_verification_failed": (AuthenticationError, False),
     "invalid_amount": (OrderRejected, False),
 }
 
-# https://docs.pacifica.fi/api-documentation/api/signing/error-handling
+# https://docs.pacifica.fi/api-documentation/api/signing/error-handling (the four signature texts);
+# the agent-wallet texts: "Agent not authorized for account" (CCXT python/ccxt/pacifica.py
+# handle_errors), "Unauthorized" (pacifica-mcp scripts/smoke-agent.ts), "Signer not whitelisted"
+# (the error-codes page, 403).
 MESSAGE_PREFIX_RULES: Final[Sequence[tuple[str, _ErrorRule]]] = (
     ("Invalid signature", (AuthenticationError, False)),  # not base58 / not an Ed25519 signature
     # Expired (or malformed) message: the venue did not accept it; a re-signed request may pass.
     ("Invalid message", (AuthenticationError, True)),
     ("Invalid public key", (AuthenticationError, False)),
     ("Verification failed", (AuthenticationError, False)),  # wrong key or content differs from what was signed
+    ("Agent not authorized", (AuthenticationError, False)),  # the agent wallet is not bound to the account
     ("Unauthorized", (AuthenticationError, False)),
-    # An agent wallet not bound to the account (ccxt python/ccxt/pacifica.py handle_errors).
-    ("Agent not authorized", (AuthenticationError, False)),
+    ("Signer not whitelisted", (AuthenticationError, False)),
 )
+# "<agent key> is unauthorized to sign on behalf of <account key>": an unbound agent wallet
+# (seen live by a third-party bot, nexwave-so/pacifica-operator docs/FIX_TP_SL_ORDER_CREATION.md;
+# weak evidence). Matched anywhere in the message, since it starts with a key.
+UNAUTHORIZED_SIGNER = re.compile(r"\bis unauthorized to sign on behalf of\b", re.IGNORECASE)
 
-# Texts that embed keys: "<agent> is unauthorized to sign on behalf of <account>".
-MESSAGE_PATTERN_RULES: Final[Sequence[tuple[re.Pattern[str], _ErrorRule]]] = (
-    (re.compile(r"is unauthorized to sign on behalf of"), (AuthenticationError, False)),
-)
-
-# 422 business codes, current numbering (sheet §6; ccxt python/ccxt/pacifica.py exceptions.exact; the
-# older table, which started 0 UNKNOWN, 1 ACCOUNT_NOT_FOUND, 2 BOOK_NOT_FOUND, is not used). code -> (name,
-# error class, retryable). A 422 code not listed is a business refusal too (OrderRejected).
+# 422 business codes, current numbering: the error-codes page
+# (https://docs.pacifica.fi/api-documentation/api/error-codes, as copied in
+# Neiroleptik/pacifica_rust_sdk docs/error-codes.md) and CCXT python/ccxt/pacifica.py
+# exceptions.exact; the older table, which started 0 UNKNOWN, 1 ACCOUNT_NOT_FOUND,
+# 2 BOOK_NOT_FOUND, is not used. code -> (name, error class, retryable). A 422 code not listed
+# is a business refusal too (OrderRejected).
 BUSINESS_CODES: Final[Mapping[int, tuple[str, type[RemoteError], bool]]] = {
+    3: ("BOOK_NOT_FOUND", OrderRejected, False),  # "Book not found: {symbol}"
     6: ("ORDER_NOT_FOUND", OrderNotFound, False),
+    7: ("ORDER_AMOUNT_TOO_LOW", OrderRejected, False),  # "Order amount too low for {address}: {amount} < {minimum}"
     10: ("OPEN_ORDER_LIMIT_REACHED", OrderRejected, False),
     13: ("POSITION_NOT_FOUND", OrderRejected, False),
     16: ("INVALID_STOP_TICK", OrderRejected, False),
-    17: ("INVALID_STOP_ORDER_SIDE", OrderRejected, False),  # the stop is on the wrong side of the price
+    # "Invalid stop order side": the stop's side against the position's: the official MCP server
+    # (pacifica-mcp src/tools/orders.ts) says the engine rejects side == position side with it.
+    # Nothing says it refuses a stop whose trigger price the market has already crossed.
+    17: ("INVALID_STOP_ORDER_SIDE", OrderRejected, False),
     18: ("INVALID_STOP_ORDER_AMOUNT", OrderRejected, False),
     19: ("INVALID_STOP_ORDER_REDUCE_ONLY", OrderRejected, False),
     20: ("INVALID_ORDER_TYPE", OrderRejected, False),
@@ -183,9 +201,8 @@ def _rule_for(status: int, message: str | None, code: int | str | None, error_id
         for prefix, rule in MESSAGE_PREFIX_RULES:
             if message.startswith(prefix):
                 return rule
-        for pattern, rule in MESSAGE_PATTERN_RULES:
-            if pattern.search(message):
-                return rule
+        if UNAUTHORIZED_SIGNER.search(message):
+            return (AuthenticationError, False)
         if "order not found" in message.lower():  # "Stop order not found", "Order not found"
             return (OrderNotFound, False)
     business = _business_code(code)
@@ -200,8 +217,10 @@ def classify_error(response: HttpResponse, *, writes: bool = False) -> RemoteErr
     - 429 → :class:`RateLimited` (``retry_after_s`` from ``Retry-After``, else the
       ``ratelimit`` header's ``t=``, which is in seconds; its ``r=`` credits are x10);
     - 5xx → :class:`VenueUnavailable`, ``outcome_known = not writes``;
-    - then, for a JSON error envelope: by ``error_id``, message prefix (signature errors
-      → :class:`AuthenticationError`, retryable only for ``Invalid message`` = expired),
+    - then, for a JSON error envelope: by ``error_id``, message prefix (signature errors and
+      the unbound-agent texts ``Agent not authorized for account`` and ``<key> is
+      unauthorized to sign on behalf of <key>`` → :class:`AuthenticationError`, retryable
+      only for ``Invalid message`` = expired),
       then 422 business code (:data:`BUSINESS_CODES`: 36 → :class:`DuplicateClientOrderId`,
       6/37 → :class:`OrderNotFound`, the tick, amount, stop-side and reduce-only codes →
       :class:`OrderRejected`; ``venue_code`` is the code, or the ``error_id`` when given);
@@ -346,8 +365,16 @@ def row_order_id(row: Mapping[str, Any]) -> str:
 
 
 def is_stop_row(row: Mapping[str, Any]) -> bool:
-    """True when the row's ``order_type`` is one of the stop types (``stop_market``, ``stop_limit``, TP/SL)."""
+    """True when the row's ``order_type`` is one of the documented stop types (``stop_market``,
+    ``stop_limit``, the four TP/SL types); plain ``limit``/``market`` rows and unknown types are not."""
     return row.get("order_type") in STOP_ORDER_TYPES
+
+
+def row_kind(row: Mapping[str, Any], field: str = "order_type") -> OrderKind | None:
+    """The kind of an order row from its ``order_type`` (stop kinds for the stop types, LIMIT/MARKET
+    for plain orders), or ``None`` for a type Pacifica does not document (kept raw, never guessed)."""
+    value = row.get(field)
+    return ORDER_TYPE_KIND.get(value) if isinstance(value, str) else None
 
 
 def _str(row: Mapping[str, Any], field: str, *, optional: bool = False) -> str | None:
@@ -375,8 +402,7 @@ class _RowFacts:
     updated_at: Any
 
 
-def _facts(row: Mapping[str, Any], *, amount_field: str, price_field: str) -> _RowFacts:
-    kind = lookup(ORDER_TYPE_KIND, row.get("order_type"), venue=V, field="order_type")
+def _facts(row: Mapping[str, Any], kind: OrderKind, *, amount_field: str, price_field: str) -> _RowFacts:
     price = parse_decimal(row.get(price_field), venue=V, field=price_field, optional=True)
     amount = parse_decimal(row.get(amount_field), venue=V, field=amount_field, optional=True)
     return _RowFacts(
@@ -388,11 +414,23 @@ def _facts(row: Mapping[str, Any], *, amount_field: str, price_field: str) -> _R
         quantity=amount,
         filled=parse_decimal(row.get("filled_amount"), venue=V, field="filled_amount", optional=True) or Decimal(0),
         stop_price=parse_decimal(row.get("stop_price"), venue=V, field="stop_price", optional=True),
-        # A stop-market row carries no meaningful limit price.
-        limit_price=price if kind is OrderKind.STOP_LIMIT and price else None,
+        # A market-kind row carries no meaningful limit price.
+        limit_price=price if kind in (OrderKind.STOP_LIMIT, OrderKind.LIMIT) and price else None,
         created_at=parse_unix_ms(row.get("created_at"), venue=V, field="created_at"),
         updated_at=parse_unix_ms(row.get("updated_at"), venue=V, field="updated_at"),
     )
+
+
+def _kind_or_raise(row: Mapping[str, Any]) -> OrderKind:
+    kind = row_kind(row)
+    if kind is None:
+        raise UnknownVenueValue(
+            f"{V}: unknown order_type value {row.get('order_type')!r}",
+            field="order_type",
+            raw_value=row.get("order_type"),
+            venue=V,
+        )
+    return kind
 
 
 def _state(facts: _RowFacts, *, status: OrderStatus, venue_status: str, reason: str | None, raw: Any) -> OrderState:
@@ -417,14 +455,19 @@ def _state(facts: _RowFacts, *, status: OrderStatus, venue_status: str, reason: 
 
 
 def parse_open_order_row(row: Mapping[str, Any]) -> OrderState:
-    """One ``GET /api/v1/orders`` row as a state.
+    """One ``GET /api/v1/orders`` row as a state, with its real kind (``order_type``).
 
-    An open stop row is an armed stop: ACCEPTED, ``venue_status="open"`` (PARTIALLY_FILLED
-    when ``filled_amount`` > 0). Assumption [unverified, sheet §8.1]: once triggered, a
-    stop no longer shows a stop ``order_type`` here; the events of history_by_id are
-    authoritative for that.
+    An open order is working: ACCEPTED, ``venue_status="open"`` (PARTIALLY_FILLED when
+    ``filled_amount`` > 0); for a stop row that means armed. Assumption (ledger): once
+    triggered, a stop no longer shows a stop ``order_type`` here; the events of
+    history_by_id are authoritative for that.
+
+    Raises:
+        UnknownVenueValue: an ``order_type`` or ``side`` Pacifica does not document (callers
+            listing stops skip such rows, see :func:`is_stop_row`).
+        ResponseShapeError: a malformed row.
     """
-    facts = _facts(row, amount_field="initial_amount", price_field="price")
+    facts = _facts(row, _kind_or_raise(row), amount_field="initial_amount", price_field="price")
     status = OrderStatus.PARTIALLY_FILLED if facts.filled > 0 else OrderStatus.ACCEPTED
     return _state(facts, status=status, venue_status="open", reason=None, raw=row)
 
@@ -435,20 +478,30 @@ def parse_open_orders(response: HttpResponse) -> list[Mapping[str, Any]]:
 
 
 def _closed_status(order_status: str, reason: str | None) -> OrderStatus:
-    # A non-open order_status, refined by the cancel reason (expired -> EXPIRED).
+    # A known order_status, refined by the cancel reason (expired -> EXPIRED). An unknown reason
+    # is kept raw by the caller and refines nothing: the order stays CANCELED.
     status = lookup(ORDER_STATUS, order_status, venue=V, field="order_status")
     if status is OrderStatus.CANCELED and reason:
-        return lookup(CANCEL_REASON, reason, venue=V, field="reason")
+        return CANCEL_REASON.get(reason, status)
     return status
 
 
 def parse_history_row(row: Mapping[str, Any]) -> OrderState:
-    """One ``GET /api/v1/orders/history`` row (summary of one order) as a state.
+    """One ``GET /api/v1/orders/history`` row (summary of one order) as a state, with its real kind.
 
     ``order_status`` maps through :data:`~venues.pacifica.mapping.ORDER_STATUS`
-    (``cancelled`` refined by ``reason``); ``venue_status`` is ``order_status``.
+    (``cancelled`` refined by a known ``reason``; an unknown reason is kept raw in
+    ``reason``); ``venue_status`` is ``order_status``. Quantity and limit price come from
+    ``amount``/``initial_price`` (the documented row), or ``initial_amount``/``price`` where a
+    row has those instead (the MCP server's example).
+
+    Raises:
+        UnknownVenueValue: an undocumented ``order_status`` or ``order_type``.
+        ResponseShapeError: a malformed row.
     """
-    facts = _facts(row, amount_field="amount", price_field="initial_price")
+    amount_field = "amount" if "amount" in row else "initial_amount"
+    price_field = "initial_price" if "initial_price" in row else "price"
+    facts = _facts(row, _kind_or_raise(row), amount_field=amount_field, price_field=price_field)
     order_status = str(_str(row, "order_status"))
     reason = _str(row, "reason", optional=True)
     status = _closed_status(order_status, reason)
@@ -486,16 +539,28 @@ def parse_history_by_id(response: HttpResponse) -> OrderState | None:
     """The state of one order from its events (``GET /api/v1/orders/history_by_id``), or
     ``None`` when the venue returns no events (unknown id).
 
-    The newest event (highest ``history_id``) wins:
+    The events are ordered by ``history_id`` (the documented example lists them newest first;
+    nothing relies on that). The newest event wins:
 
     - ``order_status`` other than ``open`` decides (``filled``, ``partially_filled``,
       ``cancelled`` refined by ``reason`` e.g. expired → EXPIRED, ``rejected``), as do
       the terminal events ``cancel``/``force_cancel``/``expired``;
-    - while ``open``, the events say how far the stop got: ``stop_created`` → ACCEPTED,
-      ``stop_triggered`` (and ``stop_upgrade``, ``make``) → TRIGGERED; events such as
-      ``adjust`` keep the phase of the events before them.
+    - while ``open``, the events say how far a stop got: ``stop_created`` → ACCEPTED,
+      ``stop_triggered`` (and ``stop_upgrade``, ``make``) → TRIGGERED; other events,
+      including ones Pacifica does not document (kept raw in ``venue_status``), keep
+      the phase of the events before them. An open plain (non-stop) order is ACCEPTED.
+
+    The kind is the one of the order's stop-typed events when it has any (a released stop's
+    later events may show ``limit``/``market``), else the real kind of its oldest event:
+    LIMIT or MARKET for a plain order, which is not a stop.
 
     ``venue_status`` is the newest ``event_type`` while ``open``, else its ``order_status``.
+
+    Raises:
+        UnknownVenueValue: an ``order_status`` Pacifica does not document when no terminal
+            event explains it (the state cannot be read without guessing), or no event
+            with a documented ``order_type``.
+        ResponseShapeError: a malformed answer.
     """
     body = _ok_body(response, writes=False)
     rows = _rows(body, "order events")
@@ -504,7 +569,8 @@ def parse_history_by_id(response: HttpResponse) -> OrderState | None:
     events = sorted(rows, key=_history_id)
     phase = OrderStatus.ACCEPTED
     for event in events:
-        step = lookup(EVENT_PHASE, event.get("event_type"), venue=V, field="event_type")
+        event_type = event.get("event_type")
+        step = EVENT_PHASE.get(event_type) if isinstance(event_type, str) else None
         if step is not None:
             phase = step
     newest = events[-1]
@@ -515,23 +581,99 @@ def parse_history_by_id(response: HttpResponse) -> OrderState | None:
         # The documented event rows carry no reason; a closing event's name is the reason
         # vocabulary itself (cancel, force_cancel, expired, post_only_rejected, self_trade_prevented).
         reason = event_type
-    if order_status == "open" and event_type not in TERMINAL_EVENTS:
-        lookup(ORDER_STATUS, order_status, venue=V, field="order_status")
-        status, venue_status = phase, event_type
+    if order_status not in ORDER_STATUS and event_type in TERMINAL_EVENTS:
+        # An undocumented status beside a documented terminal event: the event decides.
+        status, venue_status = TERMINAL_EVENTS[event_type], order_status
+    elif order_status == "open" and event_type not in TERMINAL_EVENTS:
+        # The trigger phase is a stop's; a plain order that is open is working (ACCEPTED).
+        stop_typed = any(is_stop_row(e) for e in events)
+        status, venue_status = (phase if stop_typed else OrderStatus.ACCEPTED), event_type
     elif event_type in TERMINAL_EVENTS and order_status in ("open", "cancelled"):
         status = TERMINAL_EVENTS[event_type] if not reason else _closed_status("cancelled", reason)
         venue_status = order_status
     else:
         status, venue_status = _closed_status(order_status, reason), order_status
-    # Kind, quantity and prices from the stop's own rows (the oldest stop-typed event), if any.
     stop_rows = [e for e in events if is_stop_row(e)]
-    first = _facts(stop_rows[0] if stop_rows else events[0], amount_field="initial_amount", price_field="price")
-    last = _facts(newest, amount_field="initial_amount", price_field="price")
+    typed = stop_rows or [e for e in events if row_kind(e) is not None]
+    if not typed:
+        raise UnknownVenueValue(
+            f"{V}: no event of order {newest.get('order_id')!r} has a documented order_type",
+            field="order_type",
+            raw_value=newest.get("order_type"),
+            venue=V,
+        )
+    # Kind, quantity and prices from the order's own (stop-typed, else oldest typed) row.
+    first = _facts(typed[0], _kind_or_raise(typed[0]), amount_field="initial_amount", price_field="price")
+    last_filled = parse_decimal(newest.get("filled_amount"), venue=V, field="filled_amount", optional=True)
     facts = attrs.evolve(
         first,
-        filled=last.filled,
-        stop_price=first.stop_price if first.stop_price is not None else last.stop_price,
-        updated_at=last.created_at,
+        filled=last_filled or Decimal(0),
+        stop_price=first.stop_price
+        if first.stop_price is not None
+        else parse_decimal(newest.get("stop_price"), venue=V, field="stop_price", optional=True),
+        updated_at=parse_unix_ms(newest.get("created_at"), venue=V, field="created_at"),
     )
     raw = body if isinstance(body, Mapping) else {"data": rows}
     return _state(facts, status=status, venue_status=venue_status, reason=reason, raw=raw)
+
+
+# -- market rules (GET /api/v1/info) ----------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class MarketRules:
+    """One market's order rules, as ``GET /api/v1/info`` lists them
+    (https://docs.pacifica.fi/api-documentation/api/rest-api/markets/get-market-info).
+
+    Fields: ``symbol``; ``tick_size`` (prices are multiples of it); ``lot_size`` (amounts, in
+    base units, are multiples of it); ``min_tick``/``max_tick`` (the price bounds, ``None``
+    when not given); ``min_order_size`` (minimum order value in USD, ``None`` when not given);
+    ``raw`` (the venue's row).
+    """
+
+    symbol: str
+    tick_size: Decimal
+    lot_size: Decimal
+    min_tick: Decimal | None = None
+    max_tick: Decimal | None = None
+    min_order_size: Decimal | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+
+def _market_rules(row: Mapping[str, Any]) -> MarketRules:
+    # One /info row; tick and lot sizes must be positive numbers.
+    symbol = str(_str(row, "symbol"))
+    values: dict[str, Decimal | None] = {}
+    for field in ("tick_size", "lot_size", "min_tick", "max_tick", "min_order_size"):
+        required = field in ("tick_size", "lot_size")
+        values[field] = parse_decimal(row.get(field), venue=V, field=f"{symbol}.{field}", optional=not required)
+    tick, lot = values["tick_size"], values["lot_size"]
+    if tick is None or lot is None or tick <= 0 or lot <= 0:
+        raise ResponseShapeError(f"{V}: {symbol}: tick_size and lot_size must be positive, got {tick}, {lot}", venue=V)
+    return MarketRules(
+        symbol=symbol,
+        tick_size=tick,
+        lot_size=lot,
+        min_tick=values["min_tick"],
+        max_tick=values["max_tick"],
+        min_order_size=values["min_order_size"],
+        raw=row,
+    )
+
+
+def parse_market_info(response: HttpResponse) -> Mapping[str, Mapping[str, Any]]:
+    """``GET /api/v1/info`` → the venue's rows by ``symbol`` (rows without a string symbol are
+    skipped). Each row is read into :class:`MarketRules` only when an order on that market is
+    checked (:func:`market_rules`), so one malformed market never blocks the others."""
+    rows = _rows(_ok_body(response, writes=False), "markets")
+    return {row["symbol"]: row for row in rows if isinstance(row.get("symbol"), str)}
+
+
+def market_rules(markets: Mapping[str, Mapping[str, Any]], symbol: str) -> MarketRules | None:
+    """The rules of market ``symbol`` (exact, case-sensitive), or ``None`` when not listed.
+
+    Raises:
+        ResponseShapeError: the market's row is malformed.
+    """
+    row = markets.get(symbol)
+    return None if row is None else _market_rules(row)

@@ -16,53 +16,57 @@ https://docs.pacifica.fi/api-documentation/api/rate-limits (values x10):
 ``ratelimit: "credits";r=<remainingx10>;t=<seconds to refresh>`` and
 ``ratelimit-policy: "credits";q=<quotax10>;w=<window s>``. Credits are counted per
 window (60 s, configurable) and per caller: 100 per unidentified IP, 300 per
-``PF-API-KEY`` config key (both configurable). Costs: a standard action 1 (create,
-agent bind, ``/info``), a cancel 0.5, a heavy GET (open orders, history, history by id)
-3, or 1 with a config key. A request the remaining credits cannot pay gets 429 in the
-error envelope and is not processed.
+``PF-API-KEY`` config key (both configurable). Costs (CCXT ``python/ccxt/pacifica.py``
+weights): a standard action 1 (create, agent bind, ``/info``, open orders, history by id),
+a cancel 0.5, order history 12 (4 with a config key). A request the remaining credits cannot
+pay gets 429 in the error envelope and is not processed.
 
-Checks, in the venue's observed order (sheet §6): Content-Type, JSON body
-deserialisation (field types, enums, full-UUID client ids, unknown fields),
-then the Ed25519 signature, re-implemented here from the sheet's rules (§2.1):
-the payload is re-derived from the body itself (everything but ``account``,
-``agent_wallet``, ``signature``, ``timestamp``, ``expiry_window``), so any
-difference between what was signed and what was sent fails with
-``Verification failed``; ``timestamp + expiry_window`` before the simulator's
-clock gives ``Invalid message``; an agent wallet must be bound to the account
-(registered in the constructor, with :meth:`PacificaSimulator.bind_agent`, or
-through ``/api/v1/agent/bind``), else ``Unauthorized``. Then business rules, from
-the market table ``GET /api/v1/info`` serves: known market; prices multiples of
-``tick_size`` within ``[min_tick, max_tick]``; amounts multiples of ``lot_size``.
-How a mis-rounded price or amount is answered depends on ``tick_errors``:
-``"bad_request"`` (default; the current tick-and-lot-size page and the official MCP
-server's observation: 400 "... not a multiple of tick size 1"), ``"business"`` (422
-with codes 16 INVALID_STOP_TICK, 52 INVALID_TICK_SIZE, 59 INVALID_AMOUNT of the newer
-table) or ``"server_error"`` (500 "Internal server error", the older page). Then:
-a stop that its reference price has already crossed → 422 code 17
-INVALID_STOP_ORDER_SIDE [unverified: the safe reading of sheet §7.9/§8.2]; an omitted
-``amount`` without ``reduce_only`` → 422 code 19 INVALID_STOP_ORDER_REDUCE_ONLY;
-with ``check_position_on_create`` (off by default, sheet §8.3 is unverified) a
-reduce-only stop needs an opposite position (23 NO_POSITION_FOR_REDUCE_ONLY_ORDER,
-21 INVALID_REDUCE_ONLY_ORDER_SIDE, 22 INVALID_REDUCE_ONLY_ORDER_AMOUNT); duplicate
-client order ids → 422 code 36; unapproved builder codes → 403. Cancel: unknown
-stop → the documented 400 "Stop order not found"; a client order id never used →
-422 code 37 UNUSED_CLIENT_ORDER_ID.
+Checks, in the venue's observed order (pacifica-mcp ``scripts/smoke-1d.ts``: body
+deserialisation, then the signature, then price validation): Content-Type, JSON body
+deserialisation (field types, enums, full-UUID client ids, unknown fields), then the Ed25519
+signature, re-implemented here from the documented rules
+(https://docs.pacifica.fi/api-documentation/api/signing/implementation): the payload is
+re-derived from the body itself (everything but ``account``, ``agent_wallet``,
+``signature``, ``timestamp``, ``expiry_window``), so any difference between what was signed
+and what was sent fails with ``Verification failed``; ``timestamp + expiry_window`` before the
+simulator's clock gives ``Invalid message``; an agent wallet must be bound to the account
+(registered in the constructor, with :meth:`PacificaSimulator.bind_agent`, or through
+``/api/v1/agent/bind``), else 400 ``Agent not authorized for account`` (the text CCXT quotes in
+``python/ccxt/pacifica.py`` ``handle_errors``; ``unbound_agent_error="sign_on_behalf"`` sends
+``<agent> is unauthorized to sign on behalf of <account>`` instead, as a third-party bot saw
+live). Then business rules, from the market table ``GET /api/v1/info`` serves: known market;
+prices multiples of ``tick_size`` within ``[min_tick, max_tick]``; amounts multiples of
+``lot_size``. How a mis-rounded price or amount is answered depends on ``tick_errors``:
+``"bad_request"`` (default; the current tick-and-lot-size page and the official MCP server's
+observation: 400 "... not a multiple of tick size 1"), ``"business"`` (422 with codes 16
+INVALID_STOP_TICK, 52 INVALID_TICK_SIZE, 59 INVALID_AMOUNT of the newer table) or
+``"server_error"`` (500 "Internal server error", the older page). Then: an omitted ``amount``
+without ``reduce_only`` → 422 code 19 INVALID_STOP_ORDER_REDUCE_ONLY [assumption]; with
+``check_position_on_create`` (off by default: unverified whether the venue checks at creation)
+a reduce-only stop needs an opposite position (23, 21, 22); duplicate client order ids → 422
+code 36; unapproved builder codes → 403. A stop whose trigger price the market has already
+crossed is accepted (and triggers at once): nothing shows the venue refuses it. Cancel: unknown
+stop → the documented 400 "Stop order not found"; a client order id never used → 422 code 37.
+Business texts are those of the error-codes page
+(https://docs.pacifica.fi/api-documentation/api/error-codes) where it gives one.
 
-Prices: every market has a mark, a last-trade and a mid price; :meth:`set_price`
-moves all three, :meth:`set_reference_price` one. A stop compares its
-``trigger_price_type`` price with ``stop_price`` (``bid`` stops trigger at or
-above, ``ask`` stops at or below, stopkit.testing.simkit.should_trigger). An omitted
-``trigger_price_type`` triggers on ``mid_price``, as the official MCP server
-observed (sheet §7.7), not on the documented ``mark_price``.
+Prices: every market has a mark, a last-trade and a mid price; :meth:`set_price` moves all
+three, :meth:`set_reference_price` one. A stop compares its ``trigger_price_type`` price with
+``stop_price`` (``bid`` stops trigger at or above, ``ask`` stops at or below,
+stopkit.testing.simkit.should_trigger). An omitted ``trigger_price_type`` triggers on
+``mid_price``, as the official MCP server observed (pacifica-mcp ``src/tools/orders.ts``), not
+on the documented ``mark_price``.
 
-Trigger: event ``stop_triggered``; then a reduce-only stop with no position to
-reduce, or an order below the market's ``min_order_size`` (USD notional, checked
-only at trigger time as observed, sheet §7.8), is rejected (``force_cancel`` event,
-status ``rejected``). A stop-market fills at the last price (``fulfill_market``);
-a stop-limit fills when the last price is at or better than its limit
-(``fulfill_limit``), else rests (``make``) and fills on a later move. Assumption
-[unverified, sheet §8.1]: the triggered order keeps its ``order_id`` and shows its
-released type (``limit``/``market``) in open orders.
+Trigger: event ``stop_triggered``; then a reduce-only stop with no position to reduce, or an
+order below the market's ``min_order_size`` (USD notional, checked only at trigger time as
+pacifica-mcp ``scripts/smoke-1d.ts`` observed), is rejected (``force_cancel`` event, status
+``rejected``). A stop-market fills at the last price (``fulfill_market``); a stop-limit fills
+when the last price is at or better than its limit (``fulfill_limit``), else rests (``make``)
+and fills on a later move. Assumption (see the ledger): the triggered order keeps its
+``order_id`` and shows its released type (``limit``/``market``) in open orders.
+
+Order history is served oldest first by default (the MCP server's description;
+``history_order="newest_first"`` reverses it: nothing documents the order).
 
 WebSocket ``GET /ws`` (https://docs.pacifica.fi/api-documentation/api/websocket): ``{"method":
 "subscribe","params":{"source":"account_order_updates","account":...}}`` → ack
@@ -149,29 +153,54 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _BUILDER_CODE = re.compile(r"[A-Za-z0-9]{3,16}")
 _TICK_ERROR_STYLES = ("bad_request", "business", "server_error")
 _LOSS_MODES = ("drop", "server_error", "delay")
+_HISTORY_ORDERS = ("oldest_first", "newest_first")
 
 BUSINESS_CODES: Mapping[int, tuple[str, str]] = {
-    # code -> (name, message): the stop-relevant 422 business codes of the current table
-    # (sheet §6; ccxt python/ccxt/pacifica.py exceptions.exact). The messages are ours.
-    6: ("ORDER_NOT_FOUND", "Order not found"),
-    10: ("OPEN_ORDER_LIMIT_REACHED", "Open order limit reached"),
-    13: ("POSITION_NOT_FOUND", "Position not found"),
-    16: ("INVALID_STOP_TICK", "Invalid stop tick"),
+    # code -> (name, message template): the stop-relevant 422 business codes of the current table
+    # (https://docs.pacifica.fi/api-documentation/api/error-codes as copied in
+    # Neiroleptik/pacifica_rust_sdk docs/error-codes.md; names from CCXT python/ccxt/pacifica.py
+    # exceptions.exact). The page gives no text for 25, 50, 52 and 59: those texts are ours.
+    3: ("BOOK_NOT_FOUND", "Book not found: {symbol}"),
+    6: ("ORDER_NOT_FOUND", "Order not found for {address}: {order_id}"),
+    7: ("ORDER_AMOUNT_TOO_LOW", "Order amount too low for {address}: {amount} < {minimum}"),
+    10: ("OPEN_ORDER_LIMIT_REACHED", "Open order limit reached for {address}: {limit}"),
+    13: ("POSITION_NOT_FOUND", "Position not found for {address}: {symbol}"),
+    16: ("INVALID_STOP_TICK", "Invalid stop tick: {tick}"),
     17: ("INVALID_STOP_ORDER_SIDE", "Invalid stop order side"),
-    18: ("INVALID_STOP_ORDER_AMOUNT", "Invalid stop order amount"),
+    18: ("INVALID_STOP_ORDER_AMOUNT", "Invalid stop order amount: {amount}"),
     19: ("INVALID_STOP_ORDER_REDUCE_ONLY", "Invalid stop order reduce only"),
     20: ("INVALID_ORDER_TYPE", "Invalid order type"),
-    21: ("INVALID_REDUCE_ONLY_ORDER_SIDE", "Invalid reduce only order side"),
-    22: ("INVALID_REDUCE_ONLY_ORDER_AMOUNT", "Invalid reduce only order amount"),
-    23: ("NO_POSITION_FOR_REDUCE_ONLY_ORDER", "No position for reduce only order"),
+    21: ("INVALID_REDUCE_ONLY_ORDER_SIDE", "Invalid reduce-only order side: must be opposite to position side"),
+    22: (
+        "INVALID_REDUCE_ONLY_ORDER_AMOUNT",
+        "Invalid reduce-only order amount: {order_amount} exceeds position amount {position_amount}",
+    ),
+    23: ("NO_POSITION_FOR_REDUCE_ONLY_ORDER", "No position found for reduce-only order: {address} {symbol}"),
     25: ("NO_REASONABLE_PRICE", "No reasonable price"),
-    30: ("PRICE_TOO_FAR_FROM_MARK", "Price too far from mark"),
-    36: ("DUPLICATE_CLIENT_ORDER_ID", "Duplicate client order id"),
-    37: ("UNUSED_CLIENT_ORDER_ID", "Unused client order id"),
-    50: ("INVALID_BUILDER_CODE", "Invalid builder code"),
-    52: ("INVALID_TICK_SIZE", "Invalid tick size"),
-    59: ("INVALID_AMOUNT", "Invalid amount"),
+    30: ("PRICE_TOO_FAR_FROM_MARK", "Price too far from mark: {price} {mark_price}"),
+    36: ("DUPLICATE_CLIENT_ORDER_ID", "Duplicate client order id: {client_order_id}"),
+    37: ("UNUSED_CLIENT_ORDER_ID", "Unused client order id: {client_order_id}"),
+    50: ("INVALID_BUILDER_CODE", "Invalid builder code: {builder_code}"),
+    52: ("INVALID_TICK_SIZE", "Invalid tick size: {detail}"),
+    59: ("INVALID_AMOUNT", "Invalid amount: {detail}"),
 }
+
+# Example values for the placeholders of an injected business error's text.
+_EXAMPLE_FIELDS: Mapping[str, object] = {
+    "address": "42trU9A5...", "order_id": 13753364, "amount": "0.0001", "minimum": "10", "limit": 100,
+    "symbol": "BTC", "tick": 48000, "order_amount": "2", "position_amount": "1", "price": "60000",
+    "mark_price": "48000", "client_order_id": "d25ac10b-58cc-4372-a567-0e02b2c3d479", "builder_code": "MYCODE",
+    "detail": "not a multiple of the market's step",
+}  # fmt: skip
+
+# The unbound-agent texts the venue is seen to send (see the module docstring).
+_UNBOUND_AGENT_ERRORS = ("ccxt", "sign_on_behalf")
+
+
+class _Blank(dict[str, str]):
+    # Formats a template with the fields given; a missing field shows as its placeholder name.
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _envelope_error(message: str, code: int, **extra: Any) -> dict[str, Any]:
@@ -241,7 +270,8 @@ def _fmt(value: Decimal | None) -> str | None:
 
 
 def _sorted_keys(value: Any) -> Any:
-    # The canonical form of sheet §2.1 step 5: keys sorted at every depth, lists kept in order.
+    # The canonical form (https://docs.pacifica.fi/api-documentation/api/signing/implementation):
+    # keys sorted at every depth, lists kept in order.
     if isinstance(value, dict):
         return {key: _sorted_keys(value[key]) for key in sorted(value)}
     if isinstance(value, list):
@@ -251,23 +281,20 @@ def _sorted_keys(value: Any) -> Any:
 
 class _Reject(Exception):
     # An error answer in the venue's envelope.
-    def __init__(self, status: int, message: str, code: int | None = None, *, error_id: str | None = None) -> None:
+    def __init__(self, status: int, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = status if code is None else code
-        self.error_id = error_id
 
     def response(self) -> web.Response:
-        body: dict[str, Any] = _envelope_error(self.message, self.code)
-        if self.error_id is not None:
-            body["error_id"] = self.error_id
-        return web.json_response(body, status=self.status)
+        return web.json_response(_envelope_error(self.message, self.code), status=self.status)
 
 
-def _business(code: int, detail: str = "") -> _Reject:
-    _name, message = BUSINESS_CODES[code]
-    return _Reject(422, f"{message}{': ' + detail if detail else ''}", code)
+def _business(code: int, **fields: object) -> _Reject:
+    # The 422 envelope of business `code`, its documented text filled with `fields`.
+    _name, template = BUSINESS_CODES[code]
+    return _Reject(422, template.format_map(_Blank({k: str(v) for k, v in fields.items()})), code)
 
 
 def _deserialize_error(detail: str) -> _Reject:
@@ -387,6 +414,11 @@ class PacificaSimulator(ServedSimulator):
         credits_per_ip, credits_per_api_key: credits per window (whole credits, > 0).
         rate_window_ms: the rate-limit window in ms (> 0; 60000 as documented).
         api_keys: the ``PF-API-KEY`` values the venue knows (an unknown key counts as none).
+        history_order: ``"oldest_first"`` (default, as the MCP server describes it) or
+            ``"newest_first"``: the order of ``GET /api/v1/orders/history`` rows.
+        unbound_agent_error: the text of the refusal of an unbound agent wallet: ``"ccxt"``
+            (``Agent not authorized for account``) or ``"sign_on_behalf"``
+            (``<agent> is unauthorized to sign on behalf of <account>``).
     """
 
     def __init__(
@@ -403,7 +435,13 @@ class PacificaSimulator(ServedSimulator):
         credits_per_api_key: int = 300,
         rate_window_ms: int = 60_000,
         api_keys: frozenset[str] = frozenset({DEMO_API_KEY}),
+        history_order: str = "oldest_first",
+        unbound_agent_error: str = "ccxt",
     ) -> None:
+        if history_order not in _HISTORY_ORDERS:
+            raise ValueError(f"history_order must be one of {_HISTORY_ORDERS}, got {history_order!r}")
+        if unbound_agent_error not in _UNBOUND_AGENT_ERRORS:
+            raise ValueError(f"unbound_agent_error must be one of {_UNBOUND_AGENT_ERRORS}, got {unbound_agent_error!r}")
         if tick_errors not in _TICK_ERROR_STYLES:
             raise ValueError(f"tick_errors must be one of {_TICK_ERROR_STYLES}, got {tick_errors!r}")
         if credits_per_ip <= 0 or credits_per_api_key <= 0 or rate_window_ms <= 0:
@@ -420,6 +458,8 @@ class PacificaSimulator(ServedSimulator):
         self.credits_per_api_key = credits_per_api_key
         self.rate_window_ms = rate_window_ms
         self.api_keys = api_keys
+        self.history_order = history_order
+        self.unbound_agent_error = unbound_agent_error
         self.prices: dict[str, dict[str, Decimal]] = {
             symbol: dict.fromkeys(_PRICE_TYPES, _START_PRICES.get(symbol, Decimal(100))) for symbol in self.markets
         }
@@ -532,8 +572,9 @@ class PacificaSimulator(ServedSimulator):
         self.fail_next(status, body, path=path)
 
     def fail_next_business(self, code: int, *, path: str | None = None) -> None:
-        """Answer the next request with the 422 envelope of business ``code`` (see :data:`BUSINESS_CODES`)."""
-        reject = _business(code)
+        """Answer the next request with the 422 envelope of business ``code`` (see :data:`BUSINESS_CODES`), its
+        text filled with example values."""
+        reject = _business(code, **_EXAMPLE_FIELDS)
         self.fail_next(422, _envelope_error(reject.message, code), path=path)
 
     def lose_next_response(self, path: str, *, mode: str = "drop", delay_s: float = 0.0) -> None:
@@ -620,6 +661,16 @@ class PacificaSimulator(ServedSimulator):
         frame = json.dumps({"channel": "account_order_updates", "data": [row]})
         self._ws_hub.broadcast(frame, where=lambda sock: order.account in sock.state.get("accounts", ()))
 
+    def push_order_update(self, row: Mapping[str, Any]) -> None:
+        """Push one ``account_order_updates`` element as it is (e.g. a documented example or an order
+        the simulator does not model: a plain limit order, a TWAP child) to the sockets subscribed
+        to its account ``u``."""
+        if self._ws_hub is None:
+            return
+        frame = json.dumps({"channel": "account_order_updates", "data": [dict(row)]})
+        account = row.get("u")
+        self._ws_hub.broadcast(frame, where=lambda sock: account in sock.state.get("accounts", ()))
+
     def requests_to(self, path: str) -> list[ReceivedRequest]:
         """The requests received on ``path``, oldest first."""
         return [r for r in self.received if r.path == path]
@@ -679,11 +730,12 @@ class PacificaSimulator(ServedSimulator):
 
     def _cost_tenths(self, request: web.Request, keyed: bool) -> int:
         # https://docs.pacifica.fi/api-documentation/api/rate-limits: standard action 1, cancel 0.5,
-        # heavy GETs 3 (1 with a config key); in tenths of a credit.
+        # heavy GETs 3-12; CCXT's weights name the heavy one: order history 12 (4 with a config
+        # key). In tenths of a credit.
         if request.path == PATH_STOP_CANCEL:
             return 5
-        if request.method == "GET" and request.path in (PATH_OPEN_ORDERS, PATH_ORDER_HISTORY, PATH_ORDER_HISTORY_BY_ID):
-            return 10 if keyed else 30
+        if request.method == "GET" and request.path == PATH_ORDER_HISTORY:
+            return 40 if keyed else 120
         return 10
 
     def _charge(self, request: web.Request) -> tuple[web.Response | None, dict[str, str]]:
@@ -772,9 +824,9 @@ class PacificaSimulator(ServedSimulator):
         try:
             signature = base58.b58decode(body["signature"].encode("ascii"))
         except (ValueError, UnicodeEncodeError):
-            raise _Reject(400, "Invalid signature: not base58") from None
+            raise _Reject(400, "Invalid signature") from None
         if len(signature) != 64:
-            raise _Reject(400, "Invalid signature: not an Ed25519 signature")
+            raise _Reject(400, "Invalid signature")
         account = body["account"]
         agent = body.get("agent_wallet")
         keys: dict[str, bytes] = {}
@@ -784,14 +836,14 @@ class PacificaSimulator(ServedSimulator):
             try:
                 raw = base58.b58decode(text.encode("ascii"))
             except (ValueError, UnicodeEncodeError):
-                raise _Reject(400, f"Invalid public key: {name}") from None
+                raise _Reject(400, "Invalid public key") from None
             if len(raw) != 32:
-                raise _Reject(400, f"Invalid public key: {name}")
+                raise _Reject(400, "Invalid public key")
             keys[name] = raw
         timestamp: int = body["timestamp"]
         window: int = _DEFAULT_WINDOW_MS if body.get("expiry_window") is None else body["expiry_window"]
         if window <= 0 or timestamp + window < self._now():
-            raise _Reject(400, "Invalid message: expired or malformed")
+            raise _Reject(400, "Invalid message")
         payload = {key: value for key, value in body.items() if key not in _HEADER_FIELDS}
         message = {"type": op, "timestamp": timestamp, "expiry_window": window, "data": payload}
         data = json.dumps(_sorted_keys(message), separators=(",", ":"), ensure_ascii=True).encode("utf-8")
@@ -801,13 +853,12 @@ class PacificaSimulator(ServedSimulator):
         except nacl.exceptions.BadSignatureError:
             raise _Reject(
                 400,
-                "Verification failed: signature does not match signer and canonical payload.",
-                error_id="signature_verification_failed",
+                "Verification failed",
             ) from None
         if agent is not None and self.agents.get(agent) != account:
-            # The venue's text for an agent wallet not bound to the account (as CCXT's
-            # python/ccxt/pacifica.py handle_errors and the venue's answers show it).
-            raise _Reject(400, f"{agent} is unauthorized to sign on behalf of {account}")
+            if self.unbound_agent_error == "sign_on_behalf":
+                raise _Reject(400, f"{agent} is unauthorized to sign on behalf of {account}")
+            raise _Reject(400, "Agent not authorized for account")
         return str(account)
 
     def _event(self, order: _Order, event_type: str, *, order_type: str | None = None) -> None:
@@ -855,10 +906,10 @@ class PacificaSimulator(ServedSimulator):
             raise _Reject(400, f"Invalid {field}: {text!r}")
         return value
 
-    def _rounding_error(self, business_code: int, text: str) -> _Reject:
+    def _rounding_error(self, business_code: int, text: str, **fields: object) -> _Reject:
         # A mis-rounded price or amount, answered in the configured style (module docstring).
         if self.tick_errors == "business":
-            return _business(business_code, text)
+            return _business(business_code, detail=text, **fields)
         if self.tick_errors == "server_error":
             return _Reject(500, "Internal server error", 500)
         return _Reject(400, text)
@@ -867,22 +918,25 @@ class PacificaSimulator(ServedSimulator):
         # Prices: positive, a multiple of tick_size, within [min_tick, max_tick] (GET /api/v1/info).
         if price <= 0:
             raise _Reject(400, f"{name} must be positive")
+        tick = _fmt(price / market.tick_size)
         if price % market.tick_size != 0:
-            raise self._rounding_error(code, f"{name} {price} is not a multiple of tick size {_fmt(market.tick_size)}")
+            raise self._rounding_error(
+                code, f"{name} {price} is not a multiple of tick size {_fmt(market.tick_size)}", tick=tick
+            )
         if not market.min_tick <= price <= market.max_tick:
             raise self._rounding_error(
-                code, f"{name} {price} is outside [{_fmt(market.min_tick)}, {_fmt(market.max_tick)}]"
+                code, f"{name} {price} is outside [{_fmt(market.min_tick)}, {_fmt(market.max_tick)}]", tick=tick
             )
 
     def _check_position(self, account: str, symbol: str, side: str, amount: Decimal | None) -> None:
         # Reduce-only at creation (only with check_position_on_create): an opposite position large enough.
         size = self.positions.get((account, symbol), Decimal(0))
         if size == 0:
-            raise _business(23, f"no {symbol} position")
+            raise _business(23, address=account, symbol=symbol)
         if (side == "ask") != (size > 0):
-            raise _business(21, f"a {side} order cannot reduce a {'long' if size > 0 else 'short'} position")
+            raise _business(21)
         if amount is not None and amount > abs(size):
-            raise _business(22, f"{_fmt(amount)} > position {_fmt(abs(size))}")
+            raise _business(22, order_amount=_fmt(amount), position_amount=_fmt(abs(size)))
 
     async def _create_stop(self, request: web.Request) -> web.Response:
         body = await self._json_body(request)
@@ -902,7 +956,7 @@ class PacificaSimulator(ServedSimulator):
         symbol = body["symbol"]
         market = self.markets.get(symbol)
         if market is None:
-            raise _Reject(400, f"Market not found: {symbol}")
+            raise _business(3, symbol=symbol)
         stop_price = self._decimal(stop["stop_price"], "stop price")
         self._check_price(market, "Stop price", stop_price, 16)
         limit_text = stop.get("limit_price")
@@ -917,22 +971,20 @@ class PacificaSimulator(ServedSimulator):
             if amount % market.lot_size != 0:
                 raise self._rounding_error(59, f"Amount {amount} is not a multiple of lot size {_fmt(market.lot_size)}")
         elif not body["reduce_only"]:
-            raise _business(19, "omitting amount (the full position) requires reduce_only")
-        reference = self.prices[symbol][trigger_type or "mid_price"]
-        if should_trigger(buy=body["side"] == "bid", stop_price=stop_price, price=reference):
-            relation = "above" if body["side"] == "bid" else "below"
-            raise _business(17, f"a {body['side']} stop must be {relation} the current price {_fmt(reference)}")
+            raise _business(19)  # assumption: the full position only makes sense reduce-only
+        # A stop its reference price has already crossed is accepted (it triggers at once):
+        # nothing shows Pacifica refuses it; code 17 is about the side against the position.
         if body["reduce_only"] and self.check_position_on_create:
             self._check_position(account, symbol, body["side"], amount)
         builder = body.get("builder_code")
         if builder is not None:
             if not _BUILDER_CODE.fullmatch(builder):
-                raise _business(50, "3-16 alphanumeric characters")
+                raise _business(50, builder_code=builder)
             if builder not in self.approved_builder_codes:
                 raise _Reject(403, f"Builder code {builder} is not approved by this account")
         if client_id is not None:
             if (account, client_id) in self._used_client_ids:
-                raise _business(36, client_id)
+                raise _business(36, client_order_id=client_id)
             self._used_client_ids.add((account, client_id))
 
         self._next_order_id += 1
@@ -955,7 +1007,7 @@ class PacificaSimulator(ServedSimulator):
         self.orders[order.order_id] = order
         self._event(order, "stop_created")
         self._evaluate(symbol)
-        # Live answers carry the id as a string inside the envelope (sheet §3.1).
+        # Live answers carry the id as a string inside the envelope (CCXT response fixture).
         return web.json_response(self._envelope({"order_id": str(order.order_id)}))
 
     # -- cancel ---------------------------------------------------------------------------
@@ -977,7 +1029,7 @@ class PacificaSimulator(ServedSimulator):
             raise _deserialize_error("client_order_id: invalid UUID")
         account = self._verify(body, "cancel_stop_order")
         if body.get("order_id") is None and (account, client_id) not in self._used_client_ids:
-            raise _business(37, str(client_id))
+            raise _business(37, client_order_id=client_id)
         order = self._find(account, body.get("order_id"), client_id)
         if order is None or order.symbol != body["symbol"] or order.triggered or order.status != "open":
             raise _Reject(400, "Stop order not found")
@@ -985,7 +1037,8 @@ class PacificaSimulator(ServedSimulator):
         order.reason = "cancel"
         order.cancelled = (order.amount or Decimal(0)) - order.filled
         self._event(order, "cancel")
-        return web.json_response(self._envelope(None))
+        # The documented answer (https://docs.pacifica.fi/api-documentation/api/rest-api/orders/cancel-stop-order).
+        return web.json_response({"success": True})
 
     def _find(self, account: str, order_id: int | None, client_id: str | None) -> _Order | None:
         for order in self.orders.values():
@@ -1018,7 +1071,7 @@ class PacificaSimulator(ServedSimulator):
             raise _Reject(400, "Invalid signature") from None
         window: int = _DEFAULT_WINDOW_MS if body.get("expiry_window") is None else body["expiry_window"]
         if body["timestamp"] + window < self._now():
-            raise _Reject(400, "Invalid message: expired or malformed")
+            raise _Reject(400, "Invalid message")
         message = {
             "type": "bind_agent_wallet",
             "timestamp": body["timestamp"],
@@ -1031,8 +1084,7 @@ class PacificaSimulator(ServedSimulator):
         except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
             raise _Reject(
                 400,
-                "Verification failed: signature does not match signer and canonical payload.",
-                error_id="signature_verification_failed",
+                "Verification failed",
             ) from None
         return str(body["account"])
 
@@ -1054,6 +1106,8 @@ class PacificaSimulator(ServedSimulator):
                 "funding_rate": "0.0000125",
                 "next_funding_rate": "0.0000125",
                 "created_at": _LISTED_AT_MS,
+                "instrument_type": "perpetual",
+                "base_asset": symbol,
             }
             for symbol, market in self.markets.items()
         ]
@@ -1092,7 +1146,8 @@ class PacificaSimulator(ServedSimulator):
             for order in self.orders.values()
             if order.account == account and order.status in ("open", "partially_filled")
         ]
-        return web.json_response(self._envelope(rows))
+        # The envelope's exchange-wide ordering nonce (CCXT fixture, pacifica-mcp getOpenOrders).
+        return web.json_response(self._envelope(rows, last_order_id=self._next_order_id))
 
     def _history_row(self, order: _Order) -> dict[str, Any]:
         return {
@@ -1123,7 +1178,11 @@ class PacificaSimulator(ServedSimulator):
             raise _Reject(400, "Invalid query parameter `limit` or `cursor`") from None
         if limit <= 0 or offset < 0:
             raise _Reject(400, "Invalid query parameter `limit` or `cursor`")
-        mine = sorted((o for o in self.orders.values() if o.account == account), key=lambda o: -o.order_id)
+        newest_first = self.history_order == "newest_first"
+        mine = sorted(
+            (o for o in self.orders.values() if o.account == account),
+            key=lambda o: -o.order_id if newest_first else o.order_id,
+        )
         page = mine[offset : offset + limit]
         has_more = offset + limit < len(mine)
         cursor = _b58(str(offset + limit).encode()) if has_more else None
@@ -1197,7 +1256,7 @@ class PacificaSimulator(ServedSimulator):
             return
         if order.amount is None:
             order.amount = self._position_room(order)
-        # The amount and minimum-notional check runs only at trigger time [obs] (sheet §7.8).
+        # The amount and minimum-notional check runs only at trigger time (pacifica-mcp scripts/smoke-1d.ts).
         market = self.markets[order.symbol]
         if order.amount * self.prices[order.symbol]["last_trade_price"] < market.min_order_size:
             self._reject_at_trigger(order)

@@ -4,7 +4,7 @@ Placement: ``POST /api/v1/orders/stop/create`` (op ``create_stop_order``),
 https://docs.pacifica.fi/api-documentation/api/rest-api/orders/create-stop-order.
 Cancel: ``POST /api/v1/orders/stop/cancel`` (op ``cancel_stop_order``),
 https://docs.pacifica.fi/api-documentation/api/rest-api/orders/cancel-stop-order.
-Reads (unsigned GETs): open orders, order history, history by id.
+Reads (unsigned GETs): open orders, order history, history by id, market info.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from venues.pacifica.constants import (
     JSON_CONTENT_TYPE,
     OP_CANCEL_STOP_ORDER,
     OP_CREATE_STOP_ORDER,
+    PATH_MARKET_INFO,
     PATH_OPEN_ORDERS,
     PATH_ORDER_HISTORY,
     PATH_ORDER_HISTORY_BY_ID,
@@ -46,6 +47,7 @@ __all__ = [
     "build_cancel_request",
     "build_history_by_id_request",
     "build_history_request",
+    "build_market_info_request",
     "build_open_orders_request",
     "build_place_request",
     "cancel_payload",
@@ -255,3 +257,11 @@ def build_history_request(
 def build_history_by_id_request(*, order_id: int, config: PacificaConfig, api_key: str | None) -> HttpRequest:
     """``GET {base_url}/api/v1/orders/history_by_id?order_id=<int>`` (unsigned)."""
     return _get(config, PATH_ORDER_HISTORY_BY_ID, {"order_id": order_id}, api_key)
+
+
+def build_market_info_request(*, config: PacificaConfig, api_key: str | None) -> HttpRequest:
+    """``GET {base_url}/api/v1/info`` (unsigned): every market's tick, lot and size rules
+    (https://docs.pacifica.fi/api-documentation/api/rest-api/markets/get-market-info)."""
+    return HttpRequest(
+        method="GET", url=f"{config.base_url}{PATH_MARKET_INFO}", headers=_headers(api_key, json_body=False)
+    )

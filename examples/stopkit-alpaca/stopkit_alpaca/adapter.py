@@ -40,6 +40,7 @@ import attrs
 from stopkit.plugin import (
     Amendment,
     AnyStopOrder,
+    AuthenticationError,
     BoundVenue,
     Capabilities,
     ConfigurationError,
@@ -54,8 +55,11 @@ from stopkit.plugin import (
     OrderKind,
     OrderNotFound,
     OrderRef,
+    OrderRejected,
     OrderState,
     RateLimit,
+    RateLimited,
+    Refusal,
     RemoteError,
     RequestContext,
     ResponseShapeError,
@@ -551,7 +555,7 @@ class AlpacaBoundVenue(BoundVenue):
                 build=functools.partial(self._place_request, order),
                 parse=functools.partial(self.parse_place_response, order),
                 writes=True,
-                label="reconcile: resend with the same client_order_id",
+                label="place (resent with the same client_order_id while reconciling)",
             )
         except DuplicateClientOrderId:
             # The first send landed after all: the order exists exactly once.
@@ -568,10 +572,28 @@ def _clean(credentials: Credentials, name: str) -> str:
     return value
 
 
+# Alpaca's documented refusals of writes: the answers that prove it did not act. Every error answer is
+# {"code": <int>, "message": "..."}; a bare status (a proxy's page) proves nothing and is reconciled.
+_ORDERS_DOC = "https://docs.alpaca.markets/reference/postorder"
+REFUSALS = (
+    Refusal(operations={"place", "replace", "cancel"}, status={401, 403}, error=AuthenticationError,
+            any_error_body=True, source=_ORDERS_DOC),
+    Refusal(operations={"place", "replace", "cancel"}, status={403, 422}, error=OrderRejected, any_error_body=True,
+            source=f"{_ORDERS_DOC} (403 buying power, 422 unprocessable)"),
+    Refusal(operations={"place"}, status=422, error=DuplicateClientOrderId, any_error_body=True,
+            source=f"{_ORDERS_DOC} (client_order_id must be unique)"),
+    Refusal(operations={"replace", "cancel"}, status=404, error=OrderNotFound, any_error_body=True,
+            source="https://docs.alpaca.markets/reference/deleteorderbyorderid"),
+    Refusal(operations={"place", "replace", "cancel"}, status=429, error=RateLimited, any_body=True,
+            source="https://docs.alpaca.markets/docs/orders-at-alpaca (rate limit: 429)"),
+)  # fmt: skip
+
+
 class AlpacaAdapter(VenueAdapter):
     """Alpaca Trading API (US equities), API-key headers. Registered as ``alpaca``."""
 
     name = VENUE_NAME
+    refusals = REFUSALS
     title = "Alpaca Trading API (US equities)"
     doc_url = DOC_URL
     capabilities = Capabilities(

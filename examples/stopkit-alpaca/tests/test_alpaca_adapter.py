@@ -112,7 +112,7 @@ def test_alpaca_gtd_and_whole_position_are_unsupported() -> None:
         (stop_limit_order(limit_price=Decimal("144.555")), "limit_price"),
         (stop_order(quantity=Decimal("1.5")), "quantity"),
         (stop_order(symbol="BTC/USD"), "symbol"),
-        (stop_order(symbol="AA PL"), "symbol"),
+        (stop_order(symbol="AA_PL"), "symbol"),
     ],
 )
 def test_alpaca_invalid_orders(order: Any, field: str) -> None:

@@ -1,4 +1,4 @@
-"""Shared Aries test data: documented bodies verbatim (sheet §3, §6) and helpers."""
+"""Shared Aries test data: documented bodies (sources named on each) and helpers."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ TRADE_ORDER_V2 = b"""{"clOrdId": "clord-20260115-aapl-001", "ordId": "ord-7f3a9c
  "cumQty": "0", "leavesQty": "100", "avgPrice": "0", "currency": "USD", "exDestination": "NASDAQ", "text": "", "ordRejReason": "",
  "securityType": "EQUITY", "category": "SINGLE_LEG", "legs": [], "createdAt": "2026-01-15T14:30:00Z", "updatedAt": "2026-01-15T14:30:05Z"}"""  # noqa: E501
 
-# [sdk] cancel example request and answer (verbatim, sheet §3.2).
+# Cancel: the per-field examples of https://finance.dev/api-reference/orders/cancel-order, assembled, and an
+# answer with the fields of the SDK's CancelOrdResponse (finance-dev 0.9.0 models/cancelordresponse.py).
 CANCEL_REQUEST = (
     b'{"origClOrdId":"ORDER-123456","tradingAccountId":"TEST-ACCOUNT-001","symbol":"AAPL","side":"BUY",'
     b'"securityType":"CS"}'
@@ -48,7 +49,7 @@ CANCEL_RESPONSE = (
     b'"text":"Cancel request processed"}'
 )
 
-# The two documented error shapes (sheet §6).
+# The two documented error shapes (finance-dev 0.9.0 models/apperror.py, errors/errorresponse.py).
 NESTED_ERROR = (
     b'{"error":{"type":"VALIDATION","code":"INVALID_STOP_PRICE","message":"stopPrice must be below the market",'
     b'"details":{},"request_id":"req-1"},"meta":{}}'

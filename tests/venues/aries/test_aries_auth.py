@@ -1,4 +1,4 @@
-"""Aries: credentials, config, the token request (JSON and form) and secret hygiene."""
+"""Aries: credentials, config, the token request (form as the SDK sends it, or JSON) and secret hygiene."""
 
 from __future__ import annotations
 
@@ -71,6 +71,11 @@ def test_aries_bind_rejects_incomplete_credentials(values: dict[str, str], needl
         {"fractional_shares": "maybe"},
         {"history_lookback_days": "91"},
         {"history_lookback_days": "0"},
+        {"history_max_pages": "0"},
+        {"history_max_pages": "101"},
+        {"token_scope": "order:execution\norder:information"},
+        {"token_scope": 'order"execution'},
+        {"token_scope": " order:execution"},
         {"reconcile_clock_skew_ms": "-1"},
         {"reconcile_clock_skew_ms": "600001"},
         {"unknown_key": 1},
@@ -83,17 +88,21 @@ def test_aries_bad_config(config: dict[str, object]) -> None:
 
 
 def test_aries_config_defaults_and_strings() -> None:
-    """Defaults follow the sheet; CLI strings convert."""
+    """Defaults: the SDK's form token body with both order scopes, 90 days of history; CLI strings convert."""
     venue = _bind({"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_ACCESS_TOKEN": STATIC_TOKEN})
     assert venue.config.base_url == "https://api.aries.com"
-    assert venue.config.token_encoding == "json"
+    assert venue.config.token_encoding == "form"
+    assert venue.config.token_scope == "order:execution order:information"
     assert venue.config.fractional_shares is False
+    assert venue.config.extended_hours is False
+    assert (venue.config.history_lookback_days, venue.config.history_max_pages) == (90, 20)
     venue = _bind(
         {"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_ACCESS_TOKEN": STATIC_TOKEN},
-        {"token_encoding": "form", "fractional_shares": "yes", "history_lookback_days": "7"},
+        {"token_encoding": "json", "fractional_shares": "yes", "history_lookback_days": "7", "token_scope": ""},
     )
-    assert (venue.config.token_encoding, venue.config.fractional_shares) == ("form", True)
+    assert (venue.config.token_encoding, venue.config.fractional_shares) == ("json", True)
     assert venue.config.history_lookback_days == 7
+    assert venue.config.token_scope == ""
 
 
 def test_aries_static_token_only() -> None:
@@ -107,8 +116,8 @@ def test_aries_static_token_only() -> None:
     assert venue.token_exchange(token) is None
 
 
-def test_aries_client_credentials_json_request() -> None:
-    """Default encoding: the documented JSON body, POST /v1/oauth2/token, unauthenticated."""
+def test_aries_client_credentials_form_request() -> None:
+    """Default: a form body with scope, as the SDK sends it; POST /v1/oauth2/token, unauthenticated."""
     venue = _bind({"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_CLIENT_ID": CLIENT_ID, "ARIES_CLIENT_SECRET": CLIENT_SECRET})
     assert venue.initial_token() is None
     exchange = venue.token_exchange(None)
@@ -118,27 +127,28 @@ def test_aries_client_credentials_json_request() -> None:
     request = exchange.build(CTX)
     assert request.method == "POST"
     assert request.url == "https://api.aries.com/v1/oauth2/token"
-    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert "Authorization" not in request.headers
     assert request.body == (
-        b'{"grant_type":"client_credentials","client_id":"test-client-id","client_secret":"test-client-secret-7d1f0c"}'
+        b"grant_type=client_credentials&client_id=test-client-id&client_secret=test-client-secret-7d1f0c"
+        b"&scope=order%3Aexecution+order%3Ainformation"
     )
 
 
-def test_aries_client_credentials_form_request() -> None:
-    """token_encoding=form: application/x-www-form-urlencoded, as the SDK sends it."""
-    venue = _bind(
-        {"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_CLIENT_ID": CLIENT_ID, "ARIES_CLIENT_SECRET": CLIENT_SECRET},
-        {"token_encoding": "form"},
-    )
-    exchange = venue.token_exchange(None)
+def test_aries_client_credentials_json_request_by_setting() -> None:
+    """token_encoding=json: the docs page's JSON body; token_scope sets the scope ("" sends none)."""
+    values = {"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_CLIENT_ID": CLIENT_ID, "ARIES_CLIENT_SECRET": CLIENT_SECRET}
+    exchange = _bind(values, {"token_encoding": "json", "token_scope": "order:execution"}).token_exchange(None)
     assert exchange is not None
     request = exchange.build(CTX)
-    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert (
-        request.body
-        == b"grant_type=client_credentials&client_id=test-client-id&client_secret=test-client-secret-7d1f0c"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.body == (
+        b'{"grant_type":"client_credentials","client_id":"test-client-id","client_secret":"test-client-secret-7d1f0c",'
+        b'"scope":"order:execution"}'
     )
+    exchange = _bind(values, {"token_scope": ""}).token_exchange(None)
+    assert exchange is not None
+    assert b"scope" not in (exchange.build(CTX).body or b"")
 
 
 def _grant_fields(venue: AriesBoundVenue, previous: AccessToken | None, encoding: str) -> dict[str, str]:
@@ -164,7 +174,8 @@ def test_aries_token_exchange_grant_choice(encoding: str) -> None:
         {"token_encoding": encoding},
     )
     client = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-    assert _grant_fields(venue, None, encoding) == {"grant_type": "client_credentials", **client}
+    scope = {"scope": "order:execution order:information"}
+    assert _grant_fields(venue, None, encoding) == {"grant_type": "client_credentials", **client, **scope}
     assert _grant_fields(venue, AccessToken(STATIC_TOKEN), encoding) == {
         "grant_type": "refresh_token", **client, "refresh_token": REFRESH_TOKEN
     }  # fmt: skip
@@ -176,8 +187,8 @@ def test_aries_token_exchange_grant_choice(encoding: str) -> None:
 def test_aries_token_exchange_without_env_refresh_token() -> None:
     """With no ARIES_REFRESH_TOKEN, a token without a refresh token is replaced by client_credentials."""
     venue = _bind({"ARIES_ACCOUNT_ID": ACCOUNT, "ARIES_CLIENT_ID": CLIENT_ID, "ARIES_CLIENT_SECRET": CLIENT_SECRET})
-    assert _grant_fields(venue, AccessToken(STATIC_TOKEN), "json")["grant_type"] == "client_credentials"
-    assert _grant_fields(venue, None, "json")["grant_type"] == "client_credentials"
+    assert _grant_fields(venue, AccessToken(STATIC_TOKEN), "form")["grant_type"] == "client_credentials"
+    assert _grant_fields(venue, None, "form")["grant_type"] == "client_credentials"
 
 
 def test_aries_initial_grant_refresh_token() -> None:
@@ -189,7 +200,7 @@ def test_aries_initial_grant_refresh_token() -> None:
         "ARIES_REFRESH_TOKEN": REFRESH_TOKEN,
     }
     venue = _bind(values, {"initial_grant": "refresh_token"})
-    assert _grant_fields(venue, None, "json")["refresh_token"] == REFRESH_TOKEN
+    assert _grant_fields(venue, None, "form")["refresh_token"] == REFRESH_TOKEN
     del values["ARIES_REFRESH_TOKEN"]
     with pytest.raises(ConfigurationError) as info:
         _bind(values, {"initial_grant": "refresh_token"})

@@ -1,6 +1,7 @@
 """Aries cassette tests: recorded against the simulator, replayed with nothing else listening.
 
-Every operation (token by client credentials in JSON and in form encoding, refresh, the
+Every operation (token by client credentials in form encoding with scope, as the SDK sends it, and
+in JSON by setting; refresh; the
 fallback to client credentials after a refused refresh, place both kinds, get, open_orders,
 cancel, modify, reconciliation after a lost answer and after a 5xx) and every error class
 (400 in both shapes, an empty 400, 401, 403, 404, 5xx, 200 with REJECTED) has a cassette.
@@ -116,7 +117,8 @@ class LosingTransport:
 
 @pytest.mark.vcr
 async def test_aries_cassette_place_get_cancel(recording: bool, served: Callable[[Any], Awaitable[Any]]) -> None:
-    """Replay: client_credentials (JSON), place both kinds, get, open_orders, cancel one, the other fills."""
+    """Replay: client_credentials (form, scope), place both kinds, get, open_orders, cancel one, the other fills
+    and is found by our client order id (this client placed it)."""
     env = await Setup(recording).start(served)
     async with env.connect() as client:
         stop = await client.place(stop_order(client_order_id="cassette-stop-1"))
@@ -139,9 +141,9 @@ async def test_aries_cassette_place_get_cancel(recording: bool, served: Callable
 
 @pytest.mark.vcr
 async def test_aries_cassette_expired_token_refresh(recording: bool, served: Callable[[Any], Awaitable[Any]]) -> None:
-    """Replay (form encoding): 401 → refresh_token grant; later a revoked refresh → client_credentials."""
+    """Replay (JSON encoding by setting): 401 → refresh_token grant; later a revoked refresh → client_credentials."""
     env = await Setup(recording).start(served)
-    async with env.connect(config={"token_encoding": "form"}) as client:
+    async with env.connect(config={"token_encoding": "json"}) as client:
         placed = await client.place(stop_order(client_order_id="cassette-refresh-1"))
         env.venue_ms += HOUR_MS + 1_000  # only the venue sees the expiry: it answers 401
         assert (await client.get(venue_order_id=placed.venue_order_id)).status is OrderStatus.ACCEPTED
@@ -171,7 +173,7 @@ async def test_aries_cassette_modify_chain(recording: bool, served: Callable[[An
         assert (canceled.venue_order_id, canceled.status) == (second.venue_order_id, OrderStatus.CANCELED)
         with pytest.raises(OrderRejected) as info:
             await client.modify(second, stop_price=Decimal(139))
-        assert info.value.venue_code == "TOO_LATE_TO_REPLACE"
+        assert info.value.venue_message == "Order is already CANCELED"
 
 
 @pytest.mark.vcr
@@ -282,4 +284,4 @@ def test_aries_cassettes_hold_no_secrets() -> None:
                 encoding = "form" if "grant_type=" in body else "json"
                 grant = "refresh_token" if "refresh_token" in body.split("grant_type")[1][:20] else "client_credentials"
                 grants.append((encoding, grant))
-    assert {("json", "client_credentials"), ("form", "client_credentials"), ("form", "refresh_token")} <= set(grants)
+    assert {("form", "client_credentials"), ("json", "client_credentials"), ("json", "refresh_token")} <= set(grants)

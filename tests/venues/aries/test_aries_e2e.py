@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -132,10 +133,11 @@ async def test_aries_token_encodings(
 
 
 async def test_aries_wrong_encoding_is_refused(served: Callable[[Any], Any]) -> None:
-    """A simulator strict to form refuses a JSON token body: AuthenticationError."""
+    """A simulator strict to form refuses a JSON token body (token_encoding=json): AuthenticationError."""
     sim = AriesSimulator(token_encoding="form")
     base_url = await _start(served, sim)
-    async with stopkit.connect("aries", credentials=sim.demo_credentials(), config={"base_url": base_url}) as client:
+    config = {"base_url": base_url, "token_encoding": "json"}
+    async with stopkit.connect("aries", credentials=sim.demo_credentials(), config=config) as client:
         with pytest.raises(AuthenticationError):
             await client.place(stop_order())
     assert sim.order_requests == 0
@@ -215,7 +217,7 @@ async def test_aries_unsupported_order_sends_nothing() -> None:
     creds = {"ARIES_ACCESS_TOKEN": "t", "ARIES_ACCOUNT_ID": "ACC1"}
     async with stopkit.connect("aries", credentials=creds, transport=transport) as client:
         with pytest.raises(UnsupportedOrder):
-            await client.place(stop_order(time_in_force="ioc"))
+            await client.place(stop_order(time_in_force="gtd", expire_at=datetime(2030, 1, 1, tzinfo=UTC)))
     assert transport.sent == []
 
 
@@ -229,12 +231,13 @@ def _row(cl_ord_id: str, client_id: str = "", status: str = "NEW", otype: str = 
 
 
 async def test_aries_paging_follows_next_cursor_then_history() -> None:
-    """get follows nextCursor through the active list, then the history, with limit=500."""
+    """get follows nextCursor through the active list, then the history (90 days back for an order this
+    client never saw), with limit=500; by client order id only what this client saw."""
     pages = {
         ("orders", "0"): {"orders": [_row("A-1"), _row("L-1", otype="LIMIT")], "nextCursor": 500},
         ("orders", "500"): {"orders": None, "nextCursor": 0},
         ("history", "0"): {"orders": [_row("B-1")], "nextCursor": 2},
-        ("history", "2"): {"orders": [_row("C-1", client_id="mine")], "nextCursor": 0},
+        ("history", "2"): {"orders": [_row("C-1", client_id="demo-oauth-client")], "nextCursor": 0},
     }
     seen: list[str] = []
 
@@ -246,16 +249,19 @@ async def test_aries_paging_follows_next_cursor_then_history() -> None:
         kind = "history" if url.path.endswith("/history") else "orders"
         if kind == "history":
             assert query["order_by"] == ["desc"]
-            assert query["from"] == ["2026-01-14T14:30:00Z"]
+            assert query["from"] == ["2025-10-17T14:31:00Z"]  # 90 days (less a minute) before START_MS
         seen.append(f"{kind}:{query['cursor'][0]}")
         return HttpResponse(status=200, body=json.dumps(pages[(kind, query["cursor"][0])]).encode())
 
     transport = MockTransport(handler)
     creds = {"ARIES_ACCESS_TOKEN": "t", "ARIES_ACCOUNT_ID": "ACC1"}
     async with stopkit.connect("aries", credentials=creds, transport=transport, clock=FrozenClock(START_MS)) as client:
-        state = await client.get(client_order_id="mine")
+        with pytest.raises(OrderNotFound, match="stores no client order id"):
+            await client.get(client_order_id="mine")
+        assert seen == []  # nothing to look for: Aries does not store our id
+        state = await client.get(venue_order_id="C-1")
         assert state.venue_order_id == "C-1"
-        assert state.client_order_id == "mine"
+        assert state.client_order_id is None  # clientId is the OAuth application, not ours
         assert seen == ["orders:0", "orders:500", "history:0", "history:2"]
         seen.clear()
         assert [s.venue_order_id for s in await client.open_orders()] == ["A-1"]  # the LIMIT row is skipped

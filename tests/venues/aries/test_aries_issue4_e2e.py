@@ -210,7 +210,7 @@ async def test_aries_unreadable_200_is_reconciled(served: Callable[[Any], Any]) 
 
 async def test_aries_reconcile_by_terms_when_the_tag_is_not_echoed(served: Callable[[Any], Any]) -> None:
     """The venue shows the OAuth client id in clientId: the order is matched by its terms and time."""
-    rig = await Rig(echo_client_id=False).start(served)
+    rig = await Rig().start(served)
     async with rig.connect() as client:
         other = await client.place(stop_order(client_order_id="other", stop_price=Decimal(140)))
         rig.advance(60_000)
@@ -230,7 +230,7 @@ async def test_aries_reconcile_by_terms_when_the_tag_is_not_echoed(served: Calla
 async def test_aries_terms_match_skips_the_row_another_call_owns(served: Callable[[Any], Any]) -> None:
     """Two identical orders: the first is returned to its caller; the second's answer is lost after the
     venue acted. Reconciliation skips the first's row (owned) and claims the second's."""
-    rig = await Rig(echo_client_id=False).start(served)
+    rig = await Rig().start(served)
     async with rig.connect() as client:
         first = await client.place(stop_order(client_order_id="twin-1"))
         rig.sim.lose_next_place_response("drop")
@@ -243,7 +243,7 @@ async def test_aries_terms_match_skips_the_row_another_call_owns(served: Callabl
 async def test_aries_two_unowned_candidates_are_not_guessed(served: Callable[[Any], Any]) -> None:
     """An identical order placed elsewhere (another process) plus ours, answer lost: two candidates no call
     owns → outcome unknown, both listed, nothing claimed, nothing resent."""
-    rig = await Rig(echo_client_id=False).start(served)
+    rig = await Rig().start(served)
     async with rig.connect() as elsewhere:
         await elsewhere.place(stop_order(client_order_id="other-process"))
     async with rig.connect() as client:
@@ -282,7 +282,7 @@ async def test_aries_modify_chain_get_and_cancel(served: Callable[[Any], Any]) -
         assert canceled.venue_order_id == second.venue_order_id
         with pytest.raises(OrderRejected) as info:
             await client.modify(second, stop_price=Decimal(139))
-        assert info.value.venue_code == "TOO_LATE_TO_REPLACE"
+        assert info.value.venue_message == "Order is already CANCELED"
     assert len(rig.sim.orders()) == 1
 
 
@@ -336,18 +336,66 @@ async def test_aries_paging_against_the_simulator(served: Callable[[Any], Any]) 
 
 @pytest.mark.parametrize(("lookback_days", "found"), [(90, True), (30, False)])
 async def test_aries_history_window(served: Callable[[Any], Any], lookback_days: int, found: bool) -> None:
-    """Orders gone from the active list are found in the history within history_lookback_days (≤ 90)."""
+    """An order gone from the active list, created 80 days ago: this client finds it from its creation time;
+    a client that never saw it searches history_lookback_days back (≤ 90)."""
     rig = await Rig().start(served)
     async with rig.connect(history_lookback_days=lookback_days) as client:
         placed = await client.place(stop_order(client_order_id="old-day"))
         rig.sim.end_day()
         rig.advance(80 * DAY_MS)
+        state = await client.get(venue_order_id=placed.venue_order_id)  # searched from its creation
+        assert (state.status, state.client_order_id) == (OrderStatus.EXPIRED, "old-day")
+    async with rig.connect(history_lookback_days=lookback_days) as fresh:
         if found:
-            state = await client.get(venue_order_id=placed.venue_order_id)
-            assert state.status is OrderStatus.EXPIRED
+            state = await fresh.get(venue_order_id=placed.venue_order_id)
+            assert (state.status, state.client_order_id) == (OrderStatus.EXPIRED, None)
         else:
-            with pytest.raises(OrderNotFound):
-                await client.get(venue_order_id=placed.venue_order_id)
+            with pytest.raises(OrderNotFound, match="last 30 day"):
+                await fresh.get(venue_order_id=placed.venue_order_id)
+
+
+async def test_aries_gtc_stop_created_3_days_ago_filled_yesterday_is_found(served: Callable[[Any], Any]) -> None:
+    """History is filtered by creation time: a GTC stop created 3 days ago and filled yesterday is found by get,
+    by the client that placed it (searched from its creation) and by a fresh client (default 90-day horizon)."""
+    rig = await Rig().start(served)
+    async with rig.connect() as client:
+        placed = await client.place(stop_order(client_order_id="gtc-3d", time_in_force="gtc"))
+        created = placed.created_at
+        rig.sim.end_day()
+        rig.advance(2 * DAY_MS)  # yesterday: it triggers and fills
+        rig.sim.set_price("AAPL", Decimal("144.5"))
+        rig.sim.end_day()  # the fill is no longer "today"
+        rig.advance(DAY_MS)  # today
+        assert placed.venue_order_id not in [o.venue_order_id for o in await client.open_orders()]
+        before = rig.sim.order_requests
+        state = await client.get(venue_order_id=placed.venue_order_id)
+        assert (state.status, state.filled_quantity, state.average_fill_price) == (
+            OrderStatus.FILLED, Decimal(100), Decimal("144.5")
+        )  # fmt: skip
+        assert state.created_at == created
+        assert state.client_order_id == "gtc-3d"
+        assert rig.sim.order_requests - before == 2  # one active page, one history page: bounded
+        by_ours = await client.get(client_order_id="gtc-3d")
+        assert by_ours.venue_order_id == placed.venue_order_id
+    async with rig.connect() as fresh:
+        state = await fresh.get(venue_order_id=placed.venue_order_id)
+        assert state.status is OrderStatus.FILLED
+        with pytest.raises(OrderNotFound, match="stores no client order id"):
+            await fresh.get(client_order_id="gtc-3d")  # Aries does not store ours: only the placing client knows
+
+
+async def test_aries_history_lookup_is_bounded_in_pages(served: Callable[[Any], Any]) -> None:
+    """A history lookup reads at most history_max_pages pages, then gives up with ResponseShapeError."""
+    rig = await Rig(page_cap=1).start(served)
+    async with rig.connect(history_max_pages=2) as client:
+        for i in range(4):
+            await client.place(stop_order(client_order_id=f"b-{i}", stop_price=Decimal(100 + i)))
+        rig.sim.end_day()
+        rig.advance(DAY_MS)
+        before = rig.sim.order_requests
+        with pytest.raises(ResponseShapeError, match="more than 2 pages"):
+            await client.get(venue_order_id="ORDER-NOT-THERE")
+        assert rig.sim.order_requests - before == 1 + 2  # the (empty) active page, then 2 history pages
 
 
 # -- item 6: errors -------------------------------------------------------------------------
@@ -414,3 +462,40 @@ async def test_aries_unreadable_answer_shape_on_read(served: Callable[[Any], Any
         with pytest.raises(ResponseShapeError) as info:
             await client.open_orders()
     assert info.value.raw_body == "<html>maintenance</html>"
+
+
+async def test_aries_reconciled_order_is_found_by_client_order_id(served: Callable[[Any], Any]) -> None:
+    """A placement reconciled by terms: get and cancel by our client order id alone work at once (Aries stores
+    none; the client looks it up by the venue order id it claimed), while a fresh client cannot know it."""
+    rig = await Rig().start(served)
+    rig.sim.lose_next_place_response("drop")
+    async with rig.connect() as client:
+        placed = await client.place(stop_order(client_order_id="reconciled-1"))
+        assert placed.client_order_id == "reconciled-1"
+        assert (await client.get(client_order_id="reconciled-1")).venue_order_id == placed.venue_order_id
+        canceled = await client.cancel(client_order_id="reconciled-1")
+    assert canceled.status is OrderStatus.CANCELED
+    async with rig.connect() as fresh:
+        with pytest.raises(OrderNotFound, match="stores no client order id"):
+            await fresh.get(client_order_id="reconciled-1")
+
+
+async def test_aries_old_id_found_in_history_through_the_successor(served: Callable[[Any], Any]) -> None:
+    """History leaves SUPERSEDED records out: a fresh client finds an order by its pre-replace id through the
+    successor's origClOrdId, and stops at the page that holds it (newest first)."""
+    rig = await Rig(page_cap=1).start(served)
+    async with rig.connect() as client:
+        for i in range(3):
+            await client.place(stop_order(client_order_id=f"older-{i}", stop_price=Decimal(100 + i)))
+        rig.advance(60_000)
+        placed = await client.place(stop_order(client_order_id="chain-h"))
+        moved = await client.modify(placed, stop_price=Decimal(140))
+        await client.cancel(venue_order_id=moved.venue_order_id)
+        rig.sim.end_day()  # every order is finished (the DAY ones expire) and leaves the active list
+        rig.advance(DAY_MS)
+    async with rig.connect() as fresh:
+        before = rig.sim.order_requests
+        found = await fresh.get(venue_order_id=placed.venue_order_id)
+        requests = rig.sim.order_requests - before
+    assert (found.venue_order_id, found.status) == (moved.venue_order_id, OrderStatus.CANCELED)
+    assert requests == 2  # one (empty) active page, one history page: not the 3 older pages behind it

@@ -83,7 +83,7 @@ def test_aries_place_ack_with_integer_id_and_pending_new() -> None:
     ],
 )
 def test_aries_place_rejection_in_a_200(changes: dict[str, object]) -> None:
-    """success:false or status REJECTED in a 200 → OrderRejected with the reason (sheet §8.5)."""
+    """success:false or status REJECTED in a 200 → OrderRejected with the reason (SDK OrdResponseStatus: REJECTED)."""
     body = json.loads(ORD_RESPONSE)
     body.update(changes)
     with pytest.raises(OrderRejected) as info:
@@ -191,7 +191,7 @@ def test_aries_orders_page_null_and_cursor() -> None:
 
 
 def test_aries_parse_documented_cancel_response() -> None:
-    """The [sdk] cancel answer: CANCELED, the order keeps its id."""
+    """The CancelOrdResponse example: CANCELED, the order keeps its id."""
     found = parse.parse_trade_order(_stop_row(clOrdId="ORDER-20260115-001"))
     state = parse.parse_cancel_response(found, _ok(CANCEL_RESPONSE))
     assert state.status is OrderStatus.CANCELED
@@ -277,3 +277,90 @@ def test_aries_place_non_200_uses_classify() -> None:
     with pytest.raises(OrderRejected) as info:
         bound().parse_place_response(stop_order(), HttpResponse(status=400, body=FLAT_ERROR))
     assert info.value.venue_code == "INVALID_PRECISION"
+
+
+def _equity_row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "clOrdId": "ORDER-1", "symbol": "AAPL", "side": "SELL", "type": "STOP", "qty": "100", "price": "",
+        "stopPrice": "145", "ordStatus": "NEW", "cumQty": "0", "leavesQty": "100", "avgPrice": "0",
+        "securityType": "EQUITY", "category": "EQUITY", "legs": [],
+    }  # fmt: skip
+    row.update(changes)
+    return row
+
+
+@pytest.mark.parametrize(
+    ("changes", "option"),
+    [
+        ({}, False),
+        ({"category": "SINGLE_LEG"}, False),  # the docs' equity example: securityType decides
+        ({"securityType": "OPTION"}, True),
+        ({"securityType": None, "category": "SINGLE_LEG"}, True),
+        ({"securityType": None, "category": "MULTI_LEG"}, True),
+        ({"securityType": None, "category": None}, False),
+        ({"legs": [{"symbol": "AAPL260116C00150000"}]}, True),
+    ],
+)
+def test_option_rows_are_never_equity_stops(changes: dict[str, object], option: bool) -> None:
+    """securityType decides (OPTION), else category (SINGLE_LEG/MULTI_LEG), and legs always: an option row is
+    refused by the parser, skipped as a stop, and would be cancelled as OPT."""
+    row = {k: v for k, v in _equity_row(**changes).items() if v is not None}
+    assert parse.is_option_row(row) is option
+    assert parse.is_equity_stop_row(row) is not option
+    assert parse.cancel_security_type(row) == ("OPT" if option else "CS")
+    if option:
+        with pytest.raises(UnknownVenueValue) as info:
+            parse.parse_trade_order(row)
+        assert info.value.field == "securityType"
+    else:
+        assert parse.parse_trade_order(row).status is OrderStatus.ACCEPTED
+
+
+def test_fill_fields_average_and_remaining() -> None:
+    """avgPrice is None before fills ("0 until fills occur"); leavesQty is the remaining quantity."""
+    fresh = parse.parse_trade_order(_equity_row())
+    assert (fresh.average_fill_price, fresh.remaining_quantity, fresh.filled_quantity) == (None, Decimal(100), 0)
+    partial = parse.parse_trade_order(_equity_row(ordStatus="PARTIALLY_FILLED", cumQty="40", leavesQty="60",
+                                                avgPrice="144.9"))  # fmt: skip
+    assert (partial.status, partial.average_fill_price, partial.remaining_quantity) == (
+        OrderStatus.PARTIALLY_FILLED, Decimal("144.9"), Decimal(60)
+    )  # fmt: skip
+    replaced_with_fills = parse.parse_trade_order(_equity_row(ordStatus="REPLACED", cumQty="40", leavesQty="60"))
+    assert replaced_with_fills.status is OrderStatus.PARTIALLY_FILLED
+    bare = parse.parse_trade_order({k: v for k, v in _equity_row().items() if k not in ("leavesQty", "avgPrice")})
+    assert (bare.average_fill_price, bare.remaining_quantity) == (None, None)  # optional fields may be absent
+
+
+def test_place_ack_without_status_or_pending_new_is_submitted() -> None:
+    """A 200 ack without status (every OrdResponse field is optional) or with PENDING_NEW is SUBMITTED, not armed."""
+    for body in ({"success": True, "clOrdId": "A-1"}, {"success": True, "clOrdId": "A-1", "status": "PENDING_NEW"}):
+        state = parse.parse_place_response(stop_order(), _ok(body), symbol="AAPL")
+        assert (state.status, state.venue_order_id) == (OrderStatus.SUBMITTED, "A-1")
+    with pytest.raises(ResponseShapeError) as info:
+        parse.parse_place_response(stop_order(), _ok({"success": True, "status": "NEW"}), symbol="AAPL")
+    assert info.value.outcome_known is False  # no clOrdId: the order may exist, reconcile
+
+
+def test_cancel_without_status_is_a_cancel_the_venue_took() -> None:
+    """A 200 cancel without status (or with a status that is not a cancel result) is PENDING_CANCEL."""
+    found = parse.parse_trade_order(_equity_row())
+    for body in ({}, {"success": True}, {"success": True, "status": "NEW"}):
+        state = parse.parse_cancel_response(found, _ok(body))
+        assert (state.status, state.venue_order_id) == (OrderStatus.PENDING_CANCEL, "ORDER-1")
+
+
+def test_replace_of_a_partly_filled_order_stays_partially_filled() -> None:
+    """REPLACED after fills → PARTIALLY_FILLED with the fills kept and the remaining quantity recomputed."""
+    from stopkit.venue import Amendment
+
+    previous = parse.parse_trade_order(_equity_row(ordStatus="PARTIALLY_FILLED", cumQty="40", leavesQty="60"))
+    answer = _ok({"success": True, "clOrdId": "ORDER-2", "origClOrdId": "ORDER-1", "status": "REPLACED"})
+    state = parse.parse_replace_response(previous, Amendment(stop_price=Decimal(140)), answer)
+    assert (state.status, state.venue_order_id, state.filled_quantity) == (
+        OrderStatus.PARTIALLY_FILLED, "ORDER-2", Decimal(40)
+    )  # fmt: skip
+    assert (state.stop_price, state.remaining_quantity) == (Decimal(140), Decimal(60))
+    pending = parse.parse_replace_response(
+        previous, Amendment(stop_price=Decimal(140)), _ok({"success": True, "clOrdId": "ORDER-2"})
+    )
+    assert pending.status is OrderStatus.PENDING_UPDATE  # no status: accepted, not yet final

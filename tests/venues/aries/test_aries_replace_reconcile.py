@@ -21,7 +21,8 @@ from venues.aries.constants import CHAIN_FIELD
 CTX = RequestContext(now_ms=1_768_487_400_000, access_token=AccessToken("tok-abc"))
 T0_MS = 1_768_487_400_000  # 2026-01-15T14:30:00Z
 
-# [sdk] replace example answer (verbatim, sheet §3.3; its values are doc placeholders).
+# A replace answer with every field of the SDK's ReplaceOrdResponse (finance-dev 0.9.0
+# models/replaceordresponse.py); illustrative values (qty and price differ from the request, as in the docs).
 REPLACE_RESPONSE = (
     b'{"success":true,"clOrdId":"ORDER-20260115-003","origClOrdId":"ORDER-20260115-001","status":"REPLACED",'
     b'"qty":"200","price":"175.50","text":"Replace accepted","transactTime":"2026-01-15T14:31:00Z"}'
@@ -133,7 +134,7 @@ def test_aries_replace_on_a_stop_keeps_no_limit() -> None:
     ("response", "expected", "known"),
     [
         (HttpResponse(status=200, body=b'{"success":false,"clOrdId":"R","origClOrdId":"O","status":"REJECTED",'
-                                       b'"text":"use the latest clOrdId","ordRejReason":"STALE_CL_ORD_ID"}'),
+                                       b'"text":"use the latest clOrdId"}'),
          OrderRejected, True),
         (HttpResponse(status=500, body=b""), VenueUnavailable, False),
         (HttpResponse(status=200, body=b"<html>"), ResponseShapeError, False),
@@ -141,15 +142,16 @@ def test_aries_replace_on_a_stop_keeps_no_limit() -> None:
     ],
 )  # fmt: skip
 def test_aries_replace_failures(response: HttpResponse, expected: type[Exception], known: bool) -> None:
-    """A refused replace keeps ordRejReason/text; a 5xx or unreadable 200 leaves the outcome unknown."""
+    """A refused replace keeps its text (ReplaceOrdResponse has no ordRejReason); a 5xx or unreadable 200 leaves
+    the outcome unknown."""
     with pytest.raises(expected) as info:
         parse.parse_replace_response(_state(), Amendment(stop_price=Decimal(140)), response)
     assert getattr(info.value, "outcome_known", None) is known
     if isinstance(info.value, OrderRejected):
-        assert info.value.venue_code == "STALE_CL_ORD_ID"
+        assert info.value.venue_code is None
         assert info.value.venue_message == "use the latest clOrdId"
         assert info.value.raw_body is not None
-        assert "STALE_CL_ORD_ID" in info.value.raw_body
+        assert "use the latest clOrdId" in info.value.raw_body
 
 
 @pytest.mark.parametrize(
@@ -202,38 +204,45 @@ def test_aries_resolve_chain() -> None:
     assert parse.resolve_chain(loop, "P") is not None  # a cycle ends
 
 
-def _match(rows: list[dict[str, Any]], order: Any = None, skew_ms: int = 5_000) -> Any:
+def _candidates(rows: list[dict[str, Any]], order: Any = None, skew_ms: int = 5_000) -> list[Any]:
     order = order or stop_order(client_order_id="cid-9")
-    return parse.reconcile_match(
-        rows, order, symbol="AAPL", side="SELL", order_type="STOP", not_before_ms=T0_MS - skew_ms
+    return parse.reconcile_candidates(
+        rows,
+        order,
+        symbol="AAPL",
+        side="SELL",
+        order_type="STOP",
+        time_in_force="DAY",
+        not_before_ms=T0_MS - skew_ms,
     )
 
 
-def test_aries_reconcile_by_client_id_tag() -> None:
-    """Our clientId tag wins over everything else; two tagged rows are resolved by the terms, else ambiguous."""
-    mine = _row("M", clientId="cid-9", createdAt="2020-01-01T00:00:00Z")  # outside the window: tag still wins
-    twin = _row("T")
-    assert _match([twin, mine]) is mine
+def test_aries_reconcile_never_trusts_client_id() -> None:
+    """clientId is the OAuth application: a row carrying our client order id there is matched by terms only."""
+    tagged = _row("M", clientId="cid-9", createdAt="2020-01-01T00:00:00Z")  # outside the window
+    assert _candidates([tagged]) == []
     changed = _row("M2", clientId="cid-9", stopPrice="150")
-    assert _match([mine, changed]) is mine
-    assert _match([mine, _row("M3", clientId="cid-9")]) is None
+    assert _candidates([changed]) == []
 
 
 def test_aries_reconcile_by_terms_in_the_window() -> None:
-    """Without a tag echo: symbol/side/type/qty/prices and createdAt ≥ sent_at - skew; exactly one."""
+    """Same terms (time in force too) and createdAt ≥ sent_at - skew; every candidate listed, oldest first."""
     ours = _row("O", clientId="oauth-client")
-    assert _match([ours]) is ours
-    assert _match([ours, _row("D", clientId="oauth-client")]) is None  # two identical: never guess
+    assert _candidates([ours]) == [ours]
+    twin = _row("D", clientId="oauth-client", createdAt="2026-01-15T14:30:01Z")
+    assert _candidates([twin, ours]) == [ours, twin]  # two identical: both listed, the core decides
     early = _row("E", createdAt="2026-01-15T14:29:54Z")
-    assert _match([early]) is None  # 6 s before the send, skew 5 s
-    assert _match([early], skew_ms=10_000) is early
+    assert _candidates([early]) == []  # 6 s before the send, skew 5 s
+    assert _candidates([early], skew_ms=10_000) == [early]
     changes: list[dict[str, Any]] = [
         {"symbol": "MSFT"}, {"side": "SELL_SHORT"}, {"type": "STOP_LIMIT"}, {"qty": "10"}, {"stopPrice": "144"},
-        {"price": "144"}, {"ordStatus": "SUPERSEDED"}, {"createdAt": None},
+        {"price": "144"}, {"ordStatus": "SUPERSEDED"}, {"timeInForce": "GTC"}, {"securityType": "OPTION"},
+        {"legs": [{"symbol": "AAPL260116C00150000"}]},
     ]  # fmt: skip
     for change in changes:
-        assert _match([_row("X", **change)]) is None, change
-    assert _match([_row("Z", price="0", stopPrice="145.000", qty="100.0")]) is not None  # unused price is 0
+        assert _candidates([_row("X", **change)]) == [], change
+    assert _candidates([_row("Z", price="0", stopPrice="145.000", qty="100.0")]) != []  # unused price is 0
+    assert _candidates([_row("N", createdAt=None)]) != []  # no creation time: still a candidate (ambiguity, never loss)
 
 
 def test_aries_reconcile_stop_limit_terms() -> None:
@@ -241,13 +250,19 @@ def test_aries_reconcile_stop_limit_terms() -> None:
     order = stop_limit_order(client_order_id="cid-sl")
     row = _row("SL", type="STOP_LIMIT", price="144.50")
 
-    def match(rows: list[dict[str, Any]]) -> Any:
-        return parse.reconcile_match(
-            rows, order, symbol="AAPL", side="SELL", order_type="STOP_LIMIT", not_before_ms=T0_MS
+    def match(rows: list[dict[str, Any]]) -> list[Any]:
+        return parse.reconcile_candidates(
+            rows,
+            order,
+            symbol="AAPL",
+            side="SELL",
+            order_type="STOP_LIMIT",
+            time_in_force="DAY",
+            not_before_ms=T0_MS,
         )
 
-    assert match([row]) is row
-    assert match([_row("SL2", type="STOP_LIMIT", price="144")]) is None
+    assert match([row]) == [row]
+    assert match([_row("SL2", type="STOP_LIMIT", price="144")]) == []
 
 
 def test_aries_reconcile_flow_lists_then_matches() -> None:

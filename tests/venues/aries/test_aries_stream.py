@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import pytest
 
 import stopkit
 from stopkit import AccessToken, OrderState, OrderStatus, RequestContext, StreamGap
@@ -16,7 +17,8 @@ from stopkit.retry import ReconnectPolicy
 from venues.aries.simulator import AriesSimulator
 from venues.aries.stream import AriesStream
 
-# The documented TradeOrderV2 example (sheet §3.4, list-active-orders), verbatim; it is a LIMIT order.
+# The documented TradeOrderV2 example (https://finance.dev/api-reference/accounts/list-active-orders),
+# verbatim; it is a LIMIT order.
 DOC_ORDER = json.loads(
     '{"clOrdId": "clord-20260115-aapl-001", "ordId": "ord-7f3a9c2e-0001", "accountId": "TEST-ACCOUNT-001",'
     ' "clientId": "demo-oauth-client", "symbol": "AAPL", "side": "BUY", "type": "LIMIT", "timeInForce": "DAY",'
@@ -27,6 +29,7 @@ DOC_ORDER = json.loads(
 )
 STOP_ORDER = {**DOC_ORDER, "clOrdId": "ORDER-20260115-001", "type": "STOP_LIMIT", "side": "SELL", "price": "144.50",
               "stopPrice": "145.00"}  # fmt: skip
+OPTION_STOP = {**STOP_ORDER, "clOrdId": "ORDER-20260115-009", "securityType": "OPTION", "symbol": "AAPL260116C00150000"}
 
 
 def _stream() -> AriesStream:
@@ -37,12 +40,29 @@ def _stream() -> AriesStream:
     return stream
 
 
-def _event(action: str, data: Any = None) -> str:
-    return json.dumps({"type": "event", "topic": "account", "payload": {"action": action, "data": data}})
+def _event(payload: dict[str, Any]) -> str:
+    return json.dumps({"type": "event", "payload": payload})
+
+
+def _order_event(row: dict[str, Any]) -> str:
+    return _event({"topic": "account", "name": "order", "target": "ACC123456", "data": row})
+
+
+def _authenticated() -> tuple[AriesStream, str]:
+    # A stream that sent /auth and got authSuccess; returns it and its subscribe id.
+    stream = _stream()
+    ctx = RequestContext(now_ms=0, access_token=AccessToken("TOKEN-1"))
+    stream.connect_request(ctx)
+    (auth,) = stream.open_frames(ctx)
+    auth_id = json.loads(auth)["id"]
+    step = stream.handle_text(json.dumps({"type": "response", "id": auth_id, "payload": {"action": "authSuccess"}}))
+    (subscribe,) = step.send
+    return stream, json.loads(subscribe)["id"]
 
 
 def test_auth_then_subscribe_and_ndjson_frames() -> None:
-    """/auth first (documented envelope), subscribe after authSuccess; NDJSON frames carry several messages."""
+    """/auth first (documented envelope), subscribe after authSuccess; the snapshot's ordersV2 and the
+    AccountEvent's data arrive in one NDJSON frame; LIMIT and option orders are skipped."""
     stream = _stream()
     ctx = RequestContext(now_ms=0, access_token=AccessToken("TOKEN-1"))
     request = stream.connect_request(ctx)
@@ -53,37 +73,115 @@ def test_auth_then_subscribe_and_ndjson_frames() -> None:
     assert message["type"] == "request"
     assert message["id"].startswith("auth-")
     assert message["payload"] == {"method": "POST", "path": "/auth", "body": {"token": "TOKEN-1"}}
-    step = stream.handle_text('{"type":"response","id":"auth-001-001","payload":{"action":"authSuccess"}}')
+    step = stream.handle_text(
+        json.dumps({"type": "response", "id": message["id"], "payload": {"action": "authSuccess"}})
+    )
     (subscribe,) = step.send
     sub = json.loads(subscribe)
     assert sub["type"] == "subscribe"
     assert sub["id"].startswith("subscribe-")
     assert sub["payload"] == {"topic": "account", "params": {"accountId": "ACC123456"}}
     frame = "\n".join(
-        [_event("snapshot", {"orders": [DOC_ORDER, STOP_ORDER], "positions": [], "balance": {}}),
-         _event("account.order", {**STOP_ORDER, "ordStatus": "FILLED", "cumQty": "100", "leavesQty": "0"})]
+        [json.dumps({"type": "subscribed", "id": sub["id"], "payload": sub["payload"]}),
+         _event({"account": {}, "positions": [], "ordersV2": [DOC_ORDER, STOP_ORDER, OPTION_STOP]}),
+         _order_event({**STOP_ORDER, "ordStatus": "PARTIALLY_FILLED", "cumQty": "40", "leavesQty": "60",
+                       "avgPrice": "144.9"}),
+         _order_event({**STOP_ORDER, "ordStatus": "FILLED", "cumQty": "100", "leavesQty": "0", "avgPrice": "144.92"})]
     )  # fmt: skip
     step = stream.handle_text(frame)
-    assert step.ready  # the snapshot arrived: the subscription is live
-    # The LIMIT order is not a stop order: skipped; the stop shows NEW then FILLED.
+    assert step.ready  # the subscription is live
     assert [(s.venue_order_id, s.status) for s in step.updates] == [
         ("ORDER-20260115-001", OrderStatus.ACCEPTED),
+        ("ORDER-20260115-001", OrderStatus.PARTIALLY_FILLED),
         ("ORDER-20260115-001", OrderStatus.FILLED),
     ]
-    assert step.updates[1].filled_quantity == Decimal(100)
-    assert step.updates[1].limit_price == Decimal("144.50")
+    assert (step.updates[1].filled_quantity, step.updates[1].remaining_quantity) == (Decimal(40), Decimal(60))
+    assert step.updates[2].average_fill_price == Decimal("144.92")
+    assert step.updates[2].limit_price == Decimal("144.50")
+
+
+def test_snapshot_inside_the_subscribe_answer_or_event_data_is_read() -> None:
+    """The snapshot is found whether it is the event payload, its data, or the subscribe answer's payload."""
+    stream, sub_id = _authenticated()
+    snapshot = {"account": {}, "positions": [], "ordersV2": [STOP_ORDER]}
+    step = stream.handle_text(json.dumps({"type": "subscribed", "id": sub_id, "payload": snapshot}))
+    assert step.ready
+    assert [s.venue_order_id for s in step.updates] == ["ORDER-20260115-001"]
+    step = stream.handle_text(_event({"topic": "account", "name": "snapshot", "data": snapshot}))
+    assert [s.venue_order_id for s in step.updates] == ["ORDER-20260115-001"]
 
 
 def test_session_notices() -> None:
-    """refreshAuth asks for re-auth with a fresh token, authExpired for a reconnect, authFailed is an auth error."""
-    stream = _stream()
-    assert stream.handle_text(_event("refreshAuth")).reauth
-    assert stream.handle_text(_event("authExpired")).reconnect
-    failed = stream.handle_text('{"type":"response","id":"auth-1","payload":{"action":"authFailed"}}').error
-    assert isinstance(failed, stopkit.AuthenticationError)
+    """refreshAuth asks for re-auth with a fresh token, authExpired for a reconnect."""
+    stream, _ = _authenticated()
+    assert stream.handle_text(_event({"action": "refreshAuth"})).reauth
+    assert stream.handle_text(_event({"action": "authExpired"})).reconnect
     fresh = stream.auth_frames(RequestContext(now_ms=0, access_token=AccessToken("TOKEN-2")))
+    fresh_id = json.loads(fresh[0])["id"]
     assert json.loads(fresh[0])["payload"]["body"] == {"token": "TOKEN-2"}
+    # a re-auth success does not subscribe again
+    step = stream.handle_text(json.dumps({"type": "response", "id": fresh_id, "payload": {"action": "authSuccess"}}))
+    assert not step.send
+    assert step.error is None
     assert json.loads(stream.ping_frame())["type"] == "ping"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"action": "authFailed", "error": "invalid token"},
+        {"error": "invalid or expired token", "status": 401},
+        {"status": 403},
+        {"action": "error", "error": "nope"},
+        {"action": "somethingElse"},
+    ],
+)
+def test_every_refused_auth_answer_is_an_authentication_error(answer: dict[str, Any]) -> None:
+    """The answer to our /auth with payload.error, status >= 400, action error or anything but authSuccess
+    ends the attempt at once with AuthenticationError (SDK transport's rules)."""
+    stream = _stream()
+    ctx = RequestContext(now_ms=0, access_token=AccessToken("TOKEN-1"))
+    stream.connect_request(ctx)
+    auth_id = json.loads(stream.open_frames(ctx)[0])["id"]
+    step = stream.handle_text(json.dumps({"type": "response", "id": auth_id, "payload": answer}))
+    assert isinstance(step.error, stopkit.AuthenticationError)
+    assert "TOKEN-1" not in str(step.error)
+    assert not step.send
+
+
+@pytest.mark.parametrize("action", ["authRequired", "authTimeout", "authFailed"])
+def test_session_refusal_events_are_authentication_errors(action: str) -> None:
+    """authRequired / authTimeout / authFailed events, whatever their id, end the attempt with AuthenticationError."""
+    stream, _ = _authenticated()
+    step = stream.handle_text(_event({"action": action, "error": "too late"}))
+    assert isinstance(step.error, stopkit.AuthenticationError)
+    assert action in str(step.error)
+
+
+def test_refused_subscription_is_an_authentication_error() -> None:
+    """A subscribe answered with payload.error / status >= 400 is refused at once, not left to the stall timeout."""
+    stream, sub_id = _authenticated()
+    step = stream.handle_text(
+        json.dumps({"type": "response", "id": sub_id, "payload": {"error": "account not accessible", "status": 403}})
+    )
+    assert isinstance(step.error, stopkit.AuthenticationError)
+    assert "account not accessible" in str(step.error)
+    assert not step.ready
+
+
+def test_unreadable_rows_and_unknown_messages_never_stop_the_stream() -> None:
+    """An unknown status, a malformed row, an unknown message type or a positions event are skipped."""
+    stream, _ = _authenticated()
+    frame = "\n".join(
+        [_order_event({**STOP_ORDER, "ordStatus": "BRAND_NEW_STATUS"}),
+         _order_event({**STOP_ORDER, "qty": "lots"}),
+         json.dumps({"type": "mystery", "payload": {"x": 1}}),
+         _event({"topic": "account", "name": "position", "data": {"symbol": "AAPL", "qty": "5"}}),
+         _order_event({**STOP_ORDER, "ordStatus": "CANCELED"})]
+    )  # fmt: skip
+    step = stream.handle_text(frame)
+    assert step.error is None
+    assert [s.status for s in step.updates] == [OrderStatus.CANCELED]
 
 
 async def _watch(client: stopkit.VenueClient, out: list[OrderState | StreamGap], ready: asyncio.Event) -> None:
@@ -91,6 +189,13 @@ async def _watch(client: stopkit.VenueClient, out: list[OrderState | StreamGap],
     async with contextlib.aclosing(client.watch_orders(ready=ready, reconnect=policy)) as updates:
         async for update in updates:
             out.append(update)
+
+
+async def _drain(client: stopkit.VenueClient, policy: ReconnectPolicy) -> None:
+    # Iterate watch_orders until it ends (with an error).
+    async with contextlib.aclosing(client.watch_orders(reconnect=policy, stall_timeout_s=30)) as updates:
+        async for _ in updates:
+            pass
 
 
 async def _until(predicate: Any) -> None:
@@ -141,7 +246,8 @@ async def test_end_to_end_accepted_then_filled_with_reauth_and_expiry() -> None:
 
 
 async def test_simulator_is_strict_about_auth() -> None:
-    """No /auth within the deadline → closed; a bad token → authFailed and closed; subscribe before auth refused."""
+    """No /auth within the deadline → authTimeout and closed; a bad token → refused the SDK's way
+    (payload.error, status 401) and closed; anything before auth → authRequired."""
     sim = AriesSimulator()
     sim.ws_auth_timeout_s = 0.2
     base = await sim.start()
@@ -149,8 +255,8 @@ async def test_simulator_is_strict_about_auth() -> None:
     try:
         async with aiohttp.ClientSession() as session:
             async with session.ws_connect(url) as ws:
-                message = await asyncio.wait_for(ws.receive(), 2)
-                assert "authentication required" in message.data
+                message = json.loads((await asyncio.wait_for(ws.receive(), 2)).data)
+                assert message["payload"]["action"] == "authTimeout"
                 assert (await asyncio.wait_for(ws.receive(), 2)).type in (
                     aiohttp.WSMsgType.CLOSE,
                     aiohttp.WSMsgType.CLOSED,
@@ -164,10 +270,83 @@ async def test_simulator_is_strict_about_auth() -> None:
                 }
                 await ws.send_str(json.dumps(bad))
                 reply = json.loads((await asyncio.wait_for(ws.receive(), 2)).data)
-                assert reply["payload"]["action"] == "authFailed"
+                assert (reply["id"], reply["payload"]["status"]) == ("a1", 401)
+                assert reply["payload"]["error"]
             async with session.ws_connect(url) as ws:
                 await ws.send_str(json.dumps({"type": "subscribe", "id": "s1", "payload": {"topic": "account"}}))
                 reply = json.loads((await asyncio.wait_for(ws.receive(), 2)).data)
-                assert reply["type"] == "error"
+                assert reply["payload"]["action"] == "authRequired"
+    finally:
+        await sim.stop()
+
+
+@pytest.mark.parametrize("mode", ["status", "error-action", "authFailed", "authRequired"])
+async def test_refused_authentication_ends_watch_orders_within_seconds(mode: str) -> None:
+    """A venue that refuses every /auth (in each of the SDK's forms) ends watch_orders with AuthenticationError
+    after the client's three fresh-token attempts, in seconds, never waiting for the stall timeout."""
+    sim = AriesSimulator()
+    sim.ws_refuse_tokens = True
+    sim.ws_auth_refusal = mode
+    base = await sim.start()
+    try:
+        async with stopkit.connect("aries", credentials=sim.demo_credentials(), config=sim.demo_config(base)) as c:
+            started = asyncio.get_running_loop().time()
+            policy = ReconnectPolicy(initial_s=0.05, max_s=0.2, max_failures=20)
+            with pytest.raises(stopkit.AuthenticationError):
+                await _drain(c, policy)
+            assert asyncio.get_running_loop().time() - started < 5
+        assert sim.ws_hub.connections == 3
+    finally:
+        await sim.stop()
+
+
+async def test_refused_subscription_ends_watch_orders_within_seconds() -> None:
+    """A subscription the venue refuses ends watch_orders with AuthenticationError in seconds."""
+    sim = AriesSimulator()
+    sim.ws_refuse_subscribe = True
+    base = await sim.start()
+    try:
+        async with stopkit.connect("aries", credentials=sim.demo_credentials(), config=sim.demo_config(base)) as c:
+            started = asyncio.get_running_loop().time()
+            policy = ReconnectPolicy(initial_s=0.05, max_s=0.2, max_failures=20)
+            with pytest.raises(stopkit.AuthenticationError, match="subscription"):
+                await _drain(c, policy)
+            assert asyncio.get_running_loop().time() - started < 5
+    finally:
+        await sim.stop()
+
+
+async def test_end_to_end_snapshot_stops_and_partial_fills() -> None:
+    """watch_orders yields the snapshot's stops (placed before the stream) and every later change,
+    partial fills included, with fill quantities and the average price."""
+    sim = AriesSimulator()
+    base = await sim.start()
+    out: list[OrderState | StreamGap] = []
+    try:
+        async with stopkit.connect("aries", credentials=sim.demo_credentials(), config=sim.demo_config(base)) as c:
+            sim.set_price("AAPL", Decimal(150))
+            early = await c.place(sim.demo_scenario().orders[0])
+            ready = asyncio.Event()
+            task = asyncio.ensure_future(_watch(c, out, ready))
+            await asyncio.wait_for(ready.wait(), 3)
+            await _until(lambda: _statuses(out, early.venue_order_id) == [OrderStatus.ACCEPTED])
+            sim.fill_lot = Decimal(40)
+            sim.set_price("AAPL", Decimal("144.90"))
+            sim.set_price("AAPL", Decimal("144.80"))
+            sim.set_price("AAPL", Decimal("144.70"))
+            await _until(lambda: OrderStatus.FILLED in _statuses(out, early.venue_order_id))
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        states = [u for u in out if isinstance(u, OrderState) and u.venue_order_id == early.venue_order_id]
+        assert [(s.status, s.filled_quantity) for s in states] == [
+            (OrderStatus.ACCEPTED, Decimal(0)),
+            (OrderStatus.PARTIALLY_FILLED, Decimal(40)),
+            (OrderStatus.PARTIALLY_FILLED, Decimal(80)),
+            (OrderStatus.FILLED, Decimal(100)),
+        ]
+        assert states[1].remaining_quantity == Decimal(60)
+        assert states[-1].average_fill_price == Decimal("144.82")
+        assert states[-1].client_order_id == early.client_order_id
     finally:
         await sim.stop()

@@ -18,7 +18,7 @@ CTX = RequestContext(now_ms=1_768_487_400_000, access_token=AccessToken("tok-abc
 
 
 def test_aries_status_table_covers_the_fix_vocabulary() -> None:
-    """Every FIX OrdStatus of sheet §5 is mapped, explicitly."""
+    """Every FIX OrdStatus of the SDK's TradeOrderV2.OrdStatus is mapped, explicitly."""
     documented = {
         "PENDING_NEW", "NEW", "PARTIALLY_FILLED", "FILLED", "PENDING_CANCEL", "CANCELED", "PENDING_REPLACE",
         "REPLACED", "REJECTED", "EXPIRED", "DONE_FOR_DAY", "STOPPED", "SUSPENDED", "CALCULATED",
@@ -28,7 +28,7 @@ def test_aries_status_table_covers_the_fix_vocabulary() -> None:
     assert mapping.ORDER_STATUS["NEW"] is OrderStatus.ACCEPTED
     assert mapping.ORDER_STATUS["PENDING_NEW"] is OrderStatus.SUBMITTED
     assert mapping.ORDER_STATUS["PENDING_REPLACE"] is OrderStatus.PENDING_UPDATE
-    # STOPPED is FIX "trading stopped", not "stop triggered" (pitfall 7).
+    # STOPPED is FIX "trading stopped", not "stop triggered".
     assert not mapping.ORDER_STATUS["STOPPED"].is_triggered
     assert mapping.ORDER_STATUS["SUPERSEDED"] is OrderStatus.CANCELED
     assert mapping.ORDER_STATUS["CANCELED"].is_terminal
@@ -46,22 +46,24 @@ def test_aries_status_table_covers_the_fix_vocabulary() -> None:
     ],
 )
 def test_aries_side_mapping(side: Side, effect: PositionEffect | None, wire: str) -> None:
-    """Side + position effect → Aries side, in the body actually sent (sheet §4)."""
+    """Side + position effect → Aries side, in the body actually sent; read back, the side keeps its effect."""
     order = stop_order(side=side, position_effect=effect)
     request = bound().build_place_request(order, CTX)
     assert request.json()["side"] == wire
     assert mapping.SIDE_FROM_VENUE[wire] is side
+    if (effect, side) in ((PositionEffect.OPEN, Side.SELL), (PositionEffect.CLOSE, Side.BUY)):
+        assert mapping.POSITION_EFFECT_FROM_VENUE[wire] is effect
 
 
 def test_aries_stop_order_exact_bytes() -> None:
-    """The stop-order example: STOP, no price, canonical decimals, field order, headers."""
+    """The stop-order example: STOP, no price, canonical decimals, field order, headers, no clientId."""
     request = bound().build_place_request(stop_order(), CTX)
     assert request.method == "POST"
     assert request.url == "https://api.aries.com/v1/orders"
     assert request.headers == {"Authorization": "Bearer tok-abc", "Content-Type": "application/json"}
     assert request.body == (
         b'{"tradingAccountId":"ACC123456","symbol":"AAPL","side":"SELL","type":"STOP","qty":"100",'
-        b'"stopPrice":"145","timeInForce":"DAY","clientId":"cid-stop-1"}'
+        b'"stopPrice":"145","timeInForce":"DAY"}'
     )
 
 
@@ -71,8 +73,24 @@ def test_aries_stop_limit_order_exact_bytes() -> None:
     assert request.url == "http://127.0.0.1:8080/v1/orders"
     assert request.body == (
         b'{"tradingAccountId":"ACC123456","symbol":"AAPL","side":"SELL","type":"STOP_LIMIT","qty":"100",'
-        b'"stopPrice":"145","price":"144.5","timeInForce":"GTC","clientId":"cid-stop-limit-1"}'
+        b'"stopPrice":"145","price":"144.5","timeInForce":"GTC"}'
     )
+
+
+@pytest.mark.parametrize(("tif", "wire"), [("ioc", "IOC"), ("fok", "FOK"), ("gtc", "GTC"), ("day", "DAY")])
+def test_aries_time_in_force_offered_for_stops(tif: str, wire: str) -> None:
+    """IOC and FOK are in the SDK's time-in-force enum with no stop restriction: sent as such."""
+    assert bound().build_place_request(stop_limit_order(time_in_force=tif), CTX).json()["timeInForce"] == wire
+
+
+def test_aries_extended_hours_sends_day_as_extended_hours() -> None:
+    """extended_hours=true sends DAY as EXTENDED_HOURS; a GTC order is then refused before I/O, with the reason."""
+    venue = bound(extended_hours="true")
+    assert venue.build_place_request(stop_order(), CTX).json()["timeInForce"] == "EXTENDED_HOURS"
+    with pytest.raises(UnsupportedOrder) as info:
+        venue.build_place_request(stop_order(time_in_force="gtc"), CTX)
+    assert info.value.feature == "time_in_force=GTC"
+    assert "one-session" in str(info.value)
 
 
 def test_aries_preview_uses_static_token_and_masks_it() -> None:
@@ -100,8 +118,6 @@ def test_aries_bad_symbol_is_invalid(symbol: str) -> None:
 @pytest.mark.parametrize(
     ("overrides", "feature"),
     [
-        ({"time_in_force": "ioc"}, "time_in_force=IOC"),
-        ({"time_in_force": "fok"}, "time_in_force=FOK"),
         (
             {
                 "time_in_force": "gtd",
@@ -119,8 +135,6 @@ def test_aries_unsupported_options(overrides: dict[str, object], feature: str) -
     with pytest.raises(UnsupportedOrder) as info:
         bound().build_place_request(stop_order(**overrides), CTX)
     assert info.value.feature == feature
-    if feature.startswith("time_in_force=I") or feature.startswith("time_in_force=F"):
-        assert "unverified" in str(info.value)
     if feature == "time_in_force=GTD":
         assert "no GTD" in str(info.value)
     if feature.startswith("trigger_type"):
@@ -160,18 +174,17 @@ def test_aries_fractional_quantity_needs_config() -> None:
     assert bound(fractional_shares="true").build_place_request(order, CTX).json()["qty"] == "1.5"
 
 
-def test_aries_client_order_id_over_50_chars_is_invalid() -> None:
-    """clientId holds at most 50 characters."""
-    with pytest.raises(InvalidOrder) as info:
-        bound().check_order(stop_order(client_order_id="x" * 51))
-    assert info.value.field == "client_order_id"
-    bound().check_order(stop_order(client_order_id="x" * 50))
+def test_aries_client_order_id_is_never_sent() -> None:
+    """Our client order id stays local: no clientId (the OAuth application's field), whatever its length."""
+    body = bound().build_place_request(stop_order(client_order_id="x" * 60), CTX).json()
+    assert "clientId" not in body
+    assert "x" * 60 not in str(body)
 
 
 def test_aries_capabilities_declared() -> None:
-    """Capabilities match the sheet: DAY/GTC, default trigger, all position effects."""
+    """Capabilities: DAY/GTC/IOC/FOK, default trigger, all position effects, no stored client order id."""
     caps = VENUE.capabilities
-    assert caps.time_in_force == frozenset({TimeInForce.DAY, TimeInForce.GTC})
+    assert caps.time_in_force == frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
     assert caps.trigger_types == frozenset({TriggerType.DEFAULT})
     assert caps.position_effects == frozenset({None, PositionEffect.OPEN, PositionEffect.CLOSE})
     assert not caps.whole_position_quantity
@@ -182,7 +195,7 @@ def test_aries_capabilities_declared() -> None:
 
 
 def test_aries_cancel_request_matches_sdk_example() -> None:
-    """The [sdk] cancel example is reproduced byte for byte."""
+    """The cancel-order page's field examples, assembled, are reproduced byte for byte."""
     request = translate.build_cancel_request(
         CTX,
         base_url="https://api.aries.com",
@@ -190,6 +203,7 @@ def test_aries_cancel_request_matches_sdk_example() -> None:
         orig_cl_ord_id="ORDER-123456",
         symbol="AAPL",
         side="BUY",
+        security_type="CS",
     )
     assert request.url == "https://api.aries.com/v1/orders/cancel"
     assert request.body == (
@@ -199,18 +213,22 @@ def test_aries_cancel_request_matches_sdk_example() -> None:
 
 
 def test_aries_list_requests() -> None:
-    """Active list and history URLs: limit 500, cursor, history from = now - lookback (RFC 3339)."""
+    """Active list and history URLs: limit 500, cursor, history from (and to) in RFC 3339 UTC."""
     active = translate.build_active_orders_request(CTX, base_url="https://api.aries.com", account_id="A/1", cursor=0)
     assert active.method == "GET"
     assert active.url == "https://api.aries.com/v2/accounts/A%2F1/orders?limit=500&cursor=0"
     assert active.headers == {"Authorization": "Bearer tok-abc"}
     history = translate.build_history_request(
-        CTX, base_url="https://api.aries.com", account_id=ACCOUNT, cursor=500, lookback_days=1
+        CTX, base_url="https://api.aries.com", account_id=ACCOUNT, cursor=500, from_ms=CTX.now_ms - 86_400_000
     )
     assert history.url == (
         "https://api.aries.com/v2/accounts/ACC123456/orders/history"
         "?from=2026-01-14T14%3A30%3A00Z&order_by=desc&limit=500&cursor=500"
     )
+    window = translate.build_history_request(
+        CTX, base_url="https://api.aries.com", account_id=ACCOUNT, cursor=0, from_ms=0, to_ms=1000
+    )
+    assert "from=1970-01-01T00%3A00%3A00Z&to=1970-01-01T00%3A00%3A01Z&order_by=desc" in window.url
 
 
 def test_aries_request_without_token_is_a_configuration_error() -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import attrs
 import b2trader_support as support
 import jwt
 import pytest
@@ -786,3 +787,18 @@ async def test_client_keeps_the_last_state_it_saw(served) -> None:
             await client.get(venue_order_id=placed.venue_order_id)
         with pytest.raises(UnsupportedOrder, match="no documented endpoint"):
             await client.open_orders()
+
+
+@pytest.mark.parametrize("ahead_ms", [2 * 3_600_000, -2 * 3_600_000])
+async def test_token_cache_survives_a_skewed_local_clock(served, ahead_ms: int) -> None:
+    """Our clock 2 h ahead of (or behind) the venue's: the JWT's lifetime (exp - iat) is counted on our clock,
+    so three orders share one token exchange instead of one exchange each (or a stale token)."""
+    venue_clock = FrozenClock(1_767_225_600_000)
+    ours = FrozenClock(venue_clock.ms + ahead_ms)
+    sim, base_url = await _start(served, clock=venue_clock.now_ms)
+    async with _connect(sim, base_url, clock=ours) as client:
+        order = sim.demo_scenario().orders[0]
+        for n in range(3):
+            await client.place(attrs.evolve(order, client_order_id=f"skew-{n}"))
+    assert sim.tokens_issued == 1
+    assert len(sim.stops) == 3

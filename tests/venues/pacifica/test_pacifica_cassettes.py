@@ -287,7 +287,7 @@ async def test_cassette_signature_errors(venue: StartSim) -> None:
     _sim, base_url, clock = await venue()
     stranger = {"PACIFICA_PRIVATE_KEY": STRANGER_KEY, "PACIFICA_ACCOUNT": _credentials()["PACIFICA_ACCOUNT"]}
     async with _connect(base_url, clock, credentials=stranger) as client:
-        with pytest.raises(AuthenticationError, match="unauthorized to sign on behalf of"):
+        with pytest.raises(AuthenticationError, match="Agent not authorized for account"):
             await client.place(_stop(70))
 
     bound = stopkit.bind("pacifica", credentials=_credentials(api_key=False), config={"base_url": base_url})
@@ -305,8 +305,8 @@ async def test_cassette_signature_errors(venue: StartSim) -> None:
     not_base58 = {**json.loads(good.body or b""), "signature": "0OIl-not-base58"}
     bad_account = {**json.loads(good.body or b""), "account": "abc"}
     cases = [
-        (tampered, "Verification failed", "signature_verification_failed"),
-        (agent_body, "Verification failed", "signature_verification_failed"),
+        (tampered, "Verification failed", "400"),
+        (agent_body, "Verification failed", "400"),
         (not_base58, "Invalid signature", "400"),
         (bad_account, "Invalid public key", "400"),
     ]
@@ -352,25 +352,25 @@ async def test_cassette_not_found(venue: StartSim) -> None:
 
 @pytest.mark.vcr
 async def test_cassette_business_codes(venue: StartSim) -> None:
-    """Each 422 family: tick 16/52, amount 59, stop side 17, reduce-only 21/22/23 from real checks; the rest
-    of the table injected. Every one → OrderRejected (or its subclass) carrying the code."""
+    """Each 422 family: tick 16/52, amount 59, reduce-only 21/22/23 from real checks (the client's own
+    market-rules check off, so the venue answers); the rest of the table (17 included) injected. Every
+    one → OrderRejected (or its subclass) carrying the code."""
     sim, base_url, clock = await venue(tick_errors="business", check_position_on_create=True)
     natural = [
         (_stop(80, stop_price=Decimal("48000.5")), "16"),
         (_stop_limit(81, limit_price=Decimal("47950.5")), "52"),
         (_stop(82, quantity=Decimal("0.000015")), "59"),
-        (_stop(83, stop_price=51000), "17"),
         (_stop(84, side=Side.BUY, stop_price=51000), "21"),
         (_stop(85, quantity=Decimal(2)), "22"),
         (_stop(86, symbol="ETH", stop_price=2900), "23"),
     ]
-    async with _connect(base_url, clock) as client:
+    async with _connect(base_url, clock, check_market_rules=False) as client:
         for order, code in natural:
             with pytest.raises(OrderRejected) as info:
                 await client.place(order)
             assert type(info.value) is OrderRejected
             assert (info.value.http_status, info.value.venue_code, info.value.retryable) == (422, code, False)
-        for n, code in enumerate((10, 13, 18, 19, 20, 25, 30, 50)):
+        for n, code in enumerate((10, 13, 17, 18, 19, 20, 25, 30, 50)):
             _on(sim, lambda s, code=code: s.fail_next_business(code, path=CREATE))
             with pytest.raises(OrderRejected) as info:
                 await client.place(_stop(90 + n))
@@ -379,9 +379,10 @@ async def test_cassette_business_codes(venue: StartSim) -> None:
 
 @pytest.mark.vcr
 async def test_cassette_tick_errors_as_documented_400(venue: StartSim) -> None:
-    """The default (documented) style: a mis-rounded price or amount → 400 "not a multiple of ..." → OrderRejected."""
+    """The default (documented) style: a mis-rounded price or amount → 400 "not a multiple of ..." → OrderRejected
+    (the client's own market-rules check off, so the venue answers)."""
     _sim, base_url, clock = await venue()
-    async with _connect(base_url, clock) as client:
+    async with _connect(base_url, clock, check_market_rules=False) as client:
         with pytest.raises(OrderRejected, match="not a multiple of tick size 1") as info:
             await client.place(_stop(100, stop_price=Decimal("48000.5")))
         assert info.value.http_status == 400
@@ -392,8 +393,8 @@ async def test_cassette_tick_errors_as_documented_400(venue: StartSim) -> None:
 @pytest.mark.vcr
 async def test_cassette_access_and_server_errors(venue: StartSim) -> None:
     """403 restricted → AuthenticationError; 404 → OrderNotFound; 409 → OrderRejected; 500/503/504 on reads →
-    VenueUnavailable (outcome known); 503 on a create → looked up, not found, resent with the same client
-    order id → placed once."""
+    VenueUnavailable (outcome known); 503 on a create → looked up, not found → reported unknown (the default);
+    with resend_after_unknown → resent with the same client order id → placed once."""
     sim, base_url, clock = await venue()
     expected: list[tuple[str, type[RemoteError], int]] = [
         ("restricted", AuthenticationError, 403), ("not_found", OrderNotFound, 404),
@@ -411,6 +412,11 @@ async def test_cassette_access_and_server_errors(venue: StartSim) -> None:
             await client.place(_stop(110))
         assert conflict.value.http_status == 409
         _on(sim, lambda s: s.fail_next_documented("unavailable", path=CREATE))
+        with pytest.raises(VenueUnavailable) as unknown:
+            await client.place(_stop(112))  # 503 → looked up, not found → no resend by default
+        assert unknown.value.outcome_known is False
+    async with _connect(base_url, clock, resend_after_unknown=True) as client:
+        _on(sim, lambda s: s.fail_next_documented("unavailable", path=CREATE))
         order = _stop(111)
         placed = await client.place(order)  # 503 → looked up, not found → sent once more (same id) → placed
         assert placed.status is OrderStatus.ACCEPTED
@@ -419,16 +425,17 @@ async def test_cassette_access_and_server_errors(venue: StartSim) -> None:
 
 @pytest.mark.vcr
 async def test_cassette_rate_limited(venue: StartSim) -> None:
-    """5 credits per IP: a heavy GET (3) passes, the next → 429 with the ratelimit headers → RateLimited
-    (retry_after_s from t=, seconds); once the window has passed, it passes again."""
-    _sim, base_url, clock = await venue(credits_per_ip=5, rate_window_ms=10_000)
+    """13 credits per IP: open orders (1) and an order history page (12) pass, the next read → 429 with the
+    ratelimit headers → RateLimited (retry_after_s from t=, seconds); once the window has passed, it passes again."""
+    _sim, base_url, clock = await venue(credits_per_ip=13, rate_window_ms=10_000)
     async with _connect(base_url, clock, credentials=_credentials(api_key=False)) as client:
-        assert await client.open_orders() == []
+        with pytest.raises(OrderNotFound):
+            await client.get(client_order_id=cid(120))  # open orders (1) + one history page (12)
         clock.advance(2_500)
         with pytest.raises(RateLimited) as info:
             await client.open_orders()
         assert (info.value.http_status, info.value.retry_after_s, info.value.retryable) == (429, 8.0, True)
-        assert "2 credits left" in str(info.value)
+        assert "0 credits left" in str(info.value)
         clock.advance(7_500)
         assert await client.open_orders() == []
 
@@ -491,9 +498,8 @@ def test_recorded_error_bodies_classify() -> None:
         seen.add(type(err))
         if "builder" in message.lower():
             expected: type[RemoteError] = OrderRejected
-        elif status == 400 and (
-            message.startswith(("Verification", "Invalid s", "Invalid p", "Invalid m", "Unauth"))
-            or "unauthorized to sign on behalf of" in message
+        elif status == 400 and message.startswith(
+            ("Verification", "Invalid s", "Invalid p", "Invalid m", "Agent not authorized")
         ):
             expected = AuthenticationError
         elif status == 400 and "not found" in message:

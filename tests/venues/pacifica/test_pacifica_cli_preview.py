@@ -1,8 +1,9 @@
-"""`stopkit preview pacifica` for every combination of the placement options (issue 3 item 1).
+"""`stopkit preview pacifica` for every combination of the placement options.
 
 Each printed body and signature is checked against an independent re-computation from the
-sheet's §2.1 rules (sort keys recursively, compact JSON, Ed25519 over the seed, base58),
-written here with json, PyNaCl and base58 only, not with stopkit's or the adapter's code.
+documented signing rules (https://docs.pacifica.fi/api-documentation/api/signing/implementation:
+sort keys recursively, compact JSON, Ed25519 over the seed, base58), written here with json,
+PyNaCl and base58 only, not with stopkit's or the adapter's code.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from stopkit.cli import main
 
-# The sheet's §2.2 test keys: main seed bytes 0..31, agent seed bytes 32..63.
+# The signing vectors' keys (pacifica_signing.json): main seed bytes 0..31, agent seed bytes 32..63.
 MAIN_SEED = bytes(range(32))
 AGENT_SEED = bytes(range(32, 64))
 MAIN_SECRET = "1GMkH3brNXiNNs1tiFZHu4yZSRrzJwxi5wB9bHFtMikjwpAW9DMZzU2Pqakc5it8X3N5vPmqdN7KF4CCUpmKhq"
@@ -31,7 +32,7 @@ WIRE_TRIGGER = {"default": "mark_price", "mark": "mark_price", "last": "last_tra
 
 
 def _canonical(op: str, ts: int, window: int, payload: dict[str, Any]) -> bytes:
-    # The sheet's §2.1 reference snippet.
+    # The documented canonical message: keys sorted at every depth, compact separators.
     def srt(v: Any) -> Any:
         if isinstance(v, dict):
             return {k: srt(v[k]) for k in sorted(v)}
@@ -44,13 +45,13 @@ def _canonical(op: str, ts: int, window: int, payload: dict[str, Any]) -> bytes:
 
 
 def _decimal_text(text: str) -> str:
-    # Canonical decimal text (ARCHITECTURE §5): fixed point, no exponent, no trailing zeros.
+    # Canonical decimal text (stopkit.wire.format_decimal): fixed point, no exponent, no trailing zeros.
     out = format(Decimal(text), "f")
     return out.rstrip("0").rstrip(".") if "." in out else out
 
 
 def _expected(case: dict[str, Any]) -> tuple[str, str]:
-    # (body text, signature) per the sheet: payload fields in the documented order, header fields first.
+    # (body text, signature): payload fields in the documented example's order, header fields first.
     stop_order: dict[str, Any] = {"stop_price": _decimal_text(case["stop"])}
     if case["kind"] == "stop-limit":
         stop_order["limit_price"] = _decimal_text(case["limit"])
@@ -224,3 +225,23 @@ def test_preview_masks_the_config_key(monkeypatch: pytest.MonkeyPatch, capsys: p
     assert out["headers"] == {"Content-Type": "application/json", "PF-API-KEY": "***"}
     assert "cfg-key-secret-123" not in printed
     assert out["body_text"] == _expected(case)[0]
+
+
+def test_preview_says_it_skips_the_market_rules_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A preview is built without I/O: a stop off BTC's tick (0.5) is still printed, with a note that tick, lot
+    and minimum size are checked only when placing; with check_market_rules=false there is no note."""
+    monkeypatch.setenv("PACIFICA_PRIVATE_KEY", MAIN_SECRET)
+    monkeypatch.delenv("PACIFICA_ACCOUNT", raising=False)
+    monkeypatch.delenv("PACIFICA_API_KEY", raising=False)
+    argv = ["preview", "pacifica", "--kind", "stop", "--symbol", "BTC", "--side", "sell", "--quantity", "0.1",
+            "--stop-price", "48000.5", "--position-effect", "close"]  # fmt: skip
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["body"]["stop_order"]["stop_price"] == "48000.5"
+    (note,) = out["notes"]
+    assert "tick_size" in note
+    assert "GET /api/v1/info" in note
+    assert main([*argv, "--venue-config", "check_market_rules=false"]) == 0
+    assert "notes" not in json.loads(capsys.readouterr().out)

@@ -69,3 +69,32 @@ async def test_without_retries_the_expiry_is_reported(served: Any) -> None:
     assert error.stale_timestamp
     assert error.retryable
     assert sim.orders == {}
+
+
+@pytest.mark.parametrize("step_ms", [-60_000, -31_000, 90_000])
+async def test_offset_is_re_derived_after_our_clock_steps(served: Any, step_ms: int) -> None:
+    """Our clock steps (back or forward) after an offset was adopted: the next expiry refusal re-derives the
+    offset from the venue's Date header and the order lands once."""
+    client_clock = FrozenClock(NOW_MS)
+    venue = {"ms": NOW_MS + 45_000}
+    sim = PacificaSimulator(clock=lambda: venue["ms"])
+    server = await served(sim.make_app())
+    scenario = sim.demo_scenario()
+    sim.set_price(scenario.symbol, scenario.start_price)
+    async with stopkit.connect(
+        "pacifica",
+        credentials=sim.demo_credentials(),
+        config=sim.demo_config(server.base_url),
+        clock=client_clock,
+        retry=RetryPolicy(max_attempts=2, backoff=False),
+    ) as client:
+        await client.place(scenario.orders[0])
+        assert abs(client.clock_offset_ms - 45_000) <= 1_000
+        client_clock.advance(step_ms)  # NTP steps our clock; the venue's is unchanged
+        second = await client.place(scenario.orders[1])
+        expected = venue["ms"] - client_clock.ms
+        assert abs(client.clock_offset_ms - expected) <= 1_000 or step_ms > 0
+        stamped = int(sim.requests_to(CREATE)[-1].json()["timestamp"])
+        assert venue["ms"] - stamped <= 30_000  # the request that landed was inside the window
+    assert second.status is stopkit.OrderStatus.ACCEPTED
+    assert len(sim.orders) == 2

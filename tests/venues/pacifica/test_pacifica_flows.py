@@ -14,6 +14,7 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.wire import HttpRequest, HttpResponse
+from venues.pacifica import parse
 from venues.pacifica.adapter import RECONCILE_ROUNDS
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -35,13 +36,32 @@ def _history_row(order_id: int, client_order_id: str, status: str = "filled") ->
     }  # fmt: skip
 
 
-def _client(handler: Any) -> tuple[stopkit.VenueClient, MockTransport]:
-    transport = MockTransport(handler)
+# BTC as GET /api/v1/info lists it (CCXT response fixture, tests/contract/pacifica/).
+BTC_MARKET = {"symbol": "BTC", "tick_size": "1", "min_tick": "0", "max_tick": "1000000", "lot_size": "0.00001",
+              "max_leverage": 50, "isolated_only": False, "min_order_size": "10", "max_order_size": "5000000",
+              "funding_rate": "0.0000125", "next_funding_rate": "0.0000125", "created_at": 1748881333944,
+              "instrument_type": "perpetual", "base_asset": "BTC"}  # fmt: skip
+INFO = "/api/v1/info"
+
+
+def _client(handler: Any, **config: Any) -> tuple[stopkit.VenueClient, MockTransport]:
+    # The handler answers everything but GET /api/v1/info, which lists BTC.
+    def send(request: HttpRequest) -> HttpResponse:
+        if _route(request)[0] == INFO:
+            return _ok([BTC_MARKET])
+        return handler(request)  # type: ignore[no-any-return]
+
+    transport = MockTransport(send)
     client = stopkit.connect(
-        "pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX}, transport=transport,
+        "pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX}, transport=transport, config=config or None,
         clock=stopkit.FrozenClock(1716200000000), retry=RetryPolicy(max_attempts=1, backoff=False),
     )  # fmt: skip
     return client, transport
+
+
+def _paths(transport: MockTransport) -> list[str]:
+    # The paths sent, GET /api/v1/info left out.
+    return [path for path in (_route(r)[0] for r in transport.sent) if path != INFO]
 
 
 def _route(request: HttpRequest) -> tuple[str, dict[str, list[str]]]:
@@ -70,7 +90,7 @@ async def test_get_by_client_id_pages_history_then_reads_events() -> None:
     async with client:
         state = await client.get(client_order_id=CLOID)
     assert (state.venue_order_id, state.status, state.venue_status) == ("77", OrderStatus.FILLED, "filled")
-    assert [_route(r)[0] for r in transport.sent] == [
+    assert _paths(transport) == [
         "/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/history", "/api/v1/orders/history_by_id",
     ]  # fmt: skip
     assert all(r.method == "GET" and r.body is None for r in transport.sent)
@@ -143,7 +163,7 @@ def _event(history_id: int, order_id: int, event_type: str, order_status: str) -
     }  # fmt: skip
 
 
-def _placing_client(handler: Any) -> tuple[stopkit.VenueClient, MockTransport]:
+def _placing_client(handler: Any, **config: Any) -> tuple[stopkit.VenueClient, MockTransport]:
     # Like _client, but the create is answered by a lost connection (outcome unknown).
     from stopkit.errors import TransportError
 
@@ -152,7 +172,7 @@ def _placing_client(handler: Any) -> tuple[stopkit.VenueClient, MockTransport]:
             raise TransportError("connection reset after sending", venue="pacifica", outcome_known=False)
         return handler(request)  # type: ignore[no-any-return]
 
-    return _client(send)
+    return _client(send, **config)
 
 
 def _order(**overrides: Any) -> stopkit.StopOrder:
@@ -184,36 +204,107 @@ async def test_reconcile_finds_the_order_in_history_then_reads_its_events() -> N
     assert [r.method for r in transport.sent].count("POST") == 1
 
 
-async def test_reconcile_stops_paging_at_rows_older_than_the_send() -> None:
-    """History rows created before the send (less window and skew) end the search: not found → a resend
-    with the same client order id, whose outcome is unknown too → again, RECONCILE_ROUNDS rounds in all →
-    the original error, noting that reconciliation failed too."""
+SENT_MS = 1716200000000
+NOT_BEFORE_MS = SENT_MS - 30_000 - 60_000  # the send less the signature window and a minute of skew
+
+
+def _rows_at(*times: int) -> list[dict[str, Any]]:
+    # History rows of other orders, created at the given Unix ms.
+    return [
+        {**_history_row(100 + i, f"00000000-0000-4000-8000-{i:012d}"), "created_at": t} for i, t in enumerate(times)
+    ]
+
+
+async def test_history_newest_first_search_stops_at_rows_older_than_the_send() -> None:
+    """Newest-first pages (read from the times): a row created before the send (less window and skew)
+    ends the search after one page: not found → unknown, reported with a note; no resend by default."""
     from stopkit.errors import TransportError
 
     def handler(request: HttpRequest) -> HttpResponse:
         path, _ = _route(request)
         if path == "/api/v1/orders":
             return _ok([])
-        old = _history_row(1, "00000000-0000-4000-8000-000000000001")
-        return _ok([{**old, "created_at": 1716200000000 - 30_000 - 60_001}], next_cursor="c2", has_more=True)
+        return _ok(_rows_at(SENT_MS + 5, NOT_BEFORE_MS - 1), next_cursor="c2", has_more=True)
 
     client, transport = _placing_client(handler)
     async with client:
         with pytest.raises(TransportError) as info:
             await client.place(_order())
     assert info.value.outcome_known is False
+    assert "reconciliation found no matching order" in " ".join(info.value.__notes__)
+    assert _paths(transport) == ["/api/v1/orders/stop/create", "/api/v1/orders", "/api/v1/orders/history"]
+
+
+async def test_history_oldest_first_search_reads_on_past_old_rows() -> None:
+    """Oldest-first pages (the MCP server's description): old rows do not end the search; the next page
+    holds the order, which is then read back by its events."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, query = _route(request)
+        if path == "/api/v1/orders":
+            return _ok([])
+        if path == "/api/v1/orders/history":
+            if "cursor" not in query:
+                return _ok(_rows_at(NOT_BEFORE_MS - 9, NOT_BEFORE_MS - 1), next_cursor="c2", has_more=True)
+            return _ok([{**_history_row(77, CLOID, status="open"), "created_at": SENT_MS}], has_more=False)
+        assert (path, query) == ("/api/v1/orders/history_by_id", {"order_id": ["77"]})
+        return _ok([_event(1, 77, "stop_created", "open")])
+
+    client, transport = _placing_client(handler)
+    async with client:
+        state = await client.place(_order())
+    assert (state.venue_order_id, state.status) == ("77", OrderStatus.ACCEPTED)
+    assert _paths(transport).count("/api/v1/orders/history") == 2
+
+
+async def test_history_search_is_bounded_by_its_credit_budget() -> None:
+    """Oldest-first history that never ends: the search reads at most a quarter of the 100-credit budget
+    (2 pages of 12 credits), reports the outcome unknown, and never resends after an incomplete search,
+    even with resend_after_unknown on."""
+    from stopkit.errors import TransportError
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, _ = _route(request)
+        if path == "/api/v1/orders":
+            return _ok([])
+        return _ok(_rows_at(NOT_BEFORE_MS - 9, NOT_BEFORE_MS - 1), next_cursor="more", has_more=True)
+
+    client, transport = _placing_client(handler, resend_after_unknown=True)
+    assert client.venue.history_search_max_pages() == 2  # type: ignore[attr-defined]
+    async with client:
+        with pytest.raises(TransportError):
+            await client.place(_order())
+    assert _paths(transport).count("/api/v1/orders/history") == 2
+    assert [r.method for r in transport.sent].count("POST") == 1
+
+
+async def test_reconcile_resend_rounds_when_enabled() -> None:
+    """resend_after_unknown on: a complete search that finds nothing → a resend with the same client
+    order id, whose outcome is unknown too → again, RECONCILE_ROUNDS rounds in all → the original error,
+    noting that reconciliation failed too."""
+    from stopkit.errors import TransportError
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path, _ = _route(request)
+        if path == "/api/v1/orders":
+            return _ok([])
+        return _ok(_rows_at(SENT_MS + 5, NOT_BEFORE_MS - 1), next_cursor="c2", has_more=True)
+
+    client, transport = _placing_client(handler, resend_after_unknown=True)
+    async with client:
+        with pytest.raises(TransportError) as info:
+            await client.place(_order())
+    assert info.value.outcome_known is False
     assert "reconciliation failed too" in " ".join(info.value.__notes__)
     lookup_then_resend = ["/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/stop/create"]
-    assert [_route(r)[0] for r in transport.sent] == [
-        "/api/v1/orders/stop/create",
-        *lookup_then_resend * RECONCILE_ROUNDS,
-    ]
+    assert _paths(transport) == ["/api/v1/orders/stop/create", *lookup_then_resend * RECONCILE_ROUNDS]
     creates = [r for r in transport.sent if r.method == "POST"]
     assert creates[0].json()["stop_order"]["client_order_id"] == creates[1].json()["stop_order"]["client_order_id"]
 
 
 async def test_reconcile_resend_refused_as_duplicate_reads_the_order_back() -> None:
-    """Not found by the lookup, resent, refused as a duplicate client order id (it had landed): read back."""
+    """resend_after_unknown on: not found by the lookup, resent, refused as a duplicate client order id (it
+    had landed): read back."""
     row = {"order_id": 5, "client_order_id": CLOID, "symbol": "BTC", "side": "ask", "price": "0",
            "initial_amount": "0.1", "filled_amount": "0", "stop_price": "48000", "order_type": "stop_market",
            "reduce_only": True, "created_at": 1716200000000}  # fmt: skip
@@ -229,43 +320,34 @@ async def test_reconcile_resend_refused_as_duplicate_reads_the_order_back() -> N
                 from stopkit.errors import TransportError
 
                 raise TransportError("connection reset after sending", venue="pacifica", outcome_known=False)
-            body = b'{"success":false,"data":null,"error":"Duplicate client order id","code":36}'
+            body = (
+                b'{"success":false,"data":null,"error":"Duplicate client order id: ' + CLOID.encode() + b'","code":36}'
+            )
             return HttpResponse(status=422, body=body)
         if path == "/api/v1/orders":
             open_reads += 1
             return _ok([] if open_reads == 1 else [row])  # the first look is too early to see it
         return _ok([], has_more=False)
 
-    client, _transport = _client(handler)
+    client, _transport = _client(handler, resend_after_unknown=True)
     async with client:
         state = await client.place(_order())
     assert (state.venue_order_id, state.client_order_id, state.status) == ("5", CLOID, OrderStatus.ACCEPTED)
     assert posts == 2
 
 
-async def test_reconcile_resend_can_be_switched_off() -> None:
-    """With resend_after_unknown=false the lookup alone decides: not found → the original error."""
+async def test_reconcile_resend_is_off_by_default() -> None:
+    """By default (and with resend_after_unknown=false) the lookup alone decides: not found → the original
+    error, sent once."""
     from stopkit.errors import TransportError
 
-    def send(request: HttpRequest) -> HttpResponse:
-        if request.method == "POST":
-            raise TransportError("connection reset after sending", venue="pacifica", outcome_known=False)
-        return _ok([], has_more=False)
-
-    transport = MockTransport(send)
-    client = stopkit.connect(
-        "pacifica",
-        credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX},
-        config={"base_url": "https://api.pacifica.fi", "resend_after_unknown": "false"},
-        transport=transport,
-        clock=stopkit.FrozenClock(1716200000000),
-        retry=stopkit.RetryPolicy(max_attempts=1, backoff=False),
-    )
-    async with client:
-        with pytest.raises(TransportError) as info:
-            await client.place(_order())
-    assert "reconciliation found no matching order" in " ".join(info.value.__notes__)
-    assert [r.method for r in transport.sent].count("POST") == 1
+    for config in ({}, {"resend_after_unknown": "false"}):
+        client, transport = _placing_client(lambda request: _ok([], has_more=False), **config)
+        async with client:
+            with pytest.raises(TransportError) as info:
+                await client.place(_order())
+        assert "reconciliation found no matching order" in " ".join(info.value.__notes__)
+        assert [r.method for r in transport.sent].count("POST") == 1
 
 
 async def test_reconcile_open_row_with_other_fields_is_not_this_order() -> None:
@@ -300,4 +382,27 @@ async def test_get_by_client_id_of_a_triggered_open_order_reads_events_without_p
     async with client:
         state = await client.get(client_order_id=CLOID)
     assert (state.status, state.venue_status) == (OrderStatus.TRIGGERED, "make")
-    assert [_route(r)[0] for r in transport.sent] == ["/api/v1/orders", "/api/v1/orders/history_by_id"]
+    assert _paths(transport) == ["/api/v1/orders", "/api/v1/orders/history_by_id"]
+
+
+def test_read_costs_follow_ccxt_weights() -> None:
+    """Open orders 1, history_by_id 1, market info 1, order history 12 (4 with a PF-API-KEY); a history search
+    may read a quarter of the budget (2 pages of 100 credits, 18 of 300 keyed; config overrides, 20 at most)."""
+    plain = stopkit.bind("pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX})
+    keyed = stopkit.bind("pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX, "PACIFICA_API_KEY": "k"})
+    costs = {}
+    for name, bound in (("plain", plain), ("keyed", keyed)):
+        flow = bound.get_flow(stopkit.OrderRef(client_order_id=CLOID))
+        open_orders = next(flow)
+        history = flow.send([])
+        by_id = flow.send(parse.HistoryPage(rows=[_history_row(7, CLOID)], next_cursor=None, has_more=False))
+        info = next(bound.place_flow(_order()))
+        costs[name] = [(x.label, x.cost) for x in (open_orders, history, by_id, info)]
+    assert costs["plain"] == [("open_orders", 1), ("history", 12), ("history_by_id", 1), ("market_info", 1)]
+    assert costs["keyed"] == [("open_orders", 1), ("history", 4), ("history_by_id", 1), ("market_info", 1)]
+    assert (plain.history_search_max_pages(), keyed.history_search_max_pages()) == (2, 18)  # type: ignore[attr-defined]
+    wide = stopkit.bind("pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX},
+                        config={"history_search_max_credits": "1000"})  # fmt: skip
+    narrow = stopkit.bind("pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX},
+                          config={"history_search_max_credits": "5"})  # fmt: skip
+    assert (wide.history_search_max_pages(), narrow.history_search_max_pages()) == (20, 1)  # type: ignore[attr-defined]

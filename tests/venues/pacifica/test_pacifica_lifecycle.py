@@ -1,12 +1,14 @@
-"""Issue 3 end to end: stopkit.connect("pacifica") against the simulator on 127.0.0.1.
+"""End to end: stopkit.connect("pacifica") against the simulator on 127.0.0.1.
 
-Trigger types, whole-position close, builder codes, market info with tick/lot checks,
-business codes, documented failures, credit-based rate limits, re-signed retries and
-reconciliation after a lost placement answer.
+Trigger types, whole-position close, builder codes, market info with the client's tick, lot
+and minimum-size check (and the venue's own, with the check off), business codes, documented
+failures, credit-based rate limits, re-signed retries and reconciliation after a lost
+placement answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -31,6 +33,7 @@ import stopkit
 from stopkit.errors import (
     AuthenticationError,
     DuplicateClientOrderId,
+    InvalidOrder,
     OrderNotFound,
     OrderRejected,
     RateLimited,
@@ -165,18 +168,20 @@ async def test_market_info_documented_shape(served: Served) -> None:
         "symbol": "BTC", "tick_size": "1", "min_tick": "0", "max_tick": "1000000", "lot_size": "0.00001",
         "max_leverage": 50, "isolated_only": False, "min_order_size": "10", "max_order_size": "5000000",
         "funding_rate": "0.0000125", "next_funding_rate": "0.0000125", "created_at": 1748881333944,
+        "instrument_type": "perpetual", "base_asset": "BTC",
     }  # fmt: skip
     assert [row["symbol"] for row in body["data"]] == list(sim.markets)
 
 
 async def test_tick_and_lot_checks_follow_market_info(served: Served) -> None:
-    """A custom market: /info shows it, and the create checks use exactly its tick, lot and price bounds."""
+    """A custom market: /info shows it, and the venue's create checks use exactly its tick, lot and price
+    bounds (the client's own check off, so the venue answers)."""
     market = Market(Decimal("0.5"), Decimal("0.001"), min_tick=Decimal("100"), max_tick=Decimal("60000"))
     sim, base_url, clock = await start(served, markets={"BTC": market})
     async with aiohttp.ClientSession() as session, session.get(base_url + INFO) as resp:
         row = (await resp.json())["data"][0]
     assert (row["tick_size"], row["lot_size"], row["min_tick"], row["max_tick"]) == ("0.5", "0.001", "100", "60000")
-    async with connect(sim, base_url, clock) as client:
+    async with connect(sim, base_url, clock, check_market_rules=False) as client:
         accepted = await client.place(sell_stop(stop_price=Decimal("48000.5"), quantity=Decimal("0.002")))
         assert accepted.status is OrderStatus.ACCEPTED
         with pytest.raises(OrderRejected, match=r"tick size 0\.5"):
@@ -195,7 +200,7 @@ async def test_tick_and_lot_checks_follow_market_info(served: Served) -> None:
 async def test_rounding_error_styles(served: Served, style: str, status: int, codes: tuple[str, ...]) -> None:
     """Mis-rounded stop price, limit price, amount → OrderRejected carrying the venue's status and code."""
     sim, base_url, clock = await start(served, tick_errors=style)
-    async with connect(sim, base_url, clock) as client:
+    async with connect(sim, base_url, clock, check_market_rules=False) as client:
         bad = (
             sell_stop(stop_price=Decimal("48000.5")),
             sell_stop_limit(limit_price=Decimal("47950.5")),
@@ -210,29 +215,89 @@ async def test_rounding_error_styles(served: Served, style: str, status: int, co
 
 
 async def test_rounding_error_as_500_is_reconciled_not_resent(served: Served) -> None:
-    """The older page's 500 for a mis-rounded price: outcome unknown → looked up (not found) → resent with
-    the same client order id, answered 500 again, a bounded number of rounds → raised with outcome unknown."""
+    """The older page's 500 for a mis-rounded price (client check off): outcome unknown → looked up, not found
+    → raised with outcome unknown, sent once. With resend_after_unknown: resent with the same client order
+    id, answered 500 again, a bounded number of rounds → raised with outcome unknown."""
     sim, base_url, clock = await start(served, tick_errors="server_error")
-    async with connect(sim, base_url, clock, retry=RetryPolicy(max_attempts=3, backoff=False)) as client:
+    retry = RetryPolicy(max_attempts=3, backoff=False)
+    async with connect(sim, base_url, clock, retry=retry, check_market_rules=False) as client:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.place(sell_stop(stop_price=Decimal("48000.5")))
+    assert info.value.outcome_known is False
+    assert len(sim.requests_to(CREATE)) == 1
+    async with connect(
+        sim, base_url, clock, retry=retry, check_market_rules=False, resend_after_unknown=True
+    ) as client:
         with pytest.raises(VenueUnavailable) as info:
             await client.place(sell_stop(stop_price=Decimal("48000.5")))
     assert info.value.outcome_known is False
     assert any("reconciliation failed too" in note for note in info.value.__notes__)
-    assert len(sim.requests_to(CREATE)) == 1 + RECONCILE_ROUNDS  # bounded: never a retry loop
+    assert len(sim.requests_to(CREATE)) == 1 + 1 + RECONCILE_ROUNDS  # bounded: never a retry loop
     assert sim.orders == {}
+
+
+async def test_client_refuses_a_stop_that_does_not_fit_before_sending(served: Served) -> None:
+    """check_market_rules (default): a mis-rounded stop or limit price, a price out of bounds, a mis-rounded or
+    too small quantity → InvalidOrder naming the field and the nearest valid values; no create is sent."""
+    market = Market(Decimal("0.5"), Decimal("0.001"), min_tick=Decimal("100"), max_tick=Decimal("60000"))
+    sim, base_url, clock = await start(served, markets={"BTC": market})
+    cases = [
+        (sell_stop(stop_price=Decimal("48000.25")), "stop_price", "nearest valid: 48000 or 48000.5"),
+        (sell_stop_limit(limit_price=Decimal("47950.2")), "limit_price", "nearest valid: 47950 or 47950.5"),
+        (sell_stop(side=Side.BUY, position_effect=None, stop_price=60500), "stop_price", "highest valid: 60000"),
+        (sell_stop(stop_price=Decimal(50), quantity=Decimal(1)), "stop_price", "lowest valid: 100"),
+        (sell_stop(quantity=Decimal("0.0105")), "quantity", "nearest valid: 0.01 or 0.011"),
+        (sell_stop(stop_price=5000, quantity=Decimal("0.001")), "quantity", "smallest valid quantity: 0.002"),
+        (sell_stop(symbol="btc"), "symbol", "not a market"),
+    ]
+    async with connect(sim, base_url, clock) as client:
+        for order, field, text in cases:
+            with pytest.raises(InvalidOrder) as info:
+                await client.place(order)
+            assert info.value.field == field, order
+            assert text in str(info.value), str(info.value)
+        placed = await client.place(sell_stop(stop_price=Decimal("48000.5"), quantity=Decimal("0.001")))
+    assert placed.status is OrderStatus.ACCEPTED
+    assert len(sim.requests_to(CREATE)) == 1
+    assert len(sim.requests_to(INFO)) == 1  # one read, cached for the client
+
+
+async def test_market_rules_check_can_be_switched_off(served: Served) -> None:
+    """check_market_rules=false: no /api/v1/info read; the stop goes to the venue, which accepts a too small
+    one and rejects it only when it triggers (force_cancel)."""
+    sim, base_url, clock = await start(served)
+    async with connect(sim, base_url, clock, check_market_rules="false") as client:
+        placed = await client.place(sell_stop(quantity=Decimal("0.0001")))
+    assert placed.status is OrderStatus.ACCEPTED
+    assert sim.requests_to(INFO) == []
 
 
 # -- business codes -----------------------------------------------------------------------------
 
 
-async def test_stop_on_the_wrong_side_is_code_17(served: Served) -> None:
-    """A sell stop above, or a buy stop below, the reference price → 422 code 17 INVALID_STOP_ORDER_SIDE."""
+async def test_crossed_stop_is_accepted_and_triggers_at_once(served: Served) -> None:
+    """A sell stop above the reference price is not refused (nothing shows the venue refuses it: code 17 is
+    about the side against the position): it is accepted and triggers at once."""
     sim, base_url, clock = await start(served)
     async with connect(sim, base_url, clock) as client:
-        for order in (sell_stop(stop_price=51000), sell_stop(side=Side.BUY, position_effect=None, stop_price=49000)):
-            with pytest.raises(OrderRejected, match="INVALID_STOP_ORDER_SIDE") as info:
-                await client.place(order)
-            assert (info.value.http_status, info.value.venue_code) == (422, "17")
+        placed = await client.place(sell_stop(stop_price=51000))
+        state = await client.get(venue_order_id=placed.venue_order_id)
+    assert placed.status is OrderStatus.ACCEPTED
+    assert state.status is OrderStatus.FILLED
+
+
+async def test_code_17_is_described_as_the_side_against_the_position(served: Served) -> None:
+    """An injected 422 code 17 → OrderRejected naming INVALID_STOP_ORDER_SIDE with the documented text."""
+    sim, base_url, clock = await start(served)
+    sim.fail_next_business(17, path=CREATE)
+    async with connect(sim, base_url, clock) as client:
+        with pytest.raises(OrderRejected, match="INVALID_STOP_ORDER_SIDE") as info:
+            await client.place(sell_stop())
+    assert (info.value.http_status, info.value.venue_code, info.value.venue_message) == (
+        422,
+        "17",
+        "Invalid stop order side",
+    )
 
 
 async def test_omitted_amount_without_reduce_only_is_code_19(served: Served) -> None:
@@ -296,9 +361,10 @@ async def test_cancel_by_unused_client_id_is_code_37(served: Served) -> None:
 
 
 async def test_min_order_size_is_checked_at_trigger(served: Served) -> None:
-    """Below min_order_size (USD) the stop is accepted, then rejected when it triggers; the reason is kept."""
+    """Below min_order_size (USD) the venue accepts the stop (client check off), then rejects it when it
+    triggers; the reason is kept."""
     sim, base_url, clock = await start(served)
-    async with connect(sim, base_url, clock) as client:
+    async with connect(sim, base_url, clock, check_market_rules=False) as client:
         placed = await client.place(sell_stop(quantity=Decimal("0.0001")))
         assert placed.status is OrderStatus.ACCEPTED
         sim.set_price("BTC", Decimal("47990"))
@@ -347,16 +413,25 @@ async def test_documented_failures_on_reads(served: Served, name: str, cls: type
 
 @pytest.mark.parametrize("name", ["internal", "unavailable", "gateway_timeout"])
 async def test_5xx_after_create_reconciles(served: Served, name: str) -> None:
-    """A 5xx answering a create the venue did not process: looked up, not found, sent once more with the
-    same client order id (safe: the venue refuses reused ids) → placed exactly once."""
+    """A 5xx answering a create the venue did not process: looked up, not found → the outcome is reported
+    unknown (default); with resend_after_unknown it is sent once more with the same client order id →
+    placed exactly once."""
     sim, base_url, clock = await start(served)
+    retry = RetryPolicy(max_attempts=3, backoff=False)
+    sim.fail_next_documented(name, path=CREATE)
+    async with connect(sim, base_url, clock, retry=retry) as client:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.place(sell_stop())
+    assert info.value.outcome_known is False
+    assert [path for _, path in sim.requests] == [INFO, CREATE, OPEN_ORDERS, HISTORY]
+    sim.requests.clear()
     sim.fail_next_documented(name, path=CREATE)
     order = sell_stop()
-    async with connect(sim, base_url, clock, retry=RetryPolicy(max_attempts=3, backoff=False)) as client:
+    async with connect(sim, base_url, clock, retry=retry, resend_after_unknown=True) as client:
         state = await client.place(order)
     assert state.status is OrderStatus.ACCEPTED
     assert state.client_order_id == order.client_order_id
-    assert [path for _, path in sim.requests] == [CREATE, OPEN_ORDERS, HISTORY, CREATE]
+    assert [path for _, path in sim.requests] == [INFO, CREATE, OPEN_ORDERS, HISTORY, CREATE]
     assert len(sim.orders) == 1
 
 
@@ -452,7 +527,8 @@ def _ratelimit(headers: Any) -> tuple[int, int, int, int]:
 
 
 async def test_ratelimit_headers_on_every_answer_and_costs(served: Served) -> None:
-    """Every answer (success, refusal, unknown path) carries both headers; costs 1 / 0.5 / 3 (1 keyed), x10."""
+    """Every answer (success, refusal, unknown path) carries both headers; costs (x10): create 1, cancel 0.5,
+    open orders 1, info 1, order history 12 (4 keyed)."""
     sim, base_url, _ = await start(served)
     bound = stopkit.bind("pacifica", credentials=sim.demo_credentials(), config=sim.demo_config(base_url))
     ctx = stopkit.RequestContext(now_ms=NOW_MS)
@@ -476,41 +552,45 @@ async def test_ratelimit_headers_on_every_answer_and_costs(served: Served) -> No
         keyed = {"PF-API-KEY": DEMO_API_KEY}
         assert await send("GET", f"{base_url}{OPEN_ORDERS}?account={sim.demo_account}", headers=keyed) == 200
         assert await send("GET", base_url + INFO, headers={"PF-API-KEY": "unknown-key"}) == 200
+        assert await send("GET", f"{base_url}{HISTORY}?account={sim.demo_account}") == 200
+        assert await send("GET", f"{base_url}{HISTORY}?account={sim.demo_account}", headers=keyed) == 200
     remaining = [r for r, _, _, _ in seen]
-    assert remaining == [990, 985, 955, 945, 935, 925, 2990, 915]
-    assert [(q, w) for _, _, q, w in seen] == [(1000, 60)] * 6 + [(3000, 60), (1000, 60)]
+    assert remaining == [990, 985, 975, 965, 955, 945, 2990, 935, 815, 2950]
+    assert [(q, w) for _, _, q, w in seen] == [(1000, 60)] * 6 + [(3000, 60), (1000, 60), (1000, 60), (3000, 60)]
     assert all(t == 60 for _, t, _, _ in seen)
 
 
 async def test_exhausted_credits_give_429_until_the_window_refreshes(served: Served) -> None:
-    """Unidentified quota 5 credits: a heavy GET (3) passes, the next is refused → RateLimited with t seconds;
+    """Unidentified quota 2 credits: two reads of 1 pass, the next is refused → RateLimited with t seconds;
     the refused request is not processed; after the window it passes again."""
-    sim, base_url, clock = await start(served, credits_per_ip=5, rate_window_ms=10_000)
+    sim, base_url, clock = await start(served, credits_per_ip=2, rate_window_ms=10_000)
     async with connect(sim, base_url, clock) as client:
+        await client.open_orders()
         await client.open_orders()
         clock.advance(2_500)
         with pytest.raises(RateLimited) as info:
             await client.open_orders()
         assert info.value.http_status == 429
         assert info.value.retry_after_s == 8.0  # t = ceil(7.5 s)
-        assert "2 credits left" in str(info.value)
+        assert "0 credits left" in str(info.value)
         assert info.value.retryable is True
         clock.advance(7_500)
         assert await client.open_orders() == []
 
 
 async def test_config_key_raises_the_quota(served: Served) -> None:
-    """With PACIFICA_API_KEY (sent as PF-API-KEY) the keyed quota applies and heavy GETs cost 1."""
-    sim, base_url, clock = await start(served, credits_per_ip=2, credits_per_api_key=4)
+    """With PACIFICA_API_KEY (sent as PF-API-KEY) the keyed quota applies and order history costs 4, not 12."""
+    sim, base_url, clock = await start(served, credits_per_ip=11, credits_per_api_key=9)
     creds = {**sim.demo_credentials(), "PACIFICA_API_KEY": DEMO_API_KEY}
+    unknown_id = "00000000-0000-4000-8000-000000000321"
     async with connect(sim, base_url, clock, credentials=creds) as client:
-        for _ in range(4):
-            await client.open_orders()
+        with pytest.raises(OrderNotFound):
+            await client.get(client_order_id=unknown_id)  # open orders 1 + history 4
         with pytest.raises(RateLimited):
-            await client.open_orders()
+            await client.get(client_order_id=unknown_id)  # 5 more > the 4 left
     async with connect(sim, base_url, clock) as client:
-        with pytest.raises(RateLimited):  # 3 credits > 2: refused at once without the key
-            await client.open_orders()
+        with pytest.raises(RateLimited):  # open orders 1, then history 12 > the 10 left without the key
+            await client.get(client_order_id=unknown_id)
 
 
 async def test_rate_limited_place_is_retried_safely(served: Served) -> None:
@@ -532,3 +612,47 @@ def test_simulator_switches_validate() -> None:
         PacificaSimulator(rate_window_ms=0)
     with pytest.raises(ValueError, match="mode"):
         PacificaSimulator().lose_next_response(CREATE, mode="vanish")
+    with pytest.raises(ValueError, match="history_order"):
+        PacificaSimulator(history_order="random")
+    with pytest.raises(ValueError, match="unbound_agent_error"):
+        PacificaSimulator(unbound_agent_error="polite")
+
+
+async def test_market_info_is_cached_per_client_single_flight_with_a_ttl(served: Served) -> None:
+    """Concurrent placements of one client read GET /api/v1/info once (single flight); it is read again once
+    market_info_ttl_s has passed on the client's clock; another client has its own cache."""
+    sim, base_url, clock = await start(served)
+    async with connect(sim, base_url, clock, market_info_ttl_s=60) as client:
+        await asyncio.gather(*(client.place(sell_stop(stop_price=48000 - i)) for i in range(5)))
+        assert len(sim.requests_to(INFO)) == 1
+        clock.advance(59_000)
+        await client.place(sell_stop(stop_price=47000))
+        assert len(sim.requests_to(INFO)) == 1
+        clock.advance(2_000)
+        await client.place(sell_stop(stop_price=46000))
+        assert len(sim.requests_to(INFO)) == 2
+    async with connect(sim, base_url, clock) as other:
+        await other.place(sell_stop(stop_price=45000))
+    assert len(sim.requests_to(INFO)) == 3
+    assert len(sim.orders) == 8
+
+
+@pytest.mark.parametrize(("history_order", "pages"), [("oldest_first", 2), ("newest_first", 1)])
+async def test_reconcile_finds_a_filled_order_in_history_in_either_row_order(
+    served: Served, history_order: str, pages: int
+) -> None:
+    """The venue creates a stop that fills at once (already crossed) and its answer is lost: not in open orders,
+    so the client-id search reads order history, 100 rows a page, behind 100 older orders: oldest first it reads
+    on to the second page (old rows do not stop it), newest first it finds it on the first; sent once."""
+    sim, base_url, clock = await start(served, history_order=history_order, credits_per_ip=10**6)
+    async with connect(sim, base_url, clock) as client:
+        for i in range(100):  # older orders, two minutes back, a millisecond apart
+            clock.advance(1)
+            await client.place(sell_stop(stop_price=40000 + i))
+        clock.advance(120_000)
+        sim.lose_next_response(CREATE, mode="server_error")
+        crossed = sell_stop(stop_price=51000)  # above the 50000 price: triggers and fills at once
+        state = await client.place(crossed)
+    assert (state.status, state.client_order_id) == (OrderStatus.FILLED, crossed.client_order_id)
+    assert len(sim.requests_to(CREATE)) == 101
+    assert len(sim.requests_to(HISTORY)) == pages

@@ -15,7 +15,7 @@ from stopkit.signing import Ed25519Signer, b58decode, b58encode
 from stopkit.wire import compact_json
 from venues.pacifica.auth import PacificaKeys, sign_payload, signing_message
 
-# A verbatim copy of the shared vector file (shared/vectors/pacifica_signing.json).
+# Signing vectors generated with the official Python SDK's signer (python-sdk common/utils.py), see its source field.
 VECTORS_PATH = Path(__file__).resolve().parent / "pacifica_signing.json"
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())
 CLOID = "d25ac10b-58cc-4372-a567-0e02b2c3d479"
@@ -60,7 +60,8 @@ def test_vector_keys_decode_from_published_secrets() -> None:
 
 
 def test_real_testnet_signature_verifies() -> None:
-    """The ccxt testnet fixture (sheet §2.2) verifies against its account with our canonical message."""
+    """The CCXT testnet fixture (ts/src/test/static/request/pacifica.json) verifies against its account with
+    our canonical message."""
     payload = {
         "symbol": "BTC",
         "side": "bid",
@@ -218,7 +219,7 @@ def test_reprs_hold_no_secret() -> None:
 
 
 def test_signing_refuses_non_ascii_and_floats() -> None:
-    """Sheet §7.2/§7.3: non-ASCII strings and floats are never signed."""
+    """Non-ASCII strings (serialisers disagree on escaping them) and floats are never signed."""
     with pytest.raises(InvalidOrder):
         signing_message("create_stop_order", 1, 1, {"symbol": "BTC€"})
     with pytest.raises(InvalidOrder):

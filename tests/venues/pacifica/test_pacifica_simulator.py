@@ -164,10 +164,21 @@ async def test_wrong_key_for_account_is_refused(served: Served) -> None:
     sim, base_url, clock = await _start(served)
     creds = {"PACIFICA_PRIVATE_KEY": "0x" + "42" * 32, "PACIFICA_ACCOUNT": sim.demo_account}
     async with _connect(sim, base_url, clock, credentials=creds) as client:
-        with pytest.raises(AuthenticationError, match="unauthorized to sign on behalf of") as info:
+        with pytest.raises(AuthenticationError, match="Agent not authorized for account") as info:
             await client.place(sim.demo_scenario().orders[1])
     assert info.value.retryable is False
     assert all(o.account != sim.demo_account for o in sim.orders.values())
+
+
+async def test_unbound_agent_text_seen_by_a_third_party_is_an_authentication_error(served: Served) -> None:
+    """The other live text of an unbound agent, "<agent> is unauthorized to sign on behalf of <account>"
+    → AuthenticationError (not a refusal of the order)."""
+    sim, base_url, clock = await _start(served, unbound_agent_error="sign_on_behalf")
+    creds = {"PACIFICA_PRIVATE_KEY": "0x" + "42" * 32, "PACIFICA_ACCOUNT": sim.demo_account}
+    async with _connect(sim, base_url, clock, credentials=creds) as client:
+        with pytest.raises(AuthenticationError, match="is unauthorized to sign on behalf of " + sim.demo_account):
+            await client.place(sim.demo_scenario().orders[1])
+    assert sim.orders == {}
 
 
 async def test_bound_agent_wallet_is_accepted(served: Served) -> None:
@@ -191,12 +202,12 @@ async def test_expired_signature(served: Served) -> None:
 
 
 class _LateThenRightClock:
-    # A minute late (an expired signature) until the simulator has seen a request, right after.
+    # A minute late (an expired signature) until the simulator has seen a create, right after.
     def __init__(self, sim: PacificaSimulator) -> None:
         self.sim = sim
 
     def now_ms(self) -> int:
-        return NOW_MS - 60_000 if not self.sim.requests else NOW_MS
+        return NOW_MS - 60_000 if ("POST", "/api/v1/orders/stop/create") not in self.sim.requests else NOW_MS
 
 
 async def test_expired_signature_is_resigned_on_retry(served: Served) -> None:
@@ -225,8 +236,7 @@ async def test_tampered_body_fails_verification(served: Served) -> None:
         async with session.post(request.url, data=compact_json(body), headers=dict(request.headers)) as resp:
             answer = await resp.json()
         assert resp.status == 400
-        assert answer["error"].startswith("Verification failed")
-        assert answer["error_id"] == "signature_verification_failed"
+        assert answer == {"success": False, "data": None, "error": "Verification failed", "code": 400}
         agent = stopkit.bind("pacifica", credentials=sim.demo_agent_credentials(), config=sim.demo_config(base_url))
         agent_request = agent.build_place_request(sim.demo_scenario().orders[1], stopkit.RequestContext(now_ms=NOW_MS))
         agent_body = json.loads(agent_request.body or b"")
@@ -239,9 +249,10 @@ async def test_tampered_body_fails_verification(served: Served) -> None:
 
 
 async def test_type_and_tick_validation(served: Served) -> None:
-    """Prices off the tick → 400 "not a multiple of tick size" → OrderRejected; amounts off the lot too."""
+    """Prices off the tick → 400 "not a multiple of tick size" → OrderRejected; amounts off the lot too; an
+    unknown market → 422 code 3 "Book not found" (the client's own market check off, so the venue answers)."""
     sim, base_url, clock = await _start(served)
-    async with _connect(sim, base_url, clock) as client:
+    async with _connect(sim, base_url, clock, check_market_rules=False) as client:
         off_tick = StopOrder(symbol="BTC", side="sell", position_effect="close", quantity=Decimal("0.1"),
                              stop_price=Decimal("48000.5"))  # fmt: skip
         with pytest.raises(OrderRejected, match="not a multiple of tick size 1"):
@@ -250,7 +261,7 @@ async def test_type_and_tick_validation(served: Served) -> None:
                             stop_price=Decimal("48000"))  # fmt: skip
         with pytest.raises(OrderRejected, match="lot size"):
             await client.place(off_lot)
-        with pytest.raises(OrderRejected, match="Market not found"):
+        with pytest.raises(OrderRejected, match="Book not found: DOGE"):
             await client.place(StopOrder(symbol="DOGE", side="sell", quantity=1, stop_price=1))
 
 

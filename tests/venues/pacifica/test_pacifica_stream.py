@@ -45,33 +45,40 @@ def _bound() -> Any:
     return stopkit.bind("pacifica", credentials=sim.demo_credentials())
 
 
-def test_documented_frames_parse() -> None:
-    """Both documented stream examples parse: abbreviated fields mapped, amounts exact, status from os."""
-    stream = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="42trU9A5...")
-    older = stream.handle_text(DOC_FRAME_OLDER).updates
-    assert len(older) == 1
-    (state,) = older
-    assert (state.venue_order_id, state.symbol, state.side, state.status) == (
+def test_documented_frames_are_plain_limit_orders_not_stops() -> None:
+    """Both documented stream examples are plain limit fills: mapped with their real kind (LIMIT), never as a
+    stop; the stream yields them only with all_orders (config stream_all_orders)."""
+    stops_only = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="42trU9A5...")
+    assert stops_only.handle_text(DOC_FRAME_OLDER).updates == ()
+    every = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="42trU9A5...", all_orders=True)
+    (state,) = every.handle_text(DOC_FRAME_OLDER).updates
+    assert (state.venue_order_id, state.symbol, state.side, state.kind, state.status) == (
         "622900",
         "TRUMP",
         Side.BUY,
+        OrderKind.LIMIT,
         OrderStatus.PARTIALLY_FILLED,
     )
-    assert (state.quantity, state.filled_quantity, state.venue_status) == (
+    assert (state.quantity, state.filled_quantity, state.venue_status, state.limit_price) == (
         Decimal("91.1"),
         Decimal("2.1"),
         "partially_filled",
+        Decimal("10.979"),
     )
     assert state.raw["oe"] == "fulfill_limit"
     # The newer example is another account's: filtered out for this subscription, parsed on its own.
-    assert stream.handle_text(DOC_FRAME_NEWER).updates == ()
+    assert every.handle_text(DOC_FRAME_NEWER).updates == ()
     newer = parse_order_update(json.loads(DOC_FRAME_NEWER)["data"][0])
-    assert newer.status is OrderStatus.FILLED
-    assert newer.filled_quantity == Decimal("0.00012")
+    assert (newer.kind, newer.status, newer.filled_quantity) == (
+        OrderKind.LIMIT,
+        OrderStatus.FILLED,
+        Decimal("0.00012"),
+    )
 
 
 def test_stop_events_map_to_the_lifecycle() -> None:
-    """stop_created → ACCEPTED, stop_triggered → TRIGGERED, make on a released stop → TRIGGERED, fills, cancels."""
+    """stop_created → ACCEPTED, stop_triggered → TRIGGERED; a known stop's released (limit) rows → TRIGGERED and
+    its fill FILLED, still a stop-limit; cancels and expiries end it."""
     assert parse_order_update(_stop_row()).status is OrderStatus.ACCEPTED
     triggered = parse_order_update(_stop_row(oe="stop_triggered"))
     assert (triggered.status, triggered.venue_status, triggered.kind) == (
@@ -81,26 +88,85 @@ def test_stop_events_map_to_the_lifecycle() -> None:
     )
     assert triggered.client_order_id == CLOID
     assert triggered.limit_price == Decimal("47950")
-    assert parse_order_update(_stop_row(oe="make", ot="limit")).status is OrderStatus.TRIGGERED
-    filled = parse_order_update(_stop_row(oe="fulfill_limit", os="filled", f="0.1", ot="limit"))
-    assert (filled.status, filled.filled_quantity, filled.venue_status) == (
+    known = OrderKind.STOP_LIMIT
+    assert parse_order_update(_stop_row(oe="make", ot="limit"), stop_kind=known).status is OrderStatus.TRIGGERED
+    filled = parse_order_update(_stop_row(oe="fulfill_limit", os="filled", f="0.1", ot="limit"), stop_kind=known)
+    assert (filled.kind, filled.status, filled.filled_quantity, filled.venue_status) == (
+        OrderKind.STOP_LIMIT,
         OrderStatus.FILLED,
         Decimal("0.1"),
         "filled",
     )
+    # The same rows of an order nobody knows as a stop are a plain limit order's.
+    plain = parse_order_update(_stop_row(oe="make", ot="limit"))
+    assert (plain.kind, plain.status) == (OrderKind.LIMIT, OrderStatus.ACCEPTED)
     assert parse_order_update(_stop_row(oe="cancel", os="cancelled")).status is OrderStatus.CANCELED
     assert parse_order_update(_stop_row(oe="expired", os="cancelled")).status is OrderStatus.EXPIRED
     market = parse_order_update(_stop_row(ot="stop_market", ip=None))
     assert market.kind is OrderKind.STOP_MARKET
     assert market.limit_price is None
-    with pytest.raises(UnknownVenueValue):
-        parse_order_update(_stop_row(oe="teleported"))
+    # An undocumented event refines nothing and is kept raw; an undocumented status cannot be read.
+    odd = parse_order_update(_stop_row(oe="teleported"))
+    assert (odd.status, odd.venue_status, odd.raw["oe"]) == (OrderStatus.ACCEPTED, "teleported", "teleported")
     with pytest.raises(UnknownVenueValue):
         parse_order_update(_stop_row(os="paused"))
+    with pytest.raises(UnknownVenueValue):
+        parse_order_update(_stop_row(ot="twap"))
+
+
+def test_unknown_values_never_end_the_stream(caplog: pytest.LogCaptureFixture) -> None:
+    """Undocumented oe/os/ot values, a malformed row, an error channel and a frame that is not JSON: what can be
+    normalized is yielded, the rest is logged once per value and skipped; nothing raises or errors the step."""
+    stream = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="acct")
+    rows = [
+        _stop_row(i=1, oe="twap_created"),  # unknown event: yielded, kept raw
+        _stop_row(i=2, os="paused"),  # unknown status: skipped
+        _stop_row(i=3, ot="twap_child", oe="twap_triggered"),  # unknown type, not a known stop: skipped
+        _stop_row(i=4, s=None),  # malformed: skipped
+        _stop_row(i=5),  # a normal stop
+    ]
+    with caplog.at_level("WARNING", logger="venues.pacifica.stream"):
+        step = stream.handle_text(json.dumps({"channel": "account_order_updates", "data": rows}))
+        again = stream.handle_text(json.dumps({"channel": "account_order_updates", "data": rows[1:3]}))
+        others = [stream.handle_text(text) for text in ("not json", '{"channel":"error","data":{}}', "[1]")]
+    assert step.error is None
+    assert step.reconnect is None
+    assert [(u.venue_order_id, u.status, u.raw["oe"]) for u in step.updates] == [
+        ("1", OrderStatus.ACCEPTED, "twap_created"),
+        ("5", OrderStatus.ACCEPTED, "stop_created"),
+    ]
+    assert again.updates == ()
+    assert all(o.error is None and o.updates == () and not o.ready for o in others)
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum("'paused'" in m for m in logged) == 1  # once, although met twice
+    assert sum("'twap_child'" in m for m in logged) == 1
+    assert any("not JSON" in m for m in logged)
+
+
+def test_a_known_stop_keeps_its_kind_when_the_stream_shows_its_released_type() -> None:
+    """A stop seen on the stream (or placed by this client) and later shown with ot=limit is still that stop,
+    yielded by default; an unknown order's limit rows are not."""
+    stream = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="acct")
+    (armed,) = stream.handle_text(json.dumps({"channel": "account_order_updates", "data": [_stop_row(i=7)]})).updates
+    released = _stop_row(i=7, ot="limit", oe="fulfill_limit", os="filled", f="0.1")
+    stranger = _stop_row(i=8, ot="limit", oe="fulfill_limit", os="filled", f="0.1")
+    frame = json.dumps({"channel": "account_order_updates", "data": [released, stranger]})
+    (fill,) = stream.handle_text(frame).updates
+    assert (armed.kind, fill.venue_order_id, fill.kind, fill.status) == (
+        OrderKind.STOP_LIMIT,
+        "7",
+        OrderKind.STOP_LIMIT,
+        OrderStatus.FILLED,
+    )
+    # Known from the client's own placements (the `known` states), never seen on the stream before.
+    fresh = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="acct")
+    (by_known,) = fresh.handle_text(frame, known=[armed]).updates
+    assert (by_known.venue_order_id, by_known.kind) == ("7", OrderKind.STOP_LIMIT)
 
 
 def test_session_frames_and_ws_url() -> None:
-    """Subscribe and ping frames as documented; ack makes the session ready; ws_url per environment."""
+    """Subscribe and ping frames as documented; the subscribe confirmation makes the session ready; pong and
+    other channels are ignored; ws_url per environment."""
     stream = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="ACC")
     ctx = stopkit.RequestContext(now_ms=0)
     assert stream.connect_request(ctx).url == "wss://ws.pacifica.fi/ws"
@@ -114,7 +180,7 @@ def test_session_frames_and_ws_url() -> None:
     assert stream.stall_timeout_s == 60.0
     assert stream.handle_text('{"channel":"subscribe","data":{}}').ready
     assert stream.handle_text('{"channel":"pong"}') == stopkit.plugin.StreamStep()
-    assert stream.handle_text("not json").error is not None
+    assert stream.handle_text("not json") == stopkit.plugin.StreamStep()
     assert parse_config(None).ws_url == "wss://ws.pacifica.fi/ws"
     assert parse_config({"base_url": "https://test-api.pacifica.fi"}).ws_url == "wss://test-ws.pacifica.fi/ws"
     assert parse_config({"base_url": "http://127.0.0.1:8080"}).ws_url == "ws://127.0.0.1:8080/ws"
@@ -228,5 +294,36 @@ async def test_simulator_closes_idle_connections() -> None:
         async with aiohttp.ClientSession() as session, session.ws_connect(base.replace("http", "ws") + "/ws") as ws:
             message = await asyncio.wait_for(ws.receive(), 2)
             assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+    finally:
+        await sim.stop()
+
+
+async def test_watch_fed_the_documented_example_yields_no_stop_and_survives_unknown_events() -> None:
+    """The documented account_order_updates example (a plain limit fill) and a row with an undocumented event
+    type reach a running watch_orders(): no stop order is yielded for the fill, the stream does not end, and
+    a stop placed afterwards is seen; with stream_all_orders the fill is yielded as a LIMIT order."""
+    sim = PacificaSimulator()
+    base = await sim.start()
+    doc_row = {**json.loads(DOC_FRAME_NEWER)["data"][0], "u": sim.demo_account}
+    twap = {**doc_row, "i": 1559665359, "oe": "twap_triggered", "ot": "twap", "os": "open", "f": "0"}
+    try:
+        for all_orders in (False, True):
+            config = {**sim.demo_config(base), "stream_all_orders": all_orders}
+            async with stopkit.connect("pacifica", credentials=sim.demo_credentials(), config=config) as c:
+                watch = _Watch(c)
+                await asyncio.wait_for(watch.ready.wait(), 3)
+                sim.push_order_update(doc_row)
+                sim.push_order_update(twap)
+                placed = await c.place(sim.demo_scenario().orders[0])
+                await watch.until(lambda w=watch, p=placed: w.states(p.venue_order_id) == [OrderStatus.ACCEPTED])
+                await watch.stop()
+            states = [u for u in watch.updates if isinstance(u, OrderState)]
+            assert all(s.kind.is_stop for s in states if s.venue_order_id != "1559665358")
+            fills = [s for s in states if s.venue_order_id == "1559665358"]
+            if all_orders:
+                assert [(s.kind, s.status) for s in fills] == [(OrderKind.LIMIT, OrderStatus.FILLED)]
+            else:
+                assert fills == []
+            assert not any(s.venue_order_id == "1559665359" for s in states)
     finally:
         await sim.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -130,7 +131,8 @@ def test_place_request_stop_limit_exact_bytes() -> None:
     ],
 )
 def test_trigger_price_type_always_sent(trigger: TriggerType, wire: str) -> None:
-    """trigger_price_type is always in stop_order (DEFAULT → mark_price explicitly, sheet §7.7)."""
+    """trigger_price_type is always in stop_order (DEFAULT → mark_price explicitly: pacifica-mcp saw an omitted
+    one behave like mid_price)."""
     assert place_payload(_order(trigger_type=trigger), builder_code=None)["stop_order"]["trigger_price_type"] == wire
 
 
@@ -257,3 +259,33 @@ def test_read_requests_are_unsigned_gets() -> None:
     assert dict(request.headers) == {"PF-API-KEY": "k"}
     request = translate.build_history_by_id_request(order_id=42, config=venue.config, api_key=None)
     assert request.url == "https://api.pacifica.fi/api/v1/orders/history_by_id?order_id=42"
+
+
+def test_docs_config_table_matches_the_code() -> None:
+    """docs/venues/pacifica.md lists every config key, and its booleans' defaults are the code's (e.g.
+    resend_after_unknown false, check_market_rules true); every ledger row has a source or says assumption."""
+    from pathlib import Path
+
+    import attrs
+
+    from venues.pacifica.config import PacificaConfig
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "venues" / "pacifica.md").read_text()
+    defaults = {field.name: field.default for field in attrs.fields(PacificaConfig)}
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[2].strip() for line in doc.splitlines()
+            if line.startswith("| `") and line.count("|") >= 4}  # fmt: skip
+    for name, default in defaults.items():
+        assert name in rows, name
+        if isinstance(default, bool):
+            assert rows[name] == f"`{str(default).lower()}`", (name, rows[name])
+    ledger = doc[doc.index("## Evidence ledger") :]
+    ids = re.compile(r"^\| [A-Z]\d+ \|")
+    entries = [line for line in ledger.splitlines() if ids.match(line)]
+    assert len(entries) >= 60
+    for line in entries:
+        cells = [cell.strip() for cell in line.split("|")[1:-1]]
+        source, status = cells[3], cells[4]
+        assert status, line
+        assert source not in ("", "—") or "assumption" in status, line
+        assert "sheet" not in line, line
+        assert "shared/" not in line, line
