@@ -106,6 +106,9 @@ async def run(plan: dict[str, Any]) -> None:
             binding.mark_sent = marked  # type: ignore[method-assign]
             recovered = await client.recover()
             print(json.dumps({"venue": venue.name, "recovered": [e.status.value for e in recovered]}), flush=True)
+            if plan.get("wait_go"):  # start together with the other bots: READY, then wait for GO
+                print("READY", flush=True)
+                await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
             for index in spec["indices"]:
                 order = venue.order(index, plan["tag"])
                 crash.at(venue.name, index)

@@ -26,7 +26,9 @@ async def _grant_times(budget: RedisBudget, costs: list[float]) -> list[tuple[fl
 
 
 def _max_in_window(times: list[tuple[float, float]], window_s: float) -> float:
-    # The most credits granted inside any interval of window_s.
+    # The most credits granted inside any interval of window_s (less 20 ms: the grants are timed by the
+    # Redis server's clock in whole ms; the test sees them a little later, each with its own delay).
+    window_s -= 0.02
     best = 0.0
     for start, _ in times:
         best = max(best, sum(c for t, c in times if start <= t < start + window_s))

@@ -28,15 +28,19 @@ POINTS = ("intent", "before_send", "in_flight", "before_answer", "after_answer")
 RUN_TIMEOUT_S = 120.0
 
 
-async def run_bot(plan: dict[str, Any], *, timeout_s: float = RUN_TIMEOUT_S) -> tuple[str, list[dict[str, Any]]]:
-    """Run the bot with ``plan``; ``kill -9`` it when it reaches its crash point.
+async def run_bot(
+    plan: dict[str, Any], *, timeout_s: float = RUN_TIMEOUT_S, start: asyncio.Barrier | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Run the bot with ``plan``; ``kill -9`` it when it reaches its crash point. With ``start``, the bot
+    waits after its recovery until every bot of the barrier is ready.
 
     Returns ``("killed" | "done", result lines)``.
     """
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(BOT),
-        json.dumps(plan),
+        json.dumps({**plan, "wait_go": start is not None}),
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -51,6 +55,11 @@ async def run_bot(plan: dict[str, Any], *, timeout_s: float = RUN_TIMEOUT_S) -> 
                     proc.kill()  # SIGKILL: no cleanup runs in the bot
                     outcome = "killed"
                     break
+                if text == "READY" and start is not None and proc.stdin is not None:
+                    await start.wait()
+                    proc.stdin.write(b"GO\n")
+                    await proc.stdin.drain()
+                    continue
                 if text == "DONE":
                     outcome = "done"
                     break
@@ -192,7 +201,7 @@ class CountingPacifica:
         return Counting(**kwargs)
 
 
-CAPACITY, WINDOW_MS = 12, 2000
+CAPACITY, WINDOW_MS = 40, 2000
 
 
 async def _four_bots(
@@ -211,6 +220,7 @@ async def _four_bots(
             kill_plan[n].append({"venue": "pacifica", "index": starts[n], "point": rng.choice(POINTS)})
         killed: Counter[str] = Counter()
         missed: list[str] = []
+        together = asyncio.Barrier(4)  # the first runs start placing at the same moment
 
         async def bot(number: int) -> None:
             indices = [(starts[number] + k) % orders for k in range(orders)]
@@ -222,8 +232,8 @@ async def _four_bots(
             plan["attempts"] = 3 if shared else 1  # the control does not wait out its 429s
             if budget_url is not None:
                 plan["budget"] = budget_url
-            for crash in [*kill_plan[number], None]:
-                outcome, results = await run_bot({**plan, "crash": crash})
+            for run, crash in enumerate([*kill_plan[number], None]):
+                outcome, results = await run_bot({**plan, "crash": crash}, start=together if run == 0 else None)
                 if crash is not None and outcome != "killed":
                     missed.append(f"bot {number}: {crash} not reached; first results {results[:3]}")
                 if outcome == "killed":
@@ -245,7 +255,7 @@ async def test_four_processes_share_journal_and_budget(
     """Four bots placing the same stops through one Redis journal and budget (with kill -9s): 0 duplicates, 0 lost,
     and the simulator's rate limit never refused a request."""
     rng = random.Random(int(request.config.getoption("--crash-seed")) + 7)
-    orders = max(16, int(request.config.getoption("--crash-orders")))
+    orders = max(12, int(request.config.getoption("--crash-orders")))
     kills = min(3, int(request.config.getoption("--crash-kills")))
     sim, lines, problems, killed = await _four_bots(
         redis_url, redis_url, f"four-{rng.randrange(10**9)}", orders, rng, kills, shared=True

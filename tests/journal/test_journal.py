@@ -63,10 +63,11 @@ class Rig:
         transport = CountingTransport(self.venue.name)
         self.transports.append(transport)
         kwargs.setdefault("journal", self.journal_url)
+        config = {**self.sim.demo_config(self.base_url), **kwargs.pop("config", {})}
         return stopkit.connect(
             self.venue.name,
             credentials=self.sim.demo_credentials(),
-            config=self.sim.demo_config(self.base_url),
+            config=config,
             transport=transport,
             retry=stopkit.RetryPolicy(max_attempts=2, timeout_s=2, total_timeout_s=5, backoff_initial_s=0.01),
             **kwargs,
@@ -187,25 +188,22 @@ async def test_concurrent_clients_place_one_order(journal_url: str, rigs: list[A
 
 
 async def test_documented_refusal_is_recorded_and_repeated(journal_url: str, rigs: list[Any]) -> None:
-    """A documented refusal is recorded REFUSED; placing the id again raises it without sending."""
+    """A documented refusal (the venue already holds the client order id) is recorded REFUSED; placing the
+    id again raises it without sending."""
     rig = await start(PACIFICA, journal_url, rigs)
-    order = stopkit.StopOrder(
-        symbol="NOPE",
-        side="buy",
-        quantity=Decimal("0.001"),
-        stop_price=Decimal(60000),
-        client_order_id=PACIFICA.order(3, "refused").client_order_id,
-    )
+    order = PACIFICA.order(3, "refused")
+    await rig.place_directly(order)  # placed outside the journal
     async with rig.connect() as client:
-        with pytest.raises(stopkit.StopkitError) as first:
+        with pytest.raises(stopkit.DuplicateClientOrderId) as first:
             await client.place(order)
         assert first.value.outcome_known
-        entries = await client.journal.journal.entries()  # type: ignore[union-attr]
+        assert client.journal is not None
+        entries = await client.journal.journal.entries()
         assert [e.status for e in entries] == [EntryStatus.REFUSED]
-        with pytest.raises(type(first.value)) as second:
+        with pytest.raises(stopkit.DuplicateClientOrderId, match="recorded in the journal"):
             await client.place(order)
-        assert "recorded in the journal" in second.value.message
     assert len(rig.transports[0].writes) == 1
+    assert rig.held()[order.client_order_id] == 1
 
 
 # -- what a crashed client leaves --------------------------------------------------------------------
@@ -245,15 +243,22 @@ async def test_sent_and_held_is_adopted_not_resent(
     assert rig.held()[venue.identity(order)] == 1
 
 
-async def test_sent_not_held_pacifica_resends_once(journal_url: str, journal: Journal, rigs: list[Any]) -> None:
-    """Pacifica: a SENT entry the venue does not hold is resent with the same client order id (the venue dedupes)."""
+@pytest.mark.parametrize("resend", [False, True])
+async def test_sent_not_held_pacifica(resend: bool, journal_url: str, journal: Journal, rigs: list[Any]) -> None:
+    """Pacifica: a SENT entry the venue does not hold stays UNKNOWN (nothing sent); with resend_after_unknown it
+    is resent once with the same client order id."""
     rig = await start(PACIFICA, journal_url, rigs)
-    order = PACIFICA.order(6, "lost")
-    async with rig.connect() as client:
+    order = PACIFICA.order(6, f"lost-{resend}")
+    async with rig.connect(config={"resend_after_unknown": resend}) as client:
         await journal.claim(seed(PACIFICA, order, _account(client), EntryStatus.SENT))
-        state = await client.place(order)
-    assert state.client_order_id == order.client_order_id
-    assert rig.held()[order.client_order_id] == 1
+        if resend:
+            state = await client.place(order)
+            assert state.client_order_id == order.client_order_id
+        else:
+            with pytest.raises(stopkit.OutcomeUnknown):
+                await client.place(order)
+    assert rig.held()[order.client_order_id] == (1 if resend else 0)
+    assert len(rig.transports[0].writes) == (1 if resend else 0)
 
 
 @pytest.mark.parametrize("venue", [ARIES, B2TRADER], ids=["aries", "b2trader"])

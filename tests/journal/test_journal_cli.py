@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_journal_needs_a_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
 async def test_recover_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """recover settles a dead client's entries against the venue with the environment's credentials."""
+    """recover settles a dead client's entry (the order landed) with the environment's credentials; exit 0."""
     sim = PACIFICA.make_sim()
     base_url = await sim.start()
     try:
@@ -71,6 +72,8 @@ async def test_recover_command(
             monkeypatch.setenv(key, value)
         url = f"sqlite://{tmp_path / 'j.db'}"
         order = PACIFICA.order(3, "cli-recover")
+        async with stopkit.connect("pacifica", credentials=None, config=sim.demo_config(base_url)) as direct:
+            await direct.place(order)  # it landed; the dead client's entry says only "sent"
         client = stopkit.connect("pacifica", credentials=None, config=sim.demo_config(base_url), journal=url)
         async with client:
             assert client.journal is not None
@@ -86,7 +89,7 @@ async def test_recover_command(
                         owner="0" * 32,
                         client_order_id=order.client_order_id,
                         order=order,
-                        created_at_ms=1,
+                        created_at_ms=time.time_ns() // 1_000_000 - 1000,
                     )
                 )
         from stopkit.journal.cli import run_recover
