@@ -53,6 +53,7 @@ _TAKE_OVER = """
 local s = redis.call('HMGET', KEYS[1], 'status', 'owner')
 if s[1] ~= ARGV[1] or (s[2] or '') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'owner', ARGV[4], 'data', ARGV[5], 'vid', ARGV[6])
+if ARGV[7] == '1' then redis.call('SADD', KEYS[2], ARGV[8]) else redis.call('SREM', KEYS[2], ARGV[8]) end
 return 1
 """
 
@@ -195,7 +196,7 @@ class RedisJournal(Journal):
         await self._r()
         ns = _ns(entry.venue, entry.account)
         done = await self._scripts["take_over"](
-            keys=[ns + "e:" + entry.id],
+            keys=[ns + "e:" + entry.id, ns + "open"],
             args=[
                 status_was.value,
                 owner_was or "",
@@ -203,10 +204,10 @@ class RedisJournal(Journal):
                 entry.owner or "",
                 entry.to_json(),
                 entry.venue_order_id or "",
+                "1" if entry.status.unsettled else "0",
+                entry.id,
             ],
         )
-        if done and entry.status.unsettled:
-            await (await self._r()).sadd(ns + "open", entry.id)
         return bool(done)
 
     async def update(self, entry: JournalEntry, *, owner: str) -> bool:

@@ -299,6 +299,8 @@ class SQLiteJournal(Journal):
         if fcntl is not None:
             path = self._lock_path(owner)
             path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in sorted(path.parent.glob("*.lock"))[:64]:  # lock files crashed clients left behind
+                await self.owner_alive(stale.stem)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._locks[owner] = fd
