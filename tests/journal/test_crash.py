@@ -271,10 +271,14 @@ async def test_four_processes_share_journal_and_budget(
     assert sum(killed.values()) >= 1, "no bot was killed"
 
 
-async def test_four_private_budgets_exceed_the_limit(request: pytest.FixtureRequest, redis_url: str) -> None:
+async def test_four_private_budgets_exceed_the_limit(
+    request: pytest.FixtureRequest, redis_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The control: four bots each with its own in-process budget of the same size are refused by the venue."""
     rng = random.Random(int(request.config.getoption("--crash-seed")) + 8)
     sim, _lines, _problems, _ = await _four_bots(
         redis_url, None, f"private-{rng.randrange(10**9)}", CAPACITY // 2, rng, 0, shared=False
     )
+    with capsys.disabled():
+        print(f"\nfour private budgets of {CAPACITY} credits / {WINDOW_MS} ms: {sim.refused} of {sim.charged} refused")
     assert sim.refused > 0
