@@ -255,7 +255,10 @@ class VenueClient:
             UnsupportedOrder: the venue documents no way to read orders.
             OrderNotFound: the venue does not know the order.
         """
-        ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
+        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        if self._journal is not None:  # a restarted client learns the venue order id from the journal
+            await self._journal.recall(self, ref)
+        ref = self._known_ref(ref)
         state = await self._run(self.venue.get_flow(ref))
         return self._remember(state)
 
@@ -276,7 +279,10 @@ class VenueClient:
                 (e.g. filled) so nothing was cancelled.
             OutcomeUnknown (and the other errors with ``outcome_known=False``): not settled.
         """
-        ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
+        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        if self._journal is not None:  # a restarted client learns the venue order id from the journal
+            await self._journal.recall(self, ref)
+        ref = self._known_ref(ref)
         record = PendingWrite(
             operation="cancel",
             client_order_id=ref.client_order_id,

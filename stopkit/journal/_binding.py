@@ -221,6 +221,19 @@ class JournalBinding:
         if rivals:
             self._rivals[record.id] = rivals
 
+    async def recall(self, client: VenueClient, ref: OrderRef) -> None:
+        """On a venue that stores no client order id: when ``ref`` has only our client order id and the
+        client has not seen the order, remember the state the journal recorded for its placement (so
+        a restarted client can read or cancel it by client order id)."""
+        if client.venue.capabilities.client_order_id or ref.client_order_id is None or ref.venue_order_id:
+            return
+        if client.last_state(client_order_id=ref.client_order_id) is not None:
+            return
+        await self._start()
+        entry = await self.journal.get(self.venue, self.account, f"place:{ref.client_order_id}")
+        if entry is not None and entry.status is EntryStatus.APPLIED and entry.state is not None:
+            client._remember(attrs.evolve(entry.state, client_order_id=ref.client_order_id))
+
     def rivals(self, record: PendingWrite) -> int:
         """Unsettled journal entries elsewhere with the same terms as ``record``'s order (no I/O)."""
         return self._rivals.get(record.id, 0)

@@ -430,3 +430,16 @@ def test_journal_urls() -> None:
     redis = open_journal("redis://:secret@127.0.0.1:6379/2")
     assert isinstance(redis, RedisJournal)
     assert "secret" not in repr(redis)
+
+
+@pytest.mark.parametrize("venue", [ARIES, B2TRADER], ids=["aries", "b2trader"])
+async def test_restarted_client_cancels_by_client_order_id(venue: SimVenue, journal_url: str, rigs: list[Any]) -> None:
+    """Venues that store no client order id: a new client cancels by our client order id through the journal."""
+    rig = await start(venue, journal_url, rigs)
+    order = venue.order(16, "recall")
+    async with rig.connect() as first:
+        placed = await first.place(order)
+    async with rig.connect() as second:
+        cancelled = await second.cancel(client_order_id=order.client_order_id)
+    assert cancelled.venue_order_id == placed.venue_order_id
+    assert cancelled.status in (stopkit.OrderStatus.CANCELED, stopkit.OrderStatus.PENDING_CANCEL)
