@@ -697,7 +697,9 @@ async def test_the_memory_of_seen_orders_is_bounded(fake_adapter: FakeAdapter) -
     from stopkit.client import VenueClient
 
     ids = iter(range(100))
-    transport = MockTransport(lambda r: HttpResponse(status=200, body=json.dumps({"id": next(ids)}).encode()))
+    transport = MockTransport(
+        lambda r: HttpResponse(status=200, body=json.dumps({"id": next(ids), "status": "accepted"}).encode())
+    )
     client = VenueClient(fake_adapter.bind(Credentials("fakevenue", {})), transport=transport, memory_size=4)
     async with client:
         first = await client.place(order(1, coid="keep-me"))
