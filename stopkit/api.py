@@ -187,8 +187,9 @@ def connect(
     ``transport`` is given. Requests are throttled to ``rate_limit`` (default:
     the venue's documented budget), or by a shared ``throttle``.
 
-    ``journal`` makes placement exactly-once per client order id across crashes, restarts,
-    processes and hosts (see :mod:`stopkit.journal`): ``"sqlite:///path/orders.db"`` (one host),
+    ``journal`` places each client order id at most once across crashes, restarts, processes and
+    hosts, recording every outcome or reporting it unknown (see :mod:`stopkit.journal`):
+    ``"sqlite:///path/orders.db"`` (one host),
     ``"redis://host:6379/0"`` (many processes and hosts), or a :class:`~stopkit.journal.Journal`
     (which you open and close). Entries are namespaced by venue and account. ``claim_wait_s``:
     how long a placement waits for another live client placing the same client order id.

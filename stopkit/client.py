@@ -222,6 +222,9 @@ class VenueClient:
 
         Returns the venue's answer as an :class:`OrderState` (normally ACCEPTED).
 
+        With a journal (:mod:`stopkit.journal`), a client order id whose outcome is recorded returns
+        it (or raises the recorded refusal) without sending; one left unknown is reconciled first.
+
         Raises:
             InvalidOrder, UnsupportedOrder: before any I/O.
             OrderRejected, DuplicateClientOrderId, AuthenticationError, RateLimited: the venue

@@ -1,5 +1,5 @@
-"""A durable order journal: exactly-once placement per client order id across crashes,
-restarts, processes and hosts.
+"""A durable order journal: each client order id is placed at most once across crashes, restarts,
+processes and hosts, and its outcome is recorded or reported as unknown (never silently lost).
 
 With a journal (``stopkit.connect(..., journal="sqlite:///var/lib/bot/orders.db")``) every write
 is recorded before its request leaves and again once its outcome is known:
@@ -13,8 +13,9 @@ is recorded before its request leaves and again once its outcome is known:
 
 An entry left SENT by a client that died, or UNKNOWN, is reconciled with the venue (the
 client's own reconciliation: :meth:`BoundVenue.reconcile_flow`) before anything is sent:
-found → APPLIED; a venue that refuses reused client order ids (Pacifica) resends it inside its
-reconciliation; otherwise the outcome stays UNKNOWN and nothing is sent.
+found → APPLIED; not found → UNKNOWN, and nothing is sent (a venue adapter may resend inside its
+reconciliation where the venue refuses duplicates: Pacifica with ``resend_after_unknown``). Only an
+entry never marked sent provably never left: it is sent afresh.
 :meth:`VenueClient.recover() <stopkit.client.VenueClient.recover>` does this for every such
 entry; ``stopkit journal list|recover|prune`` on the command line.
 
