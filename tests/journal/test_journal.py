@@ -443,3 +443,26 @@ async def test_restarted_client_cancels_by_client_order_id(venue: SimVenue, jour
         cancelled = await second.cancel(client_order_id=order.client_order_id)
     assert cancelled.venue_order_id == placed.venue_order_id
     assert cancelled.status in (stopkit.OrderStatus.CANCELED, stopkit.OrderStatus.PENDING_CANCEL)
+
+
+async def test_aries_twin_intents_make_a_match_ambiguous(journal_url: str, journal: Journal, rigs: list[Any]) -> None:
+    """Aries: two unsettled journal entries with the same terms and one matching order: neither claims it."""
+    rig = await start(ARIES, journal_url, rigs)
+    first = ARIES.order(17, "twins")
+    twin = stopkit.StopOrder(
+        symbol=first.symbol,
+        side=first.side,
+        quantity=first.quantity,
+        stop_price=first.stop_price,
+        time_in_force="day",
+        client_order_id=ARIES.order(18, "twins").client_order_id,
+    )
+    created = _now_ms() - 50
+    await rig.place_directly(first)
+    async with rig.connect() as client:
+        for order in (first, twin):
+            await journal.claim(seed(ARIES, order, _account(client), EntryStatus.SENT, created_at_ms=created))
+        results = await client.recover()
+    assert sorted(e.status.value for e in results) == ["unknown", "unknown"]
+    assert rig.transports[0].writes == []
+    assert rig.held()[first.stop_price] == 1
