@@ -68,7 +68,7 @@ class JournalBinding:
     def __repr__(self) -> str:
         return f"JournalBinding({self.journal!r}, venue={self.venue!r}, account={self.account!r})"
 
-    async def _start(self) -> None:
+    async def _start(self, client: VenueClient) -> None:
         if self._ready:
             return
         async with self._ready_lock:
@@ -78,7 +78,8 @@ class JournalBinding:
             await self.journal.register_owner(self.owner)
             retention = self.journal.retention_s
             if retention is not None:
-                pruned = await self.journal.prune(before_ms=_wall_ms() - int(retention * 1000))
+                # The client's clock, as the entries' times are (an injected clock in tests).
+                pruned = await self.journal.prune(before_ms=client._now_ms() - int(retention * 1000))
                 if pruned:
                     log.info("journal: pruned %d settled entries older than %g days", pruned, retention / 86_400)
             self._ready = True
@@ -108,7 +109,7 @@ class JournalBinding:
 
     async def place(self, client: VenueClient, order: AnyStopOrder, record: PendingWrite) -> OrderState:
         """Place ``order`` at most once per client order id across every client of the journal."""
-        await self._start()
+        await self._start(client)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._claim_wait_s
         delay = 0.02
@@ -229,7 +230,7 @@ class JournalBinding:
             return
         if client.last_state(client_order_id=ref.client_order_id) is not None:
             return
-        await self._start()
+        await self._start(client)
         entry = await self.journal.get(self.venue, self.account, f"place:{ref.client_order_id}")
         if entry is not None and entry.status is EntryStatus.APPLIED and entry.state is not None:
             client._remember(attrs.evolve(entry.state, client_order_id=ref.client_order_id))
@@ -262,7 +263,7 @@ class JournalBinding:
 
         async def journaled_run() -> OrderState:
             if record.id not in self._entries:
-                await self._start()
+                await self._start(client)
                 await self._claim_other(client, record)
             try:
                 state = await run()
@@ -359,7 +360,7 @@ class JournalBinding:
 
     async def recover(self, client: VenueClient) -> list[JournalEntry]:
         """Settle every entry of this namespace left open by a client that is gone, or UNKNOWN."""
-        await self._start()
+        await self._start(client)
         results: list[JournalEntry] = []
         unsettled = (EntryStatus.CLAIMED, EntryStatus.SENT, EntryStatus.UNKNOWN)
         for entry in await self.journal.entries(self.venue, self.account, statuses=unsettled):
