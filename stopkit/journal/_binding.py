@@ -134,7 +134,7 @@ class JournalBinding:
             if status is EntryStatus.APPLIED and found.state is not None:
                 record.caller_informed = True
                 record.settle(WriteOutcome.APPLIED, state=found.state)
-                return client._claim(record, found.state)
+                return client._remember(found.state)  # the recorded answer (the journal owns the order)
             if status is EntryStatus.REFUSED:
                 raise found.recorded_error()
             alive = found.owner is not None and (

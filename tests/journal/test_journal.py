@@ -466,3 +466,17 @@ async def test_aries_twin_intents_make_a_match_ambiguous(journal_url: str, journ
     assert sorted(e.status.value for e in results) == ["unknown", "unknown"]
     assert rig.transports[0].writes == []
     assert rig.held()[first.stop_price] == 1
+
+
+async def test_placing_twice_in_one_client_returns_the_recorded_state_quietly(
+    journal_url: str, rigs: list[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same client placing one client order id twice gets the recorded state, sends once, logs no error."""
+    rig = await start(PACIFICA, journal_url, rigs)
+    order = PACIFICA.order(19, "twice")
+    async with rig.connect() as client:
+        first = await client.place(order)
+        second = await client.place(order)
+    assert second.venue_order_id == first.venue_order_id
+    assert len(rig.transports[0].writes) == 1
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
