@@ -339,6 +339,7 @@ class JournalBinding:
     ) -> None:
         entry = self._entries.get(record.id)
         if entry is None or isinstance(error, ClaimLost):
+            self._entries.pop(record.id, None)
             return
         if status is EntryStatus.NOT_APPLIED and entry.operation != "place" and record.sent:
             status = EntryStatus.REFUSED
@@ -352,7 +353,9 @@ class JournalBinding:
             stored = await self.journal.update(entry, owner=self.owner)
         except Exception as exc:  # noqa: BLE001  # the venue's answer stands; the journal write failed
             log.error("journal: recording %s of %s failed (%s)", status.value, entry.id, type(exc).__name__)
-            return
+            stored = True  # nothing more to say about it
+        # Done with it (a cancellation while writing leaves it here for the background settlement).
+        self._entries.pop(record.id, None)
         if not stored:
             log.warning("journal: %s was taken over by another client; its outcome here was not recorded", entry.id)
 
@@ -383,7 +386,7 @@ class JournalBinding:
                 status=EntryStatus.NOT_APPLIED,
                 updated_at_ms=now,
                 error={
-                    "type": "OutcomeUnknown",
+                    "type": "NotSent",
                     "message": "never sent (its client stopped first)",
                     "outcome_known": True,
                 },
@@ -407,8 +410,8 @@ class JournalBinding:
             else:
                 await self._settle_other(client, taken, record)
         except StopkitError:
-            pass  # recorded by the wrapped call
-        return self._entries.pop(record.id, taken)
+            pass  # recorded by the wrapped call (in `taken`, which it updated)
+        return taken
 
     async def _settle_other(self, client: VenueClient, entry: JournalEntry, record: PendingWrite) -> OrderState:
         # A cancel or modify with no recorded outcome: read the order back (never sent again).

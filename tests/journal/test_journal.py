@@ -480,3 +480,15 @@ async def test_placing_twice_in_one_client_returns_the_recorded_state_quietly(
     assert second.venue_order_id == first.venue_order_id
     assert len(rig.transports[0].writes) == 1
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_binding_keeps_no_finished_writes(journal_url: str, rigs: list[Any]) -> None:
+    """A long-running client keeps nothing per finished write (places, refusals, cancels)."""
+    rig = await start(PACIFICA, journal_url, rigs)
+    async with rig.connect() as client:
+        assert client.journal is not None
+        for index in range(5):
+            placed = await client.place(PACIFICA.order(20 + index, "memory"))
+            await client.cancel(venue_order_id=placed.venue_order_id, symbol=placed.symbol)
+        assert client.journal._entries == {}
+        assert client.journal._targets == {}
