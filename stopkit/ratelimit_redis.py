@@ -32,6 +32,7 @@ __all__ = ["RedisBudget"]
 # KEYS[1]: the grants (sorted set: member "<ms>:<seq>:<cost>", score ms); KEYS[2]: a sequence.
 # ARGV: capacity, window_ms, cost. Returns {granted (1/0), wait_ms}.
 _GRANT = """
+if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: writes after TIME
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
