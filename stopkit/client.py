@@ -42,7 +42,7 @@ from stopkit.errors import (
     TransportError,
     UnsupportedOrder,
 )
-from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
+from stopkit.orders import Amount, AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
 from stopkit.outcomes import PendingWrite, WriteOutcome, judge_read_failure, judge_write_failure, order_terms
 from stopkit.parsing import server_time_ms
 from stopkit.ratelimit import Throttle
@@ -277,9 +277,9 @@ class VenueClient:
         self,
         state: OrderState,
         *,
-        stop_price: object = None,
-        limit_price: object = None,
-        quantity: object = None,
+        stop_price: Amount | None = None,
+        limit_price: Amount | None = None,
+        quantity: Amount | None = None,
     ) -> OrderState:
         """Change a resting order's stop price, limit price and/or quantity (``None`` = keep).
 

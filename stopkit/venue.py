@@ -32,7 +32,7 @@ import attrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
+from stopkit.orders import Amount, AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
 from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
 from stopkit.wire import HttpRequest, HttpResponse
@@ -230,16 +230,22 @@ def _amend_quantity(value: object) -> Decimal | None:
     return _optional_positive("quantity")(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Amendment:
     """What :meth:`VenueClient.modify <stopkit.client.VenueClient.modify>` changes; ``None`` = keep.
 
+    Values are :data:`~stopkit.orders.Amount` (``Decimal``, ``int`` or decimal string), stored as ``Decimal``.
     Raises :class:`InvalidOrder` for a non-positive, float or non-finite value, or when nothing changes.
     """
 
     stop_price: Decimal | None = attrs.field(default=None, converter=_amend_stop_price)
     limit_price: Decimal | None = attrs.field(default=None, converter=_amend_limit_price)
     quantity: Decimal | None = attrs.field(default=None, converter=_amend_quantity)
+
+    def __init__(
+        self, *, stop_price: Amount | None = None, limit_price: Amount | None = None, quantity: Amount | None = None
+    ) -> None:
+        self.__attrs_init__(stop_price=stop_price, limit_price=limit_price, quantity=quantity)
 
     def __attrs_post_init__(self) -> None:
         if self.stop_price is None and self.limit_price is None and self.quantity is None:
