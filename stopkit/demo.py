@@ -34,7 +34,8 @@ import attrs
 
 from stopkit.api import connect
 from stopkit.client import VenueClient
-from stopkit.errors import StopkitError
+from stopkit.errors import ConfigurationError, StopkitError
+from stopkit.paper import simulator_of
 from stopkit.registry import available_venues, get_venue
 from stopkit.state import OrderState, OrderStatus
 from stopkit.stream import StreamGap
@@ -134,8 +135,9 @@ async def _read_back(client: VenueClient, sim: Simulator, placed: OrderState) ->
 
 async def _run_venue(name: str, out: TextIO) -> list[DemoRow]:
     adapter = get_venue(name)
-    sim = adapter.simulator()
-    if sim is None:
+    try:
+        sim = simulator_of(adapter)
+    except ConfigurationError:
         print(f"{name}: no simulator; skipped", file=out)
         return []
     scenario = sim.demo_scenario()

@@ -592,7 +592,8 @@ class Simulator(Protocol):
         ...
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the simulated reference price of ``symbol``; stops it crosses trigger at once."""
+        """Move the simulated reference price of ``symbol`` (venue-native; the built-in simulators
+        also take unified symbols); stops it crosses trigger at once."""
         ...
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> Any:
@@ -622,9 +623,14 @@ class VenueAdapter(abc.ABC):
     refusals: tuple[Refusal, ...] = ()
     max_response_bytes: int = 4 * 1024 * 1024
 
-    def simulator(self) -> Simulator | None:
-        """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""
-        return None
+    def simulator(self) -> Simulator:
+        """A fresh simulator of this venue. Imported lazily (it needs aiohttp).
+
+        Raises:
+            ConfigurationError: the venue ships no simulator (the default). (A plugin written for
+                an older stopkit may return ``None`` instead; stopkit treats that the same way.)
+        """
+        raise ConfigurationError(f"{self.name}: the venue ships no simulator", venue=self.name)
 
     def credentials_from_env(self, environ: Mapping[str, str]) -> Credentials:
         """Collect this venue's variables from ``environ`` (pure: the mapping is passed in).

@@ -16,7 +16,8 @@ from typing import Any, TextIO
 
 from stopkit.api import connect, credentials_from_env
 from stopkit.client import VenueClient
-from stopkit.errors import ConfigurationError, UnsupportedOrder
+from stopkit.errors import UnsupportedOrder
+from stopkit.paper import simulator_of
 from stopkit.registry import get_venue
 from stopkit.state import OrderState
 from stopkit.stream import StreamGap
@@ -108,9 +109,7 @@ async def run_watch(venue: str, *, simulator: bool, config: Mapping[str, Any], o
             print(header(), file=out, flush=True)
             await _print_stream(client, out, ready, seen)
         return 0
-    sim = adapter.simulator()
-    if sim is None:
-        raise ConfigurationError(f"{venue}: no simulator to watch", venue=venue)
+    sim = simulator_of(adapter)
     scenario = sim.demo_scenario()
     base_url = await sim.start()
     try:
