@@ -179,7 +179,7 @@ class VenueClient:
         self._checked_origins: dict[tuple[str, str], bool] = {}
         # What this client has seen, bounded: order id → newest state; venue order id → the write
         # (PendingWrite.id) that owns it; recent writes.
-        self._seen: _Bounded[str, OrderState] = _Bounded(memory_size)
+        self._seen: _Bounded[str, OrderState] = _Bounded(2 * memory_size)  # two keys per order
         self._seen_version = 0
         self._owners: _Bounded[str, int] = _Bounded(memory_size)
         self._writes: _Bounded[int, PendingWrite] = _Bounded(10_000)
