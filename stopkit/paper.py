@@ -59,13 +59,13 @@ class PaperMarket:
         config: the venue config pointing the client at the simulator.
     """
 
-    def __init__(self, adapter: VenueAdapter, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, adapter: VenueAdapter, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.venue = adapter.name
         self.simulator = simulator_of(adapter)
         # Bound now (so the base URL is known when the client is built), served on first use.
         self._sock: socket.socket | None = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
+        self._sock.bind((host, port))
         bound_host, port = self._sock.getsockname()[:2]
         self.base_url = f"http://{bound_host}:{port}"
         self.credentials: dict[str, str] = dict(self.simulator.demo_credentials())
