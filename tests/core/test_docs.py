@@ -68,7 +68,7 @@ def test_venue_page_config_table_is_complete_with_the_codes_defaults(venue: str)
 
 
 def test_readme_config_keys_exist_with_the_codes_defaults() -> None:
-    """The README's per-venue config line names only real keys, and each default it gives in parentheses is the code's."""
+    """The README's per-venue config line names only real keys, each default in parentheses the code's."""
     section = README[README.index("| venue | config keys |") :]
     checked = 0
     for line in section.splitlines()[2:]:
