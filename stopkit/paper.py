@@ -151,10 +151,16 @@ class PaperTransport:
         self.market = market
 
     async def send(self, request: HttpRequest, *, timeout_s: float) -> HttpResponse:
+        """Serve the market if not yet, then send ``request`` through the wrapped transport."""
         await self.market.start()
         return await self._inner.send(request, timeout_s=timeout_s)
 
     async def ws_connect(self, request: WsRequest, *, timeout_s: float) -> WebSocket:
+        """Serve the market if not yet, then open the WebSocket through the wrapped transport.
+
+        Raises:
+            ConfigurationError: the wrapped transport cannot open WebSockets.
+        """
         ws_connect = getattr(self._inner, "ws_connect", None)
         if ws_connect is None:
             raise ConfigurationError(
@@ -165,6 +171,7 @@ class PaperTransport:
         return socket_
 
     async def close(self) -> None:
+        """Close the wrapped transport, then stop serving the market."""
         try:
             await self._inner.close()
         finally:
