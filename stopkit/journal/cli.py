@@ -2,7 +2,7 @@
 
 - ``list``: the entries (oldest first) as a table, or JSON lines with ``--json``;
 - ``recover VENUE``: settle the venue's entries left in flight or unknown (credentials from the
-  venue's environment variables, as every command), print the results; exit 1 when any stays UNKNOWN;
+  venue's environment variables, as every command), print the results; exit 3 when any stays UNKNOWN;
 - ``prune``: delete settled entries older than ``--older-than-days`` (default: the journal's retention).
 
 The journal URL comes from ``--journal`` or ``STOPKIT_JOURNAL``; it is never printed (it may hold
@@ -11,6 +11,7 @@ a Redis password).
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -71,26 +72,34 @@ async def run_list(
 
 
 async def run_recover(url: str, venue: str, *, config: dict[str, Any], as_json: bool, out: TextIO | None = None) -> int:
-    """Recover ``venue``'s entries with the environment's credentials; 1 when any stays UNKNOWN."""
+    """Recover ``venue``'s entries with the environment's credentials; 3 when any stays UNKNOWN, else 0."""
     from stopkit.api import connect
 
     out = out or sys.stdout
     async with connect(venue, credentials=None, config=config, journal=url) as client:
         results = await client.recover()
     print_entries(results, out, as_json=as_json)
-    return 1 if any(entry.status is EntryStatus.UNKNOWN for entry in results) else 0
+    from stopkit.cli_json import EXIT_OK, EXIT_UNKNOWN
+
+    return EXIT_UNKNOWN if any(entry.status is EntryStatus.UNKNOWN for entry in results) else EXIT_OK
 
 
-async def run_prune(url: str, *, older_than_days: float | None, out: TextIO | None = None) -> int:
+async def run_prune(
+    url: str, *, older_than_days: float | None, as_json: bool = False, out: TextIO | None = None
+) -> int:
     """Delete settled entries older than ``older_than_days`` (default: the journal's retention); returns 0."""
     out = out or sys.stdout
     async with open_journal(url) as journal:
         days = older_than_days
         if days is None:
             days = None if journal.retention_s is None else journal.retention_s / 86_400
-        if days is None:
-            out.write("retention is off (retention_days=none): nothing pruned; give --older-than-days\n")
-            return 0
-        removed = await journal.prune(before_ms=time.time_ns() // 1_000_000 - int(days * 86_400_000))
-    out.write(f"pruned {removed} settled entries older than {days:g} days\n")
+        removed = 0
+        if days is not None:
+            removed = await journal.prune(before_ms=time.time_ns() // 1_000_000 - int(days * 86_400_000))
+    if as_json:
+        out.write(json.dumps({"pruned": removed, "older_than_days": days}) + "\n")
+    elif days is None:
+        out.write("retention is off (retention_days=none): nothing pruned; give --older-than-days\n")
+    else:
+        out.write(f"pruned {removed} settled entries older than {days:g} days\n")
     return 0
