@@ -15,8 +15,6 @@ from stopkit.venue import BoundVenue, Credentials, Simulator, VenueAdapter
 from stopkit.wire import HttpRequest
 
 if TYPE_CHECKING:
-    from os import PathLike
-
     from stopkit.client import VenueClient
     from stopkit.journal import Journal
     from stopkit.ratelimit import RateLimit, Throttle
@@ -177,7 +175,7 @@ def connect(
     rate_limit: RateLimit | None = None,
     throttle: Throttle | None = None,
     paper: bool = False,
-    journal: str | PathLike[str] | Journal | None = None,
+    journal: str | Journal | None = None,
     budget: str | None = None,
     claim_wait_s: float = 30.0,
 ) -> VenueClient:

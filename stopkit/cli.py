@@ -99,23 +99,30 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--json", action="store_true", help="print the connection details as one JSON line")
 
     jour = commands.add_parser("journal", help="the order journal: list, recover, prune")
+    jour.add_argument("--json", dest="journal_json", action="store_true", help="JSON output (as the subcommands')")
     jour_commands = jour.add_subparsers(dest="journal_command", required=True, parser_class=_Parser)
-    journal_url = {"default": os.environ.get("STOPKIT_JOURNAL"), "help": "journal URL (default $STOPKIT_JOURNAL)"}
+    url_help = "journal URL, e.g. sqlite:///var/lib/bot/orders.db or redis://host:6379/0 (default $STOPKIT_JOURNAL)"
     jlist = jour_commands.add_parser("list", help="print the journal's entries, oldest first")
-    jlist.add_argument("--journal", **journal_url)  # type: ignore[arg-type]
-    jlist.add_argument("--venue")
-    jlist.add_argument("--status", action="append", default=[], choices=[s.value for s in _entry_statuses()])
+    jlist.add_argument("--journal", default=os.environ.get("STOPKIT_JOURNAL"), help=url_help)
+    jlist.add_argument("--venue", help="only this venue's entries")
+    jlist.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        choices=[s.value for s in _entry_statuses()],
+        help="only entries with this status (repeatable)",
+    )
     jlist.add_argument("--json", action="store_true", help="one JSON object per line")
     jrec = jour_commands.add_parser("recover", help="settle the venue's entries left in flight or unknown")
-    jrec.add_argument("venue")
-    jrec.add_argument("--journal", **journal_url)  # type: ignore[arg-type]
+    jrec.add_argument("venue", help="the venue whose entries to settle (credentials from its environment variables)")
+    jrec.add_argument("--journal", default=os.environ.get("STOPKIT_JOURNAL"), help=url_help)
     jrec.add_argument("--json", action="store_true", help="one JSON object per line")
     jrec.add_argument(
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
     )
     jprune = jour_commands.add_parser("prune", help="delete settled entries older than the retention")
-    jprune.add_argument("--journal", **journal_url)  # type: ignore[arg-type]
-    jprune.add_argument("--older-than-days", type=float)
+    jprune.add_argument("--journal", default=os.environ.get("STOPKIT_JOURNAL"), help=url_help)
+    jprune.add_argument("--older-than-days", type=float, help="age in days (default: the journal's retention_days)")
     jprune.add_argument("--json", action="store_true", help='print {"pruned": N, "older_than_days": D}')
 
     ven = commands.add_parser("venues", help="list registered venues and their capabilities")
@@ -285,13 +292,14 @@ def _cmd_journal(args: argparse.Namespace) -> int:
 
     if not args.journal:
         _fail("give --journal URL (or set STOPKIT_JOURNAL), e.g. sqlite:///var/lib/bot/orders.db")
+    as_json = bool(args.json or args.journal_json)
     if args.journal_command == "list":
-        return asyncio.run(run_list(args.journal, venue=args.venue, statuses=args.status, as_json=args.json))
+        return asyncio.run(run_list(args.journal, venue=args.venue, statuses=args.status, as_json=as_json))
     if args.journal_command == "recover":
         get_venue(args.venue)  # an unknown venue fails before anything starts
         config = _venue_config(args.venue_config)
-        return asyncio.run(run_recover(args.journal, args.venue, config=config, as_json=args.json))
-    return asyncio.run(run_prune(args.journal, older_than_days=args.older_than_days, as_json=args.json))
+        return asyncio.run(run_recover(args.journal, args.venue, config=config, as_json=as_json))
+    return asyncio.run(run_prune(args.journal, older_than_days=args.older_than_days, as_json=as_json))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
