@@ -18,6 +18,7 @@ from stopkit.api import bind, connect, credentials_from_env, preview
 from stopkit.context import AccessToken, FrozenClock, RequestContext, SystemClock, TokenGrant
 from stopkit.errors import (
     AuthenticationError,
+    CancelReplaceFailed,
     ConfigurationError,
     DuplicateClientOrderId,
     InvalidArgument,
@@ -29,6 +30,7 @@ from stopkit.errors import (
     PluginError,
     RateLimited,
     RemoteError,
+    ReplaceStep,
     ResponseShapeError,
     StopkitError,
     TransportError,
@@ -36,6 +38,7 @@ from stopkit.errors import (
     UnsupportedOrder,
     VenueUnavailable,
 )
+from stopkit.markets import Market, Markets, round_price, round_quantity
 from stopkit.orders import (
     AnyStopOrder,
     OrderKind,
@@ -64,6 +67,7 @@ __all__ = [
     "Amendment",
     "AnyStopOrder",
     "AuthenticationError",
+    "CancelReplaceFailed",
     "Capabilities",
     "ConfigurationError",
     "Credentials",
@@ -74,6 +78,8 @@ __all__ = [
     "InvalidArgument",
     "InvalidOrder",
     "LocalError",
+    "Market",
+    "Markets",
     "OrderKind",
     "OrderNotFound",
     "OrderRef",
@@ -86,6 +92,7 @@ __all__ = [
     "PositionEffect",
     "RateLimited",
     "RemoteError",
+    "ReplaceStep",
     "RequestContext",
     "ResponseShapeError",
     "RetryPolicy",
@@ -112,6 +119,8 @@ __all__ = [
     "get_venue",
     "preview",
     "register",
+    "round_price",
+    "round_quantity",
 ]
 
 

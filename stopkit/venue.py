@@ -32,6 +32,7 @@ import attrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
+from stopkit.markets import Markets
 from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
 from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
@@ -519,6 +520,18 @@ class BoundVenue(abc.ABC):
         return one from a helper (``return self._lookup(order, sent_at_ms)``).
         """
         return None
+
+    def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
+        """The venue's markets and their order rules (tick and lot size, quantity and price bounds,
+        minimum notional): reads only, cached through :attr:`Exchange.cache_key`.
+
+        ``symbols`` (unified or native): only these markets are needed; ``None``: every market the
+        venue lists. A venue may answer more than asked, and leaves out what it does not know (a
+        symbol it does not list). The default publishes nothing: an empty :class:`Markets` whose
+        ``reason`` says so; a venue that publishes no rules overrides it to say why.
+        """
+        return Markets(self.name, reason=f"{self.name}: the venue plugin publishes no market rules")
+        yield  # pragma: no cover - makes this a generator
 
     def stream(self) -> StreamProtocol | None:
         """The venue's order-update WebSocket protocol (a fresh :class:`~stopkit.stream.StreamProtocol`

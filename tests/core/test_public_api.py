@@ -5,6 +5,12 @@ from __future__ import annotations
 import stopkit
 
 EXPECTED = {
+    "CancelReplaceFailed",
+    "Market",
+    "Markets",
+    "ReplaceStep",
+    "round_price",
+    "round_quantity",
     "InvalidArgument",
     "OutcomeUnknown",
     "PendingWrite",
