@@ -9,6 +9,9 @@
 - ``stopkit venues``: list the registered venues and their capabilities.
 - ``stopkit watch VENUE [--simulator]``: print the venue's live order updates as a table, one
   line per change (see :mod:`stopkit.watch`).
+- ``stopkit markets VENUE [--symbol S ...] [--json] [--simulator]``: print the venue's markets and
+  their order rules (tick and lot size, quantity bounds, minimum notional, price bounds), or why
+  there are none.
 
 Bad input exits with status 2 and one line on stderr; no traceback.
 """
@@ -75,6 +78,19 @@ def _build_parser() -> argparse.ArgumentParser:
         help="start the venue's simulator, place the demo orders and move the price through them, then exit",
     )
     watch.add_argument(
+        "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
+    )
+
+    mkt = commands.add_parser("markets", help="print the venue's markets and their order rules (tick, lot, minimums)")
+    mkt.add_argument("venue", help="registered venue name, e.g. pacifica")
+    mkt.add_argument(
+        "--symbol", action="append", dest="symbols", help="only this market, unified or native (repeatable)"
+    )
+    mkt.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    mkt.add_argument(
+        "--simulator", action="store_true", help="ask the venue's simulator (demo credentials) instead of the venue"
+    )
+    mkt.add_argument(
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
     )
 
@@ -218,10 +234,75 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return asyncio.run(run_watch(args.venue, simulator=args.simulator, config=config, out=sys.stdout))
 
 
+_MARKET_COLUMNS = (
+    ("symbol", "symbol"),
+    ("venue_symbol", "venue symbol"),
+    ("tick_size", "tick"),
+    ("lot_size", "lot"),
+    ("min_quantity", "min qty"),
+    ("max_quantity", "max qty"),
+    ("min_notional", "min notional"),
+    ("min_price", "min price"),
+    ("max_price", "max price"),
+)
+
+
+def _print_markets(markets: Any, *, as_json: bool) -> None:
+    rows = [markets[key].as_dict() for key in markets]
+    if as_json:
+        print(json.dumps({"venue": markets.venue, "reason": markets.reason, "markets": rows}, indent=2))
+        return
+    if rows:
+        table = [[title for _key, title in _MARKET_COLUMNS]]
+        table += [["-" if row[key] is None else str(row[key]) for key, _title in _MARKET_COLUMNS] for row in rows]
+        widths = [max(len(line[i]) for line in table) for i in range(len(_MARKET_COLUMNS))]
+        for line in table:
+            print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    else:
+        print(f"{markets.venue}: no markets")
+    if markets.reason:
+        print(f"note: {markets.reason}")
+
+
+async def _markets(args: argparse.Namespace) -> int:
+    from stopkit.api import connect
+
+    adapter = get_venue(args.venue)
+    config: dict[str, Any] = dict(_venue_config(args.venue_config))
+    sim = adapter.simulator() if args.simulator else None
+    if args.simulator and sim is None:
+        _fail(f"{adapter.name} has no simulator")
+    try:
+        if sim is not None:
+            base_url = await sim.start()
+            credentials: Any = sim.demo_credentials()
+            config = {**sim.demo_config(base_url), **config}
+        else:
+            credentials = credentials_from_env(adapter, os.environ)
+        async with connect(adapter, credentials=credentials, config=config) as client:
+            markets = await client.markets(args.symbols)
+    finally:
+        if sim is not None:
+            await sim.stop()
+    _print_markets(markets, as_json=args.json)
+    return 0
+
+
+def _cmd_markets(args: argparse.Namespace) -> int:
+    get_venue(args.venue)  # an unknown venue fails before anything starts
+    return asyncio.run(_markets(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``stopkit`` command; returns the exit status."""
     args = _build_parser().parse_args(argv)
-    handlers = {"demo": _cmd_demo, "preview": _cmd_preview, "venues": _cmd_venues, "watch": _cmd_watch}
+    handlers = {
+        "demo": _cmd_demo,
+        "markets": _cmd_markets,
+        "preview": _cmd_preview,
+        "venues": _cmd_venues,
+        "watch": _cmd_watch,
+    }
     try:
         return handlers[args.command](args)
     except StopkitError as exc:
