@@ -642,8 +642,9 @@ class AriesBoundVenue(BoundVenue):
     # -- markets ------------------------------------------------------------------------
 
     def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
-        """No markets: Aries publishes no instrument list, tick size, lot size or minimum
-        (https://finance.dev/api-reference documents none; the SDK has no such model). The answer is
+        """No markets: Aries publishes no order rules per instrument (tick, lot, minimum;
+        https://finance.dev/api-reference documents none; the SDK's chart symbol info, ``minmov`` and
+        ``pricescale``, describes chart display, not orders, so it is not used). The answer is
         an empty :class:`~stopkit.plugin.Markets` whose ``reason`` says so and what stopkit checks
         before sending instead (at most 5 decimal places, whole shares unless ``fractional_shares``).
         No I/O."""
@@ -655,7 +656,7 @@ class AriesBoundVenue(BoundVenue):
         return Markets(
             VENUE_NAME,
             reason=(
-                f"{VENUE_NAME} publishes no market rules (no instrument list, tick size, lot size or minimum in its "
+                f"{VENUE_NAME} publishes no market rules (no tick size, lot size or minimum per instrument in its "
                 f"API reference, {DOC_URL}); stopkit checks before sending: at most {MAX_DECIMALS} decimal places on "
                 f"prices and quantities (SDK finance_dev/orders.py, {SDK_URL}) and {shares}"
             ),
