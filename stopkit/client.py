@@ -154,7 +154,10 @@ class VenueClient:
 
     - :meth:`place` (every venue), :meth:`get`, :meth:`cancel`, :meth:`modify`,
       :meth:`open_orders` (where the venue documents a way; otherwise
-      :class:`~stopkit.errors.UnsupportedOrder`).
+      :class:`~stopkit.errors.UnsupportedOrder`); :meth:`modify` by cancel-then-place where the
+      venue can cancel but not replace (``allow_cancel_replace=True``).
+    - :meth:`markets`, :meth:`market`: the venue's markets and their order rules (see
+      :mod:`stopkit.markets` for rounding).
     - :meth:`last_state`: the last state this client saw for an order.
     - :meth:`pending`: writes in flight, being settled after their caller was cancelled,
       or whose outcome stayed unknown.
@@ -335,13 +338,16 @@ class VenueClient:
         protects the position. The new order is checked (venue rules, market rules) before the cancel
         is sent. The terms are those of the order this client placed (``template``, an order with the
         same terms, stands in for it after a restart); a partly filled old order is replaced by its
-        remaining quantity unless ``quantity`` is given. Returns the **new** order's state (new
-        venue and client order ids). When the calling task is cancelled part-way, the steps finish in
-        the background (:meth:`close` waits for them) and their writes are listed in :meth:`pending`.
+        remaining quantity unless ``quantity`` is given. An order this client already saw ended (e.g.
+        one replaced before), or one the venue refuses to cancel, is never replaced. Returns the
+        **new** order's state (new venue and client order ids). When the calling task is cancelled
+        part-way, the steps finish in the background (:meth:`close` waits for them) and their writes
+        are listed in :meth:`pending`.
 
         Raises:
-            InvalidArgument: ``state`` is not an :class:`OrderState`; ``template`` is not an order, or
-                (cancel-replace) this client does not know the order's terms and no ``template`` was given.
+            InvalidArgument: ``state`` is not an :class:`OrderState`; ``template`` is not an order or of
+                another kind, or (cancel-replace) this client does not know the order's terms and no
+                ``template`` was given.
             InvalidOrder: nothing to change, a bad value, a limit price on a stop-market, or the new
                 order does not fit the venue's or the market's rules (nothing was sent).
             UnsupportedOrder: the venue cannot modify in place and ``allow_cancel_replace`` is false,
@@ -889,12 +895,14 @@ class VenueClient:
                 self._orders.put(vid, order)
         return self._remember(state)
 
-    async def _cancel(self, ref: OrderRef, record: PendingWrite) -> OrderState:
+    async def _cancel(self, ref: OrderRef, record: PendingWrite, *, adopt_cancelled: bool = True) -> OrderState:
+        # `adopt_cancelled`: a refused cancel of an order that is already CANCELED returns that state (not when
+        # a cancel-replace must know that its own cancel took the order off).
         try:
             state = await self._run(self.venue.cancel_flow(ref))
         except StopkitError as exc:
             if exc.outcome_known and not _token_refreshed(exc):
-                if isinstance(exc, OrderNotFound | OrderRejected):
+                if adopt_cancelled and isinstance(exc, OrderNotFound | OrderRejected):
                     cancelled = await self._already_cancelled(ref)
                     if cancelled is not None:
                         return cancelled
@@ -996,6 +1004,21 @@ class VenueClient:
                 "as placed>",
                 field="template",
             )
+        if base.kind is not state.kind:
+            raise InvalidArgument(
+                f"template is a {base.kind.value} order, the order to replace a {state.kind.value} order",
+                field="template",
+            )
+        latest = self._seen.get(state.venue_order_id) if state.venue_order_id else None
+        if latest is not None and latest.venue_order_id == state.venue_order_id and latest.status.is_terminal:
+            # Already cancelled (perhaps replaced before) or ended: placing anew could put a second stop live.
+            raise CancelReplaceFailed(
+                f"{self.name}: modify (cancel-replace): order {state.venue_order_id} is already "
+                f"{latest.status.name}; nothing was cancelled or placed",
+                step=ReplaceStep.CANCEL_FAILED,
+                old_state=latest,
+                venue=self.name,
+            )
         new_order = _replacement(base, state, amendment)
         self.venue.check_order(new_order)
         markets = await self.markets([new_order.symbol])  # a read failure stops here: nothing was cancelled
@@ -1030,21 +1053,14 @@ class VenueClient:
             venue_order_id=ref.venue_order_id,
             started_at_ms=self._now_ms(),
         )
-        place = PendingWrite(
-            operation="place", order=new_order, client_order_id=new_order.client_order_id, started_at_ms=0
-        )
         try:
             cancelled = await self._replace_cancel(ref, state, new_order, cancel)
             filled = cancelled.filled_quantity
             if filled > 0 and not keep_quantity and new_order.quantity is not None and new_order.quantity > filled:
                 # Part of the old order filled before the cancel: the replacement covers what is left.
                 new_order = attrs.evolve(new_order, quantity=new_order.quantity - filled)
-                place.order = new_order
-            place.started_at_ms = self._now_ms()
             try:
-                new_state = await self._write(
-                    place, lambda: self._place(new_order, place), lambda: self._settle_place(new_order, place)
-                )
+                new_state = await self.place(new_order)
             except StopkitError as exc:
                 step = ReplaceStep.PLACE_FAILED if exc.outcome_known else ReplaceStep.PLACE_UNKNOWN
                 what = (
@@ -1071,7 +1087,11 @@ class VenueClient:
             return new_state
         finally:
             if not informed[0]:
-                cancel.caller_informed = place.caller_informed = False
+                # The caller stopped waiting: what the two writes did is listed in pending().
+                cancel.caller_informed = False
+                for record in self._writes.values():
+                    if record.operation == "place" and record.order is new_order:
+                        record.caller_informed = False
 
     async def _replace_cancel(
         self, ref: OrderRef, state: OrderState, new_order: AnyStopOrder, record: PendingWrite
@@ -1091,7 +1111,9 @@ class VenueClient:
 
         try:
             current = await self._write(
-                record, lambda: self._cancel(ref, record), lambda: self._settle_cancel(ref, record)
+                record,
+                lambda: self._cancel(ref, record, adopt_cancelled=False),
+                lambda: self._settle_cancel(ref, record),
             )
         except StopkitError as exc:
             if exc.outcome_known:
@@ -1419,10 +1441,12 @@ def _native(state: OrderState) -> OrderState:
 
 
 def _replacement(base: AnyStopOrder, state: OrderState, amendment: Amendment) -> AnyStopOrder:
-    # The new order of a cancel-replace: `base`'s terms, the order's current prices and size, the
-    # amendment's changes, and a new client order id.
+    # The new order of a cancel-replace: the order's own symbol, side, prices and size, `base`'s other
+    # terms (position effect, trigger type, time in force), the amendment's changes, a new client order id.
     quantity = amendment.quantity if amendment.quantity is not None else (state.quantity or base.quantity)
     changes: dict[str, Any] = {
+        "symbol": state.symbol,
+        "side": state.side,
         "stop_price": amendment.stop_price or state.stop_price or base.stop_price,
         "quantity": quantity,
         "client_order_id": str(uuid.uuid4()),

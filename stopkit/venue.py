@@ -122,7 +122,8 @@ class Capabilities:
         whole_position_quantity: ``quantity=None`` is expressible (with CLOSE).
         client_order_id: the venue stores our client order id (else it is kept locally).
         get_order, list_open_orders, cancel, modify: the operations with a documented endpoint
-            (``modify`` = an in-place replace; venues without one cancel and place anew).
+            (``modify`` = an in-place replace; on venues without one, ``VenueClient.modify`` cancels
+            and places anew only when asked to, with ``allow_cancel_replace=True``).
         reports_trigger: the venue shows that a stop triggered (else an armed and a
             triggered-but-unfilled stop both read ACCEPTED, and fills prove the trigger).
         reasons: feature → why it is unsupported, e.g. ``{"time_in_force=IOC": "..."}``;

@@ -250,6 +250,41 @@ async def test_terms_come_from_this_client_or_a_template() -> None:
         await second.modify(placed, stop_price=Decimal(98), allow_cancel_replace=True, template="x")  # type: ignore[arg-type]
 
 
+async def test_an_order_that_is_no_longer_live_is_never_replaced() -> None:
+    """Modifying a stale state again (its order was already replaced: this client saw it CANCELED) fails at once;
+    an order cancelled behind the client's back (the venue refuses the cancel) is not adopted as this cancel:
+    CANCEL_FAILED both times, and no second stop is placed."""
+    book = Book()
+    client, transport = client_for(book)
+    async with client:
+        placed = await client.place(stop())
+        await client.modify(placed, stop_price=Decimal(99), allow_cancel_replace=True)
+        sent = len(transport.sent)
+        with pytest.raises(CancelReplaceFailed, match="already CANCELED") as info:
+            await client.modify(placed, stop_price=Decimal(98), allow_cancel_replace=True)
+        assert len(transport.sent) == sent
+        assert info.value.step is ReplaceStep.CANCEL_FAILED
+        book.orders["O2"]["status"] = "canceled"  # cancelled elsewhere
+        replaced = client.last_state(venue_order_id="O2")
+        assert replaced is not None
+        with pytest.raises(CancelReplaceFailed) as info:
+            await client.modify(replaced, stop_price=Decimal(97), allow_cancel_replace=True)
+    assert info.value.step is ReplaceStep.CANCEL_FAILED
+    assert book.acted == ["place O1", "cancel O1", "place O2"]
+
+
+async def test_a_template_of_another_kind_is_refused() -> None:
+    """A stop-limit template for a stop-market order is an argument error; nothing is sent."""
+    book = Book()
+    client, transport = client_for(book)
+    async with client:
+        placed = await client.place(stop())
+        other = StopLimitOrder(symbol="BTC", side="sell", quantity=1, stop_price=100, limit_price=99)
+        with pytest.raises(InvalidArgument, match="stop-limit"):
+            await client.modify(placed, stop_price=Decimal(99), allow_cancel_replace=True, template=other)
+    assert writes(transport) == ["POST /orders"]
+
+
 async def test_a_partly_filled_order_is_replaced_by_what_is_left() -> None:
     """0.4 of 1 filled before the cancel: the replacement covers the remaining 0.6 (unless quantity is given)."""
     book = Book()
