@@ -57,8 +57,9 @@ from stopkit.errors import (
     UnsupportedOrder,
 )
 from stopkit.markets import Market, Markets, check_order_fits
-from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
+from stopkit.orders import Amount, AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
 from stopkit.outcomes import PendingWrite, WriteOutcome, judge_read_failure, judge_write_failure, order_terms
+from stopkit.paper import PaperMarket
 from stopkit.parsing import server_time_ms
 from stopkit.ratelimit import Throttle
 from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
@@ -189,8 +190,10 @@ class VenueClient:
         allow_insecure: bool = False,
         memory_size: int = 100_000,
         settle_timeout_s: float | None = None,
+        paper: PaperMarket | None = None,
     ) -> None:
         self.venue = venue
+        self._paper = paper
         self._transport = transport
         self._clock: Clock = clock or SystemClock()
         self._clock_offset_ms = 0
@@ -219,6 +222,24 @@ class VenueClient:
     def name(self) -> str:
         """The venue name."""
         return self.venue.name
+
+    @property
+    def is_paper(self) -> bool:
+        """True for a paper client (``stopkit.connect(..., paper=True)``): the venue is its simulator."""
+        return self._paper is not None
+
+    @property
+    def paper(self) -> PaperMarket:
+        """The simulated market of a paper client: ``client.paper.set_price(symbol, price)``.
+
+        Raises:
+            ConfigurationError: this client trades on the real venue.
+        """
+        if self._paper is None:
+            raise ConfigurationError(
+                f"{self.name}: not a paper client (use stopkit.connect(..., paper=True))", venue=self.name
+            )
+        return self._paper
 
     async def __aenter__(self) -> VenueClient:
         return self
@@ -316,9 +337,9 @@ class VenueClient:
         self,
         state: OrderState,
         *,
-        stop_price: object = None,
-        limit_price: object = None,
-        quantity: object = None,
+        stop_price: Amount | None = None,
+        limit_price: Amount | None = None,
+        quantity: Amount | None = None,
         allow_cancel_replace: bool = False,
         template: AnyStopOrder | None = None,
     ) -> OrderState:

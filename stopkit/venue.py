@@ -33,7 +33,7 @@ import attrs
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
 from stopkit.markets import Markets
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
+from stopkit.orders import Amount, AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
 from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
 from stopkit.wire import HttpRequest, HttpResponse
@@ -232,16 +232,22 @@ def _amend_quantity(value: object) -> Decimal | None:
     return _optional_positive("quantity")(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Amendment:
     """What :meth:`VenueClient.modify <stopkit.client.VenueClient.modify>` changes; ``None`` = keep.
 
+    Values are :data:`~stopkit.orders.Amount` (``Decimal``, ``int`` or decimal string), stored as ``Decimal``.
     Raises :class:`InvalidOrder` for a non-positive, float or non-finite value, or when nothing changes.
     """
 
     stop_price: Decimal | None = attrs.field(default=None, converter=_amend_stop_price)
     limit_price: Decimal | None = attrs.field(default=None, converter=_amend_limit_price)
     quantity: Decimal | None = attrs.field(default=None, converter=_amend_quantity)
+
+    def __init__(
+        self, *, stop_price: Amount | None = None, limit_price: Amount | None = None, quantity: Amount | None = None
+    ) -> None:
+        self.__attrs_init__(stop_price=stop_price, limit_price=limit_price, quantity=quantity)
 
     def __attrs_post_init__(self) -> None:
         if self.stop_price is None and self.limit_price is None and self.quantity is None:
@@ -600,7 +606,8 @@ class Simulator(Protocol):
         ...
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the simulated reference price of ``symbol``; stops it crosses trigger at once."""
+        """Move the simulated reference price of ``symbol`` (venue-native; the built-in simulators
+        also take unified symbols); stops it crosses trigger at once."""
         ...
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> Any:
@@ -630,9 +637,14 @@ class VenueAdapter(abc.ABC):
     refusals: tuple[Refusal, ...] = ()
     max_response_bytes: int = 4 * 1024 * 1024
 
-    def simulator(self) -> Simulator | None:
-        """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""
-        return None
+    def simulator(self) -> Simulator:
+        """A fresh simulator of this venue. Imported lazily (it needs aiohttp).
+
+        Raises:
+            ConfigurationError: the venue ships no simulator (the default). (A plugin written for
+                an older stopkit may return ``None`` instead; stopkit treats that the same way.)
+        """
+        raise ConfigurationError(f"{self.name}: the venue ships no simulator", venue=self.name)
 
     def credentials_from_env(self, environ: Mapping[str, str]) -> Credentials:
         """Collect this venue's variables from ``environ`` (pure: the mapping is passed in).

@@ -52,7 +52,7 @@ from hypothesis import strategies as st
 
 from stopkit.api import bind, connect, preview
 from stopkit.context import AccessToken, FrozenClock, RequestContext
-from stopkit.errors import RemoteError, StopkitError, UnsupportedOrder
+from stopkit.errors import ConfigurationError, RemoteError, StopkitError, UnsupportedOrder
 from stopkit.markets import Market, Markets, check_order_fits
 from stopkit.orders import (
     AnyStopOrder,
@@ -64,6 +64,7 @@ from stopkit.orders import (
     TimeInForce,
     TriggerType,
 )
+from stopkit.paper import simulator_of
 from stopkit.registry import get_venue
 from stopkit.state import OrderState, OrderStatus
 from stopkit.testing import MockTransport
@@ -200,10 +201,10 @@ class VenueConformance:
         return get_venue(self.venue) if isinstance(self.venue, str) else self.venue
 
     def _simulator(self) -> Simulator:
-        sim = self._adapter().simulator()
-        if sim is None:
-            pytest.fail(f"{self._adapter().name}: VenueAdapter.simulator() returned None; the kit needs one")
-        return sim
+        try:
+            return simulator_of(self._adapter())
+        except ConfigurationError:
+            pytest.fail(f"{self._adapter().name}: VenueAdapter.simulator() offers none; the kit needs one")
 
     def _credentials(self, sim: Simulator) -> Mapping[str, str]:
         return self.credentials if self.credentials is not None else sim.demo_credentials()

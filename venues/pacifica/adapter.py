@@ -73,7 +73,7 @@ from venues.pacifica.refusals import REFUSALS
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("stopkit.venues.pacifica")
 
 # Reconciliation searches history back to the first send less the signature window and this much clock skew.
 _CLOCK_SKEW_MS = 60_000

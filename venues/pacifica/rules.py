@@ -38,7 +38,7 @@ from venues.pacifica.translate import native_symbol
 
 __all__ = ["check_market_rules", "markets_from_info", "nearest_multiples", "to_market"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("stopkit.venues.pacifica")
 
 V = VENUE_NAME
 _QUOTE = "USDC"
