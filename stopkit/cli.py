@@ -15,7 +15,7 @@
 - ``stopkit simulate VENUE [--port N]``: serve the venue's simulator for bots in other processes
   and print how to connect (see :mod:`stopkit.simulate`).
 - ``stopkit --version``; ``python -m stopkit`` is the same command.
-- ``stopkit markets VENUE [--symbol S ...] [--json] [--simulator]``: print the venue's markets and
+- ``stopkit markets VENUE [--symbol S ...] [--json] [--paper]``: print the venue's markets and
   their order rules (tick and lot size, quantity bounds, minimum notional, price bounds), or why
   there are none.
 
@@ -105,7 +105,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     mkt.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     mkt.add_argument(
-        "--simulator", action="store_true", help="ask the venue's simulator (demo credentials) instead of the venue"
+        "--paper",
+        "--simulator",
+        dest="paper",
+        action="store_true",
+        help="ask the venue's simulator in this process (demo credentials) instead of the venue",
     )
     mkt.add_argument(
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
@@ -300,23 +304,9 @@ def _print_markets(markets: Any, *, as_json: bool) -> None:
 async def _markets(args: argparse.Namespace) -> int:
     from stopkit.api import connect
 
-    adapter = get_venue(args.venue)
-    config: dict[str, Any] = dict(_venue_config(args.venue_config))
-    sim = adapter.simulator() if args.simulator else None
-    if args.simulator and sim is None:
-        _fail(f"{adapter.name} has no simulator")
-    try:
-        if sim is not None:
-            base_url = await sim.start()
-            credentials: Any = sim.demo_credentials()
-            config = {**sim.demo_config(base_url), **config}
-        else:
-            credentials = credentials_from_env(adapter, os.environ)
-        async with connect(adapter, credentials=credentials, config=config) as client:
-            markets = await client.markets(args.symbols)
-    finally:
-        if sim is not None:
-            await sim.stop()
+    config = _venue_config(args.venue_config)
+    async with connect(args.venue, config=config or None, paper=args.paper) as client:
+        markets = await client.markets(args.symbols)
     _print_markets(markets, as_json=args.json)
     return 0
 

@@ -11,7 +11,7 @@ from stopkit.cli import main
 
 def test_markets_table_from_the_simulator(capsys: pytest.CaptureFixture[str]) -> None:
     """One line per market: unified and venue symbol, tick, lot and the bounds the venue publishes ("-" when not)."""
-    assert main(["markets", "pacifica", "--simulator"]) == 0
+    assert main(["markets", "pacifica", "--paper"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:4] == ["symbol", "venue", "symbol", "tick"]
     btc = next(line.split() for line in lines if line.startswith("BTC/USDC:USDC"))
@@ -33,7 +33,7 @@ def test_markets_json_for_chosen_symbols_names_what_is_missing(capsys: pytest.Ca
 
 def test_markets_of_a_venue_that_publishes_none_say_why(capsys: pytest.CaptureFixture[str]) -> None:
     """Aries: no markets, and a note with the reason."""
-    assert main(["markets", "aries", "--simulator"]) == 0
+    assert main(["markets", "aries", "--paper"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("aries: no markets")
     assert "note: aries publishes no market rules" in out
