@@ -74,7 +74,7 @@ async def market_of(venue: stopkit.VenueClient, position: Position) -> stopkit.M
 
 
 def stop_price(market: stopkit.Market, price: Decimal) -> Decimal:
-    """A sell stop's price on the market's grid, rounded up (toward the market): it never triggers later."""
+    """A sell stop's price on the market's grid, rounded down (away from the market): it never triggers early."""
     return stopkit.round_price(market, price, side=stopkit.Side.SELL)
 
 

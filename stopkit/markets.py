@@ -7,24 +7,24 @@ venue publishes them (``None`` where it does not). :func:`round_price` and :func
 bring a value onto that grid; :func:`check_order_fits` is the check ``place`` runs before sending
 on venues that publish rules, and names the nearest valid values when an order does not fit.
 
-**Rounding rule (protective).** A stop exists to act when the price moves against you, and it must
-never act *later* than asked:
+**Rounding rule (protective).** A protective stop rests on the far side of the market and must
+never act *before* the price the bot asked for, nor cross to the wrong side of the market:
 
-- ``stop_price`` rounds **toward the market**: a SELL stop (below the market, protecting a long)
-  rounds **up**, a BUY stop (above the market, protecting a short) rounds **down**. Rounding the
-  other way would let the price run one more tick against you before the stop triggers. The cost
-  is at most one tick of earlier triggering.
-- ``limit_price`` (of a stop-limit) rounds **toward a fill**: a SELL limit rounds **down**, a BUY
-  limit rounds **up**. A stop-limit fails to protect when its limit is not reached after the
-  trigger; a limit one tick more marketable is at most one tick worse in price and never less
-  likely to fill.
+- ``stop_price`` rounds **away from the market**: a SELL stop (below the market, protecting a long)
+  rounds **down**, a BUY stop (above the market, protecting a short) rounds **up**. Rounded the other
+  way, a stop placed close to the market could land at or through it and trigger at once, turning a
+  protective order into an immediate market exit; rounded away, it triggers at most one tick later
+  than asked.
+- ``limit_price`` (of a stop-limit) rounds the same way (SELL down, BUY up), which is toward a fill:
+  a stop-limit fails to protect when its limit is not reached after the trigger, and a limit one
+  tick more marketable is at most one tick worse in price and never less likely to fill.
 - ``quantity`` rounds **down** (to the lot below): a protective stop closes a position, and one lot
   more than the position could open an opposite position (or be refused at the trigger on spot,
   where there is nothing more to sell). What is left unprotected is less than one lot.
 
-A SELL ``stop_price`` rounded up can land at or above the current price: the venue may then refuse
-it or trigger it at once. Compare with the market price before placing when the stop is within one
-tick of it. ``rounding="up" | "down" | "nearest"`` overrides the rule.
+In short: a SELL order's prices round down, a BUY order's prices round up, quantities round down.
+``rounding="up" | "down" | "nearest"`` overrides the rule (e.g. ``"up"`` for a sell stop that must
+trigger no later than asked, when the stop is far enough from the market).
 """
 
 from __future__ import annotations
@@ -224,9 +224,10 @@ def round_price(
 ) -> Decimal:
     """``value`` on the market's price grid (a multiple of ``tick_size``), rounded so the stop stays protective.
 
-    ``side`` is the order's side; ``field`` says which price: ``stop_price`` rounds toward the
-    market (SELL up, BUY down), ``limit_price`` toward a fill (SELL down, BUY up); see the module
-    docstring for the reasoning. ``rounding`` overrides the rule with ``up``, ``down`` or
+    ``side`` is the order's side; ``field`` says which price (``stop_price`` or ``limit_price``):
+    both round away from the market, a SELL order's down and a BUY order's up (the stop never
+    triggers before the price asked nor crosses the market; the limit is never less likely to
+    fill); see the module docstring for the reasoning. ``rounding`` overrides the rule with ``up``, ``down`` or
     ``nearest`` (half to even). A market without a published ``tick_size`` returns ``value`` as is.
     Price bounds (``min_price``/``max_price``) are not applied: :func:`check_order_fits` names them.
 
@@ -240,9 +241,7 @@ def round_price(
     if price <= 0:
         raise InvalidArgument(f"{field} must be positive, got {price}", field=field)
     side_ = _to_enum(Side, side, "side")
-    if field == "stop_price":
-        toward = "up" if side_ is Side.SELL else "down"
-    elif field == "limit_price":
+    if field in ("stop_price", "limit_price"):
         toward = "down" if side_ is Side.SELL else "up"
     else:
         raise InvalidArgument(f"field must be stop_price or limit_price, got {field!r}", field="field")

@@ -41,14 +41,14 @@ BARE = Market(venue="demo", symbol="AAPL", venue_symbol="AAPL")
 @pytest.mark.parametrize(
     ("side", "field", "expected"),
     [
-        (Side.SELL, "stop_price", "48000.5"),  # a sell stop sits below the market: up = triggers no later
-        (Side.BUY, "stop_price", "48000"),  # a buy stop sits above the market: down = triggers no later
+        (Side.SELL, "stop_price", "48000"),  # a sell stop sits below the market: down = never triggers early
+        (Side.BUY, "stop_price", "48000.5"),  # a buy stop sits above the market: up = never triggers early
         (Side.SELL, "limit_price", "48000"),  # a sell limit: down = more marketable, fills no less often
         (Side.BUY, "limit_price", "48000.5"),  # a buy limit: up = more marketable
     ],
 )
 def test_protective_rounding_per_side_and_price(side: Side, field: str, expected: str) -> None:
-    """Stop prices round toward the market, limit prices toward a fill."""
+    """A SELL order's stop and limit prices round down, a BUY order's up (away from the market)."""
     assert round_price(BTC, Decimal("48000.2"), side=side, field=field) == Decimal(expected)  # type: ignore[arg-type]
 
 
@@ -67,7 +67,7 @@ def test_rounding_overrides_and_strings() -> None:
     with pytest.raises(InvalidArgument, match="float"):
         round_price(BTC, 48000.2, side="sell")
     with pytest.raises(InvalidArgument, match="rounds to 0"):
-        round_price(BTC, "0.2", side="buy")
+        round_price(BTC, "0.2", side="sell")
 
 
 def test_a_market_without_a_grid_leaves_values_alone() -> None:
@@ -98,8 +98,8 @@ def test_quantity_rounds_down_and_names_the_bounds() -> None:
     side=st.sampled_from(list(Side)),
 )
 def test_protective_stop_rounding_property(value: Decimal, tick: Decimal, side: Side) -> None:
-    """For any price and tick: the result is on the grid, less than one tick away, and on the protective side
-    (a sell stop never lower, a buy stop never higher than asked; limits the other way)."""
+    """For any price and tick: the result is on the grid, less than one tick away, and away from the market
+    (a sell order's prices never higher, a buy order's never lower than asked)."""
     market = Market(venue="demo", symbol="X", venue_symbol="X", tick_size=tick)
     for field in ("stop_price", "limit_price"):
         try:
@@ -109,8 +109,7 @@ def test_protective_stop_rounding_property(value: Decimal, tick: Decimal, side: 
             continue
         assert result % tick == 0
         assert abs(result - value) < tick
-        up = (side is Side.SELL) == (field == "stop_price")
-        assert result >= value if up else result <= value
+        assert result <= value if side is Side.SELL else result >= value
 
 
 @pytest.mark.parametrize(

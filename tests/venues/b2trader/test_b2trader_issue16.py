@@ -110,7 +110,7 @@ async def test_markets_list_the_spot_markets_with_their_precision(sim: Any) -> N
         Decimal(100),
     )
     assert markets["spot.eth_btc"].min_quantity is None  # null limits: no such rule
-    assert round_price(btc, "128000.004", side="buy") == Decimal(128000)  # a buy stop: down, toward the market
+    assert round_price(btc, "128000.004", side="buy") == Decimal("128000.01")  # a buy stop: up, away from the market
     assert round_quantity(btc, "0.012345") == Decimal("0.01234")
     assert simulator.markets_served == 1
 

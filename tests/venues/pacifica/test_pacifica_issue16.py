@@ -41,7 +41,7 @@ async def test_markets_are_the_perpetuals_of_info_with_their_rules(served: Serve
         Decimal(1_000_000),
     )
     assert len(sim.requests_to(INFO)) == 1
-    assert round_price(btc, "48000.4", side="sell") == Decimal(48001)  # a sell stop rounds up, toward the market
+    assert round_price(btc, "48000.4", side="sell") == Decimal(48000)  # a sell stop rounds down, away from the market
     assert round_quantity(btc, "0.123456") == Decimal("0.12345")
 
 
