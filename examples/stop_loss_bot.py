@@ -22,7 +22,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 import attrs
 
@@ -39,8 +39,8 @@ class Position:
     symbol: str  # unified
     quantity: Decimal
     price: Decimal  # the market price the bot assumes (paper: where the simulator starts)
-    tick: Decimal  # price increment (TODO: from venue.markets() once it exists)
-    lot: Decimal  # quantity increment (TODO: from venue.markets() once it exists)
+    tick: Decimal  # price increment, used where the venue publishes no market rules (Aries)
+    lot: Decimal  # quantity increment, likewise
     position_effect: stopkit.PositionEffect | None = None
     time_in_force: stopkit.TimeInForce = stopkit.TimeInForce.GTC
 
@@ -58,18 +58,33 @@ TRAIL_TO = Decimal("0.02")  # then trailed up to 2 % below it
 LAST_STOP = Decimal("0.03")  # paper mode: a last stop 3 % below, which the price then crosses
 
 
-def round_down(value: Decimal, step: Decimal) -> Decimal:
-    """``value`` rounded down to a multiple of ``step``: a sell stop rounded down stays protective."""
-    return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
+async def market_of(venue: stopkit.VenueClient, position: Position) -> stopkit.Market:
+    """The market's published rules (README: Markets, rounding, modify), or the bot's own tick and lot where the
+    venue publishes none."""
+    market = await venue.market(position.symbol)
+    if market is not None:
+        return market
+    return stopkit.Market(
+        venue=position.venue,
+        symbol=position.symbol,
+        venue_symbol=position.symbol,
+        tick_size=position.tick,
+        lot_size=position.lot,
+    )
 
 
-def protective_stop(position: Position, distance: Decimal) -> stopkit.StopOrder:
-    """A sell stop-market ``distance`` (a fraction) below the position's price, rounded to the venue's steps."""
+def stop_price(market: stopkit.Market, price: Decimal) -> Decimal:
+    """A sell stop's price on the market's grid, rounded down (away from the market): it never triggers early."""
+    return stopkit.round_price(market, price, side=stopkit.Side.SELL)
+
+
+def protective_stop(position: Position, market: stopkit.Market, distance: Decimal) -> stopkit.StopOrder:
+    """A sell stop-market ``distance`` (a fraction) below the position's price, rounded to the market's steps."""
     return stopkit.StopOrder(
         symbol=position.symbol,
         side=stopkit.Side.SELL,
-        quantity=round_down(position.quantity, position.lot),
-        stop_price=round_down(position.price * (1 - distance), position.tick),
+        quantity=stopkit.round_quantity(market, position.quantity),
+        stop_price=stop_price(market, position.price * (1 - distance)),
         position_effect=position.position_effect,
         time_in_force=position.time_in_force,
     )
@@ -86,15 +101,10 @@ async def watch(venue: stopkit.VenueClient, seen: list[stopkit.OrderState], read
                 seen.append(update)
 
 
-async def move_stop(
-    venue: stopkit.VenueClient, state: stopkit.OrderState, order: stopkit.StopOrder, new_stop: Decimal
-) -> tuple[stopkit.OrderState, stopkit.StopOrder]:
-    """Trail the stop to ``new_stop``: in place where the venue can modify, else cancel, then place anew."""
-    if venue.venue.capabilities.modify:
-        return await venue.modify(state, stop_price=new_stop), order
-    await venue.cancel(venue_order_id=state.venue_order_id, symbol=state.symbol)
-    moved = attrs.evolve(order, stop_price=new_stop, client_order_id=None)  # a new order: a new client order id
-    return await venue.place(moved), moved
+async def move_stop(venue: stopkit.VenueClient, state: stopkit.OrderState, new_stop: Decimal) -> stopkit.OrderState:
+    """Trail the stop to ``new_stop``: in place where the venue can modify, else by cancel-then-place (not atomic:
+    a failure says which step failed)."""
+    return await venue.modify(state, stop_price=new_stop, allow_cancel_replace=True)
 
 
 async def wait_for(seen: list[stopkit.OrderState], order_id: str | None, *, triggered: bool) -> bool:
@@ -119,7 +129,8 @@ async def protect(position: Position, *, paper: bool) -> list[str]:
         watcher = asyncio.create_task(watch(venue, seen, ready))
         try:
             await asyncio.wait_for(ready.wait(), timeout=10)  # subscribed before placing
-            order = protective_stop(position, STOP_DISTANCE)
+            market = await market_of(venue, position)
+            order = protective_stop(position, market, STOP_DISTANCE)
             try:
                 state = await venue.place(order)
             except stopkit.StopkitError as exc:
@@ -131,9 +142,14 @@ async def protect(position: Position, *, paper: bool) -> list[str]:
                 return problems
             print(f"{position.venue:<9} placed   {state.kind.value} {state.side.name} {state.quantity} "
                   f"{state.symbol} stop {state.stop_price}: {state.status.name}")  # fmt: skip
-            new_stop = round_down(position.price * (1 - TRAIL_TO), position.tick)
+            new_stop = stop_price(market, position.price * (1 - TRAIL_TO))
             try:
-                state, order = await move_stop(venue, state, order, new_stop)
+                state = await move_stop(venue, state, new_stop)
+            except stopkit.CancelReplaceFailed as exc:
+                # exc.step: CANCEL_FAILED / CANCEL_UNKNOWN (the old stop may stand), PLACE_FAILED (no stop now!),
+                # PLACE_UNKNOWN (the new stop may exist: see venue.pending()).
+                problems.append(f"could not trail the stop ({exc.step.name}): {exc}")
+                return problems
             except (stopkit.UnsupportedOrder, stopkit.OrderRejected) as exc:
                 problems.append(f"could not trail the stop: {exc}")
             else:
@@ -166,8 +182,10 @@ async def drive_through(position: Position) -> list[str]:
         watcher = asyncio.create_task(watch(venue, seen, ready))
         try:
             await asyncio.wait_for(ready.wait(), timeout=10)
-            last = await venue.place(protective_stop(position, LAST_STOP))
-            venue.paper.set_price(position.symbol, round_down(position.price * (1 - 2 * LAST_STOP), position.tick))
+            market = await market_of(venue, position)
+            last = await venue.place(protective_stop(position, market, LAST_STOP))
+            through = stopkit.round_price(market, position.price * (1 - 2 * LAST_STOP), side="sell", rounding="down")
+            venue.paper.set_price(position.symbol, through)
             if not await wait_for(seen, last.venue_order_id, triggered=True):
                 return ["the stream never showed the stop's trigger"]
             print(f"{position.venue:<9} trigger  {last.venue_order_id}: seen on the stream")

@@ -18,6 +18,7 @@ from stopkit.api import bind, connect, credentials_from_env, preview, simulator
 from stopkit.context import AccessToken, Clock, FrozenClock, RequestContext, SystemClock, TokenGrant
 from stopkit.errors import (
     AuthenticationError,
+    CancelReplaceFailed,
     ConfigurationError,
     DuplicateClientOrderId,
     InvalidArgument,
@@ -29,6 +30,7 @@ from stopkit.errors import (
     PluginError,
     RateLimited,
     RemoteError,
+    ReplaceStep,
     ResponseShapeError,
     StopkitError,
     TransportError,
@@ -36,6 +38,7 @@ from stopkit.errors import (
     UnsupportedOrder,
     VenueUnavailable,
 )
+from stopkit.markets import Market, Markets, Rounding, round_price, round_quantity
 from stopkit.orders import (
     Amount,
     AnyStopOrder,
@@ -80,6 +83,7 @@ __all__ = [
     "AnyStopOrder",
     "AuthenticationError",
     "BoundVenue",
+    "CancelReplaceFailed",
     "Capabilities",
     "Clock",
     "ConfigurationError",
@@ -96,6 +100,8 @@ __all__ = [
     "JournalBinding",
     "JournalEntry",
     "LocalError",
+    "Market",
+    "Markets",
     "OrderKind",
     "OrderNotFound",
     "OrderRef",
@@ -111,9 +117,11 @@ __all__ = [
     "RateLimited",
     "ReconnectPolicy",
     "RemoteError",
+    "ReplaceStep",
     "RequestContext",
     "ResponseShapeError",
     "RetryPolicy",
+    "Rounding",
     "Side",
     "Simulator",
     "StopLimitOrder",
@@ -141,6 +149,8 @@ __all__ = [
     "get_venue",
     "preview",
     "register",
+    "round_price",
+    "round_quantity",
     "simulator",
 ]
 

@@ -15,6 +15,9 @@
 - ``stopkit simulate VENUE [--port N]``: serve the venue's simulator for bots in other processes
   and print how to connect (see :mod:`stopkit.simulate`).
 - ``stopkit --version``; ``python -m stopkit`` is the same command.
+- ``stopkit markets VENUE [--symbol S ...] [--json] [--paper]``: print the venue's markets and
+  their order rules (tick and lot size, quantity bounds, minimum notional, price bounds), or why
+  there are none.
 - ``stopkit watch VENUE [--simulator]``: print the venue's live order updates as a table, one
   line per change (see :mod:`stopkit.watch`).
 - ``stopkit journal list|recover VENUE|prune``: the order journal (see :mod:`stopkit.journal.cli`).
@@ -98,6 +101,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--json", action="store_true", help="print the connection details as one JSON line")
 
+    mkt = commands.add_parser("markets", help="print the venue's markets and their order rules (tick, lot, minimums)")
+    mkt.add_argument("venue", help="registered venue name, e.g. pacifica")
+    mkt.add_argument(
+        "--symbol", action="append", dest="symbols", help="only this market, unified or native (repeatable)"
+    )
+    mkt.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    mkt.add_argument(
+        "--paper",
+        "--simulator",
+        dest="paper",
+        action="store_true",
+        help="ask the venue's simulator in this process (demo credentials) instead of the venue",
+    )
+    mkt.add_argument(
+        "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
+    )
     jour = commands.add_parser("journal", help="the order journal: list, recover, prune")
     jour.add_argument("--json", dest="journal_json", action="store_true", help="JSON output (as the subcommands')")
     jour_commands = jour.add_subparsers(dest="journal_command", required=True, parser_class=_Parser)
@@ -281,6 +300,51 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return asyncio.run(run_simulate(args.venue, port=args.port, prices=prices, as_json=args.json, out=sys.stdout))
 
 
+_MARKET_COLUMNS = (
+    ("symbol", "symbol"),
+    ("venue_symbol", "venue symbol"),
+    ("tick_size", "tick"),
+    ("lot_size", "lot"),
+    ("min_quantity", "min qty"),
+    ("max_quantity", "max qty"),
+    ("min_notional", "min notional"),
+    ("min_price", "min price"),
+    ("max_price", "max price"),
+)
+
+
+def _print_markets(markets: Any, *, as_json: bool) -> None:
+    rows = [markets[key].as_dict() for key in markets]
+    if as_json:
+        print(json.dumps({"venue": markets.venue, "reason": markets.reason, "markets": rows}, indent=2))
+        return
+    if rows:
+        table = [[title for _key, title in _MARKET_COLUMNS]]
+        table += [["-" if row[key] is None else str(row[key]) for key, _title in _MARKET_COLUMNS] for row in rows]
+        widths = [max(len(line[i]) for line in table) for i in range(len(_MARKET_COLUMNS))]
+        for line in table:
+            print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    else:
+        print(f"{markets.venue}: no markets")
+    if markets.reason:
+        print(f"note: {markets.reason}")
+
+
+async def _markets(args: argparse.Namespace) -> int:
+    from stopkit.api import connect
+
+    config = _venue_config(args.venue_config)
+    async with connect(args.venue, config=config or None, paper=args.paper) as client:
+        markets = await client.markets(args.symbols)
+    _print_markets(markets, as_json=args.json)
+    return 0
+
+
+def _cmd_markets(args: argparse.Namespace) -> int:
+    get_venue(args.venue)  # an unknown venue fails before anything starts
+    return asyncio.run(_markets(args))
+
+
 def _entry_statuses() -> list[Any]:
     from stopkit.journal import EntryStatus
 
@@ -310,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     handlers = {
         "demo": _cmd_demo,
+        "markets": _cmd_markets,
         "preview": _cmd_preview,
         "venues": _cmd_venues,
         "watch": _cmd_watch,

@@ -32,6 +32,7 @@ import attrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
+from stopkit.markets import Markets
 from stopkit.orders import Amount, AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
 from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
@@ -121,7 +122,8 @@ class Capabilities:
         whole_position_quantity: ``quantity=None`` is expressible (with CLOSE).
         client_order_id: the venue stores our client order id (else it is kept locally).
         get_order, list_open_orders, cancel, modify: the operations with a documented endpoint
-            (``modify`` = an in-place replace; venues without one cancel and place anew).
+            (``modify`` = an in-place replace; on venues without one, ``VenueClient.modify`` cancels
+            and places anew only when asked to, with ``allow_cancel_replace=True``).
         reports_trigger: the venue shows that a stop triggered (else an armed and a
             triggered-but-unfilled stop both read ACCEPTED, and fills prove the trigger).
         reasons: feature → why it is unsupported, e.g. ``{"time_in_force=IOC": "..."}``;
@@ -525,6 +527,18 @@ class BoundVenue(abc.ABC):
         return one from a helper (``return self._lookup(order, sent_at_ms)``).
         """
         return None
+
+    def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
+        """The venue's markets and their order rules (tick and lot size, quantity and price bounds,
+        minimum notional): reads only, cached through :attr:`Exchange.cache_key`.
+
+        ``symbols`` (unified or native): only these markets are needed; ``None``: every market the
+        venue lists. A venue may answer more than asked, and leaves out what it does not know (a
+        symbol it does not list). The default publishes nothing: an empty :class:`Markets` whose
+        ``reason`` says so; a venue that publishes no rules overrides it to say why.
+        """
+        return Markets(self.name, reason=f"{self.name}: the venue plugin publishes no market rules")
+        yield  # pragma: no cover - makes this a generator
 
     def stream(self) -> StreamProtocol | None:
         """The venue's order-update WebSocket protocol (a fresh :class:`~stopkit.stream.StreamProtocol`

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import typing
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,9 +13,9 @@ import attrs
 
 from stopkit import errors as _errors
 from stopkit.errors import OrderRejected, OutcomeUnknown, StopkitError
-from stopkit.orders import AnyStopOrder, OrderKind, Side, StopLimitOrder, StopOrder
+from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
 from stopkit.outcomes import order_terms
-from stopkit.state import OrderState, OrderStatus
+from stopkit.state import OrderState
 
 __all__ = ["EntryStatus", "JournalEntry"]
 
@@ -230,45 +231,53 @@ def order_from_dict(data: dict[str, Any]) -> AnyStopOrder:
     return StopOrder(**fields)
 
 
+def _state_fields() -> dict[str, type]:
+    # OrderState's fields and the one concrete type each holds (Decimal, datetime, an enum, or other).
+    hints = typing.get_type_hints(OrderState)
+    out: dict[str, type] = {}
+    for field in attrs.fields(OrderState):
+        hint = hints[field.name]
+        args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        concrete = args[0] if isinstance(args[0], type) else object
+        out[field.name] = concrete
+    return out
+
+
 def state_to_dict(state: OrderState) -> dict[str, Any]:
-    """An order state as JSON-ready values (``raw`` kept: it is the venue's JSON object)."""
-    return {
-        "venue": state.venue,
-        "venue_order_id": state.venue_order_id,
-        "client_order_id": state.client_order_id,
-        "symbol": state.symbol,
-        "side": state.side.value,
-        "kind": state.kind.value,
-        "status": state.status.value,
-        "venue_status": state.venue_status,
-        "quantity": _dec(state.quantity),
-        "filled_quantity": _dec(state.filled_quantity),
-        "stop_price": _dec(state.stop_price),
-        "limit_price": _dec(state.limit_price),
-        "created_at": None if state.created_at is None else state.created_at.isoformat(),
-        "updated_at": None if state.updated_at is None else state.updated_at.isoformat(),
-        "reason": state.reason,
-        "raw": dict(state.raw),
-    }
+    """An order state as JSON-ready values (every field; decimals as strings; ``raw`` kept: it is the
+    venue's JSON object)."""
+    out: dict[str, Any] = {}
+    for name in _state_fields():
+        value = getattr(state, name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        elif name == "raw":
+            value = dict(value)
+        out[name] = value
+    return out
 
 
 def state_from_dict(data: dict[str, Any]) -> OrderState:
-    """The state :func:`state_to_dict` wrote."""
-    return OrderState(
-        venue=data["venue"],
-        venue_order_id=data.get("venue_order_id"),
-        client_order_id=data.get("client_order_id"),
-        symbol=data["symbol"],
-        side=Side(data["side"]),
-        kind=OrderKind(data["kind"]),
-        status=OrderStatus(data["status"]),
-        venue_status=str(data.get("venue_status", "")),
-        quantity=_undec(data.get("quantity")),
-        filled_quantity=_undec(data.get("filled_quantity")) or Decimal(0),
-        stop_price=_undec(data.get("stop_price")),
-        limit_price=_undec(data.get("limit_price")),
-        created_at=None if data.get("created_at") is None else datetime.fromisoformat(data["created_at"]),
-        updated_at=None if data.get("updated_at") is None else datetime.fromisoformat(data["updated_at"]),
-        reason=data.get("reason"),
-        raw=data.get("raw") or {},
-    )
+    """The state :func:`state_to_dict` wrote (fields it lacks take their defaults)."""
+    values: dict[str, Any] = {}
+    for name, kind in _state_fields().items():
+        if name not in data:
+            continue
+        value = data[name]
+        if value is not None:
+            if kind is Decimal:
+                value = Decimal(str(value))
+            elif kind is datetime:
+                value = datetime.fromisoformat(value)
+            elif issubclass(kind, enum.Enum):
+                value = kind(value)
+        values[name] = value
+    if values.get("filled_quantity") is None:
+        values.pop("filled_quantity", None)
+    if values.get("raw") is None:
+        values["raw"] = {}
+    return OrderState(**values)

@@ -492,3 +492,50 @@ async def test_binding_keeps_no_finished_writes(journal_url: str, rigs: list[Any
             await client.cancel(venue_order_id=placed.venue_order_id, symbol=placed.symbol)
         assert client.journal._entries == {}
         assert client.journal._targets == {}
+
+
+def test_entry_json_round_trip_keeps_every_field() -> None:
+    """An entry's JSON keeps the order (stop-limit, GTD) and every OrderState field, decimals exact."""
+    from datetime import UTC, datetime
+
+    import attrs as _attrs
+
+    order = stopkit.StopLimitOrder(
+        symbol="BTC/USDC:USDC",
+        side="sell",
+        quantity=Decimal("0.123456789"),
+        stop_price=Decimal("48000.5"),
+        limit_price=Decimal("47950.25"),
+        position_effect="close",
+        trigger_type="mark",
+        time_in_force="gtd",
+        expire_at=datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC),
+        client_order_id="d25ac10b-58cc-4372-a567-0e02b2c3d479",
+    )
+    values: dict[str, Any] = {}
+    for field in _attrs.fields(stopkit.OrderState):
+        values[field.name] = {
+            "venue": "pacifica",
+            "venue_order_id": "42",
+            "client_order_id": order.client_order_id,
+            "symbol": "BTC/USDC:USDC",
+            "venue_symbol": "BTC",
+            "side": stopkit.Side.SELL,
+            "kind": stopkit.OrderKind.STOP_LIMIT,
+            "status": stopkit.OrderStatus.PARTIALLY_FILLED,
+            "venue_status": "partially_filled",
+            "created_at": datetime(2026, 12, 3, tzinfo=UTC),
+            "updated_at": datetime(2026, 12, 3, 0, 0, 1, tzinfo=UTC),
+            "reason": "because",
+            "raw": {"order_id": 42, "nested": {"a": [1, "2"]}},
+        }.get(field.name, Decimal("0.000000001"))
+    state = stopkit.OrderState(**values)
+    entry = JournalEntry(
+        id="place:x", venue="pacifica", account="acct", operation="place", order=order, state=state, target=state
+    )
+    back = JournalEntry.from_json(entry.to_json())
+    assert back.order == order
+    assert back.state == state
+    assert back.target == state
+    assert back.state is not None
+    assert dict(back.state.raw) == dict(state.raw)
