@@ -33,7 +33,7 @@ def coid(index: int, tag: str) -> str:
 
 
 def _pacifica_sim(**kwargs: Any) -> ServedSimulator:
-    from venues.pacifica.simulator import PacificaSimulator
+    from stopkit_venues.pacifica.simulator import PacificaSimulator
 
     kwargs.setdefault("credits_per_ip", 10**9)
     kwargs.setdefault("credits_per_api_key", 10**9)
@@ -41,13 +41,13 @@ def _pacifica_sim(**kwargs: Any) -> ServedSimulator:
 
 
 def _aries_sim(**kwargs: Any) -> ServedSimulator:
-    from venues.aries.simulator import AriesSimulator
+    from stopkit_venues.aries.simulator import AriesSimulator
 
     return AriesSimulator(**kwargs)
 
 
 def _b2trader_sim(**kwargs: Any) -> ServedSimulator:
-    from venues.b2trader.simulator import B2TraderSimulator
+    from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
     return B2TraderSimulator(**kwargs)
 

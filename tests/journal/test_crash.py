@@ -185,7 +185,7 @@ class CountingPacifica:
     @staticmethod
     def make(**kwargs: Any) -> Any:
         """The simulator, with ``refused`` counting 429 answers."""
-        from venues.pacifica.simulator import PacificaSimulator
+        from stopkit_venues.pacifica.simulator import PacificaSimulator
 
         class Counting(PacificaSimulator):
             refused = 0

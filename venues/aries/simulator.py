@@ -103,8 +103,8 @@ from stopkit.plugin import (
 )
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from venues.aries.constants import WS_PATH
-from venues.aries.parse import parse_trade_order
+from stopkit_venues.aries.constants import WS_PATH
+from stopkit_venues.aries.parse import parse_trade_order
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
 
