@@ -9,7 +9,8 @@ control app on 127.0.0.1:
   ``{"base_url", "simulator_parameters"}``. A fresh one per run: the simulator keeps
   every order and re-evaluates all of them on each create.
 - ``POST /reset?mode=hold``: a stand-in that answers ``POST /api/v1/orders/stop/create``
-  with a valid Pacifica success body only once released (memory at concurrency N).
+  with a valid Pacifica success body only once released (memory at concurrency N), and
+  ``GET /api/v1/info`` at once (the BTC market's rules, which a placement checks first).
 - ``POST /reset?mode=fast``: the same stand-in, answering at once (a venue far cheaper
   than the simulator, so throughput is bound by the client).
 - ``GET /held``: how many requests the stand-in is holding; ``POST /release``: answer them.
@@ -30,6 +31,15 @@ from aiohttp import web
 from stopkit.testing.simkit import RunningServer, serve
 
 PATH_STOP_CREATE = "/api/v1/orders/stop/create"
+PATH_MARKET_INFO = "/api/v1/info"
+
+# GET /api/v1/info as the venue documents it, BTC only (the benchmark's order fits it).
+MARKET_INFO_BODY = (
+    b'{"success":true,"data":[{"symbol":"BTC","tick_size":"1","min_tick":"0","max_tick":"1000000",'
+    b'"lot_size":"0.00001","max_leverage":50,"isolated_only":false,"min_order_size":"10",'
+    b'"max_order_size":"5000000","funding_rate":"0.0000125","next_funding_rate":"0.0000125",'
+    b'"instrument_type":"perpetual","base_asset":"BTC"}],"error":null,"code":null}'
+)
 
 
 # Rate-limit settings of the simulator's constructor, raised so that a benchmark never hits them.
@@ -66,6 +76,7 @@ class _Control:
                 self.release.set()
             app = web.Application()
             app.router.add_post(PATH_STOP_CREATE, self.hold)
+            app.router.add_get(PATH_MARKET_INFO, self.market_info)
         else:
             raise web.HTTPBadRequest(text=f"unknown mode {mode!r}")
         self.current = await serve(app)
@@ -78,6 +89,9 @@ class _Control:
         self.next_id += 1
         body = {"success": True, "data": {"order_id": str(self.next_id)}, "error": None, "code": None}
         return web.json_response(body)
+
+    async def market_info(self, request: web.Request) -> web.Response:
+        return web.Response(body=MARKET_INFO_BODY, content_type="application/json")
 
     async def count(self, request: web.Request) -> web.Response:
         return web.json_response({"held": self.held})
