@@ -27,7 +27,7 @@ bookkeeping but never has to wait. Runs of the three clients are interleaved (th
 rotates every repeat) and each figure is the median over the repeats.
 
 Reported per concurrency: client CPU per order (``time.process_time``; the targets: stopkit
-≤ 0.5× CCXT and ≤ 1.5× bare aiohttp) and orders per second (wall clock; the server shares the
+≤ 0.5x CCXT and ≤ 1.5x bare aiohttp) and orders per second (wall clock; the server shares the
 machine, so these are noisier).
 """
 
@@ -116,10 +116,8 @@ def ccxt_exchange(base_url: str) -> Any:
 async def run_ccxt(base_url: str, concurrency: int, count: int = ORDERS) -> Result:
     """``count`` timed ``create_order`` calls (stop-limit through ``triggerPrice``) after the warm-up."""
     exchange = ccxt_exchange(base_url)
-    params = [
-        {"triggerPrice": 48000, "reduceOnly": True, "clientOrderId": str(uuid.uuid4()), "expiryWindow": EXPIRY_WINDOW_MS}
-        for _ in range(WARMUP + count)
-    ]
+    fixed = {"triggerPrice": 48000, "reduceOnly": True, "expiryWindow": EXPIRY_WINDOW_MS}
+    params = [{**fixed, "clientOrderId": str(uuid.uuid4())} for _ in range(WARMUP + count)]
     try:
 
         async def send(extra: dict[str, Any]) -> bool:
