@@ -104,17 +104,25 @@ def _inflate(raw: bytes, encoding: str, *, limit: int, venue: str | None, status
 async def _read_body(response: aiohttp.ClientResponse, *, limit: int, venue: str | None) -> bytes:
     # The whole body, at most `limit` bytes on the wire and after decompression.
     status = response.status
-    if response.content_length is not None and response.content_length > limit:
+    length = response.content_length
+    if length is not None and length > limit:
         raise _too_large(venue, limit, status)
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in response.content.iter_chunked(_CHUNK):
-        total += len(chunk)
-        if total > limit:
-            raise _too_large(venue, limit, status)
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if length is not None:
+        # Announced and within the cap: the HTTP parser delivers exactly that many bytes, no more.
+        raw = await response.content.read()
+    else:
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            total += len(chunk)
+            if total > limit:
+                raise _too_large(venue, limit, status)
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+    encoding = response.headers.get("Content-Encoding")
+    if encoding is None:
+        return raw
+    encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return raw
     return _inflate(raw, encoding, limit=limit, venue=venue, status=status)
@@ -212,18 +220,38 @@ class AiohttpTransport:
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        self._ws_session: aiohttp.ClientSession | None = None
         self._venue = venue
         self.max_body_bytes = max_body_bytes
+        self._timeout_s = -1.0
+        self._timeout = _timeout(10.0)
 
     def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # No cookie jar (venues authenticate per request), no automatic decompression (bounded
-            # by hand), and no redirect ever followed (a trace hook refuses them).
-            self._session = aiohttp.ClientSession(
-                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False, trace_configs=[_no_redirects()]
+        session = self._session
+        if session is None or session.closed:
+            # No cookie jar (venues authenticate per request), no automatic decompression (bounded by
+            # hand: only gzip and deflate are asked for), no trace hooks (they cost every request a
+            # handful of awaited signals); redirects are refused per request (allow_redirects=False).
+            session = self._session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                headers={"Accept-Encoding": _ACCEPT_ENCODING},
             )
             self._owns_session = True
-        return self._session
+        return session
+
+    def _get_ws_session(self) -> aiohttp.ClientSession:
+        # aiohttp's ws_connect always follows redirects: its own session refuses them with a trace
+        # hook (a handshake is rare; HTTP requests never pay for the hook). A given session is used
+        # as it is.
+        if not self._owns_session and self._session is not None and not self._session.closed:
+            return self._session
+        session = self._ws_session
+        if session is None or session.closed:
+            session = self._ws_session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False, trace_configs=[_no_redirects()]
+            )
+        return session
 
     async def send(self, request: HttpRequest, *, timeout_s: float) -> HttpResponse:
         """Send ``request`` with a total timeout of ``timeout_s`` seconds.
@@ -237,20 +265,24 @@ class AiohttpTransport:
         error: StopkitError
         session = self._get_session()
         headers = request.headers
-        if not any(name.lower() == "accept-encoding" for name in headers):
-            headers = {**headers, "Accept-Encoding": _ACCEPT_ENCODING}
+        if not self._owns_session and not any(name.lower() == "accept-encoding" for name in headers):
+            headers = {**headers, "Accept-Encoding": _ACCEPT_ENCODING}  # a given session: ask per request
+        if timeout_s != self._timeout_s:
+            self._timeout, self._timeout_s = _timeout(timeout_s), timeout_s
         try:
             async with session.request(
                 request.method,
                 request.url,
                 data=request.body,
                 headers=headers,
-                timeout=_timeout(timeout_s),
+                timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
                 body = await _read_body(response, limit=self.max_body_bytes, venue=self._venue)
-                log.debug("%s %s -> %s", request.method, _path_only(request.url), response.status)
-                return HttpResponse(status=response.status, headers=dict(response.headers), body=body)
+                status = response.status
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s %s -> %s", request.method, _path_only(request.url), status)
+                return HttpResponse(status=status, headers=dict(response.headers), body=body)
         except ResponseShapeError:
             raise
         except aiohttp.ClientConnectorError as exc:
@@ -280,7 +312,7 @@ class AiohttpTransport:
             TransportError: cannot connect, redirected, or the handshake failed otherwise (retryable).
         """
         error: StopkitError
-        session = self._get_session()
+        session = self._get_ws_session()
         shown = request.masked_url()
         try:
             ws = await asyncio.wait_for(
@@ -310,9 +342,11 @@ class AiohttpTransport:
         raise error  # outside the except blocks: aiohttp's error holds the URL (and any token in it)
 
     async def close(self) -> None:
-        """Close the session if this transport created it."""
+        """Close the sessions this transport created."""
         if self._session is not None and self._owns_session and not self._session.closed:
             await self._session.close()
+        if self._ws_session is not None and not self._ws_session.closed:
+            await self._ws_session.close()
 
 
 @functools.lru_cache(maxsize=16)

@@ -109,3 +109,29 @@ async def test_reset_after_sending_has_unknown_outcome() -> None:
         await transport.close()
         await server.close()
     assert info.value.outcome_known is False
+
+
+async def test_accept_encoding_is_gzip_and_deflate_or_the_request_s_own() -> None:
+    """Own or given session: stopkit asks for gzip and deflate only; a request's own Accept-Encoding is sent as is."""
+    import aiohttp
+
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Accept-Encoding", ""))
+        return web.Response(status=200, body=b"ok")
+
+    app = web.Application()
+    app.router.add_get("/g", handler)
+    server = await serve(app)
+    given = aiohttp.ClientSession()
+    try:
+        for transport in (AiohttpTransport(), AiohttpTransport(session=given)):
+            for headers in ({}, {"accept-encoding": "identity"}):
+                request = HttpRequest(method="GET", url=server.base_url + "/g", headers=headers)
+                assert (await transport.send(request, timeout_s=5)).body == b"ok"
+            await transport.close()
+    finally:
+        await given.close()
+        await server.close()
+    assert seen == ["gzip, deflate", "identity"] * 2
