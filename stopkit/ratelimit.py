@@ -10,14 +10,16 @@ pass the same ``Throttle`` to several clients to share a budget between them
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import math
+import time
+from collections import deque
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
-    from aiolimiter import AsyncLimiter
+    import asyncio
 
 __all__ = ["RateLimit", "Throttle"]
 
@@ -47,27 +49,120 @@ class RateLimit:
         return cls(capacity=capacity, window_s=capacity / requests_per_s, max_concurrent=max_concurrent, source=source)
 
 
+class _Slot:
+    # `async with throttle.slot(cost)`: one per distinct cost, made once and reused (no state per request).
+    __slots__ = ("_cost", "_throttle")
+
+    def __init__(self, throttle: Throttle, cost: float) -> None:
+        self._throttle = throttle
+        self._cost = cost
+
+    async def __aenter__(self) -> None:
+        await self._throttle._enter(self._cost)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._throttle._leave()
+
+
 class Throttle:
     """Enforces one :class:`RateLimit`; use ``async with throttle.slot(cost): ...`` around a request.
 
-    A cost above the capacity is clamped to the capacity (the request waits for a full bucket).
+    A caller first waits for a free concurrency slot (first come, first served), then, holding it,
+    for ``cost`` credits of a leaky bucket that holds ``capacity`` credits and drains at
+    ``capacity / window_s`` credits a second (callers waiting for credits are served in order of
+    arrival). A cost above the capacity is clamped to the capacity (the request waits for an empty
+    bucket); a cost of 0 takes no credits. A budget of ``capacity=math.inf`` keeps no credit
+    accounts at all (only the concurrency cap).
+
+    The bookkeeping is O(1) per request: a counter for the slots and two numbers for the bucket;
+    a caller that does not have to wait never awaits anything. A caller cancelled while it waits
+    takes nothing with it.
     """
 
     def __init__(self, limit: RateLimit) -> None:
-        import asyncio  # loaded with the first client, not with `import stopkit`
-
-        from aiolimiter import AsyncLimiter
-
         self.limit = limit
-        self._bucket: AsyncLimiter = AsyncLimiter(limit.capacity, limit.window_s)
-        self._slots = asyncio.Semaphore(limit.max_concurrent)
+        self._capacity = float(limit.capacity)
+        self._drain_per_s = self._capacity / limit.window_s
+        self._metered = math.isfinite(self._capacity)
+        self._level = 0.0  # credits in the bucket
+        self._drained_at = 0.0  # time.monotonic() of the last drain
+        self._free = limit.max_concurrent  # slots not held
+        self._slot_waiters: deque[asyncio.Future[None]] = deque()  # callers waiting for a slot, oldest first
+        self._credit_waiters = 0  # callers waiting for credits (they queue on _credit_turn)
+        self._credit_turn: asyncio.Lock | None = None
+        self._slot_cms: dict[float, _Slot] = {}
 
-    @asynccontextmanager
-    async def slot(self, cost: float = 1.0) -> AsyncIterator[None]:
-        """Wait for ``cost`` credits and a free concurrency slot, then hold the slot."""
-        async with self._slots:
-            await self._bucket.acquire(min(max(cost, 0.0), self.limit.capacity))
-            yield
+    def slot(self, cost: float = 1.0) -> AbstractAsyncContextManager[None]:
+        """Wait for a free concurrency slot and ``cost`` credits, then hold the slot (``async with``)."""
+        slot = self._slot_cms.get(cost)
+        if slot is None:
+            slot = _Slot(self, min(max(float(cost), 0.0), self._capacity))
+            if len(self._slot_cms) < 64:  # venues use a handful of costs
+                self._slot_cms[cost] = slot
+        return slot
+
+    async def _enter(self, cost: float) -> None:
+        if self._free > 0 and not self._slot_waiters:
+            self._free -= 1
+        else:
+            await self._wait_for_slot()
+        if not self._metered or cost == 0:
+            return
+        if not self._credit_waiters and self._take(cost):
+            return
+        try:
+            await self._wait_for_credits(cost)
+        except BaseException:
+            self._leave()
+            raise
+
+    def _leave(self) -> None:
+        # Hand the slot to the oldest caller still waiting for one, else free it.
+        waiters = self._slot_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    async def _wait_for_slot(self) -> None:
+        import asyncio
+
+        waiter = asyncio.get_running_loop().create_future()
+        self._slot_waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._leave()  # handed a slot, then cancelled before using it: pass it on
+            raise
+
+    def _take(self, cost: float) -> bool:
+        # Drain the bucket for the time elapsed, then take `cost` credits if they fit.
+        now = time.monotonic()
+        level = self._level - (now - self._drained_at) * self._drain_per_s
+        self._drained_at = now
+        if level < 0.0:
+            level = 0.0
+        if level + cost <= self._capacity:
+            self._level = level + cost
+            return True
+        self._level = level
+        return False
+
+    async def _wait_for_credits(self, cost: float) -> None:
+        import asyncio
+
+        if self._credit_turn is None:
+            self._credit_turn = asyncio.Lock()
+        self._credit_waiters += 1
+        try:
+            async with self._credit_turn:
+                while not self._take(cost):  # noqa: ASYNC110  # the wait is computed: credits drain with time
+                    await asyncio.sleep((self._level + cost - self._capacity) / self._drain_per_s)
+        finally:
+            self._credit_waiters -= 1
 
     def __repr__(self) -> str:
         return f"Throttle({self.limit!r})"

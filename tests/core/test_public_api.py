@@ -105,6 +105,7 @@ _STDLIB = (
     set(dir(builtins))
     | set(typing.__all__)
     | {
+        "AbstractAsyncContextManager",
         "AsyncGenerator",
         "AsyncIterator",
         "Awaitable",
