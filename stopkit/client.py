@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import ipaddress
 import logging
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -62,7 +63,7 @@ from stopkit.outcomes import PendingWrite, WriteOutcome, judge_read_failure, jud
 from stopkit.paper import PaperMarket
 from stopkit.parsing import server_time_ms
 from stopkit.ratelimit import Throttle
-from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
+from stopkit.retry import ReconnectPolicy, RetryPolicy, retry_after, run_with_retry
 from stopkit.state import OrderState, OrderStatus
 from stopkit.stream import StreamGap, StreamProtocol
 from stopkit.transport import Transport, WebSocket
@@ -93,8 +94,10 @@ _RIVAL_WINDOW_MS = 120_000
 _CONFIRM_DELAYS_S = (0.1, 0.3, 1.0, 2.0)
 
 
-class _Bounded(dict[K, V]):
-    # A dict that forgets its oldest entries beyond `capacity` (insertion order; a re-put refreshes).
+class _Bounded(OrderedDict[K, V]):
+    # A map that forgets its oldest entries beyond `capacity` (insertion order; a re-put refreshes).
+    # An OrderedDict: evicting the oldest is O(1) (a dict's next(iter()) walks the deleted slots
+    # at its front, about 40 µs per put once 200,000 keys are full).
     def __init__(self, capacity: int) -> None:
         super().__init__()
         self.capacity = capacity
@@ -102,8 +105,8 @@ class _Bounded(dict[K, V]):
     def put(self, key: K, value: V) -> None:
         self.pop(key, None)
         self[key] = value
-        while len(self) > self.capacity:
-            del self[next(iter(self))]
+        if len(self) > self.capacity:
+            self.popitem(last=False)
 
 
 class _KnownOrders(Sequence[OrderState]):
@@ -209,6 +212,7 @@ class VenueClient:
         self._token_lock = asyncio.Lock()
         self._allow_insecure = allow_insecure
         self._checked_origins: dict[tuple[str, str], bool] = {}
+        self._allowed_urls: set[str] = set()
         # What this client has seen, bounded: order id → newest state; venue order id → the write
         # (PendingWrite.id) that owns it; recent writes.
         self._seen: _Bounded[str, OrderState] = _Bounded(2 * memory_size)  # two keys per order
@@ -222,6 +226,7 @@ class VenueClient:
         self._known_view = _KnownOrders(self)
         self._cache: dict[str, tuple[int, Any]] = {}
         self._cache_flights: dict[str, asyncio.Future[Any]] = {}
+        self._last_ctx = RequestContext(now_ms=-1)
 
     @property
     def name(self) -> str:
@@ -1272,10 +1277,12 @@ class VenueClient:
 
     async def _run(self, flow: Generator[Exchange[Any], Any, T]) -> T:
         wrote = False
-        step: Callable[[], Exchange[Any]] = flow.__next__
+        send = flow.send
+        value: Any = None  # the first send(None) starts the flow
+        thrown: StopkitError | None = None
         while True:
             try:
-                exchange = step()
+                exchange = send(value) if thrown is None else flow.throw(thrown)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]  # the flow's declared return type
             except StopkitError:
@@ -1288,13 +1295,19 @@ class VenueClient:
                 )
                 break
             wrote = wrote or exchange.writes
+            if exchange.cache_key is not None:
+                hit = self._cache.get(exchange.cache_key)
+                if hit is not None and hit[0] > self._clock.now_ms():
+                    value = hit[1]  # a fresh cached answer: nothing to send or await
+                    thrown = None
+                    continue
             try:
-                result = await self._exchange(exchange)
+                value = await self._exchange(exchange)
             except StopkitError as exc:
                 # The flow may handle a venue answer (e.g. not found → look elsewhere).
-                step = functools.partial(flow.throw, exc)
+                thrown = exc
                 continue
-            step = functools.partial(flow.send, result)
+            thrown = None
         raise error  # outside the except block
 
     async def _exchange(self, exchange: Exchange[T]) -> T:
@@ -1329,7 +1342,12 @@ class VenueClient:
             except Exception as exc:  # noqa: BLE001  # any parser crash is judged (unknown for a write)
                 raise self._judge(exchange, response, exc) from None
 
-        return await run_with_retry(self._retry, attempt, writes=exchange.writes)
+        started = time.monotonic()
+        try:
+            return await attempt(1)  # the happy path: no retry machinery
+        except Exception as exc:  # noqa: BLE001  # judged by the retry policy, outside this block
+            first = exc
+        return await retry_after(self._retry, attempt, first, started=started, writes=exchange.writes)
 
     def _parse(self, exchange: Exchange[T], response: HttpResponse) -> T:
         try:
@@ -1391,10 +1409,19 @@ class VenueClient:
 
     async def _send(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
         # Wait for the rate limit first, then stamp: the context is as fresh as the send.
-        if self.throttle is None:
+        throttle = self.throttle
+        if throttle is None:
             return await self._send_now(exchange, token, attempt)
-        async with self.throttle.slot(exchange.cost):
+        if type(throttle).slot is not Throttle.slot:  # a budget of its own kind (stopkit.ratelimit_redis)
+            async with throttle.slot(exchange.cost):
+                return await self._send_now(exchange, token, attempt)
+        # The in-process throttle: a request that need not wait takes its slot without awaiting.
+        if not throttle._try_enter(exchange.cost):
+            await throttle._enter(exchange.cost)
+        try:
             return await self._send_now(exchange, token, attempt)
+        finally:
+            throttle._leave()
 
     def _now_ms(self) -> int:
         # The injected clock, corrected by what the venue's Date header said after an expiry refusal.
@@ -1419,6 +1446,8 @@ class VenueClient:
 
     def _check_origin(self, url: str) -> None:
         # Plain-text credentials only to loopback, unless the user allowed it. Before any I/O.
+        if url in self._allowed_urls:
+            return  # this exact URL passed before (a venue's write URLs repeat: no parse per request)
         parts = urlsplit(url)
         origin = (parts.scheme.lower(), (parts.hostname or "").lower())
         allowed = self._checked_origins.get(origin)
@@ -1431,7 +1460,11 @@ class VenueClient:
             else:
                 allowed = False
             self._checked_origins[origin] = allowed
-        if not allowed:
+        if allowed:
+            if len(self._allowed_urls) >= 256:  # reads carry queries: keep the set small
+                self._allowed_urls.clear()
+            self._allowed_urls.add(url)
+        else:
             raise ConfigurationError(
                 f"{self.name}: refusing {origin[0]}:// to {origin[1] or 'no host'}: credentials would travel in "
                 "clear text (only https/wss; http/ws to loopback; set allow_insecure=True in the venue config to "
@@ -1440,7 +1473,12 @@ class VenueClient:
             )
 
     async def _send_now(self, exchange: Exchange[Any], token: AccessToken | None, attempt: int) -> HttpResponse:
-        request = exchange.build(RequestContext(now_ms=self._now_ms(), access_token=token, attempt=attempt))
+        now_ms = self._clock.now_ms() + self._clock_offset_ms
+        ctx = self._last_ctx
+        if ctx.now_ms != now_ms or ctx.access_token is not token or ctx.attempt != attempt:
+            # A context is immutable: requests stamped in the same millisecond share one.
+            ctx = self._last_ctx = RequestContext(now_ms=now_ms, access_token=token, attempt=attempt)
+        request = exchange.build(ctx)
         self._check_origin(request.url)
         if exchange.writes:
             record = _CURRENT_WRITE.get()

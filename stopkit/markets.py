@@ -325,8 +325,9 @@ def _invalid(market: Market, field: str, message: str) -> InvalidOrder:
 def _check_price(market: Market, field: str, price: Decimal) -> None:
     tick = market.tick_size
     if tick is not None:
-        lower, upper = _to_step(price, tick, ROUND_FLOOR), _to_step(price, tick, ROUND_CEILING)
+        lower = _to_step(price, tick, ROUND_FLOOR)
         if lower != price:
+            upper = _to_step(price, tick, ROUND_CEILING)
             valid = " or ".join(_fmt(v) for v in (lower, upper) if v > 0)
             raise _invalid(
                 market,
@@ -377,8 +378,9 @@ def check_order_fits(order: AnyStopOrder, market: Market) -> None:
         return
     lot = market.lot_size
     if lot is not None:
-        lower, upper = _to_step(quantity, lot, ROUND_FLOOR), _to_step(quantity, lot, ROUND_CEILING)
+        lower = _to_step(quantity, lot, ROUND_FLOOR)
         if lower != quantity:
+            upper = _to_step(quantity, lot, ROUND_CEILING)
             valid = " or ".join(_fmt(v) for v in (lower, upper) if v > 0)
             raise _invalid(
                 market,

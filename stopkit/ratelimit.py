@@ -58,7 +58,9 @@ class _Slot:
         self._cost = cost
 
     async def __aenter__(self) -> None:
-        await self._throttle._enter(self._cost)
+        throttle = self._throttle
+        if not throttle._try_enter(self._cost):
+            await throttle._enter(self._cost)
 
     async def __aexit__(self, *exc: object) -> None:
         self._throttle._leave()
@@ -101,7 +103,18 @@ class Throttle:
                 self._slot_cms[cost] = slot
         return slot
 
+    def _try_enter(self, cost: float) -> bool:
+        # Take a slot and `cost` credits when neither has to be waited for; else take nothing.
+        if self._free <= 0 or self._slot_waiters:
+            return False
+        if not self._metered or cost <= 0 or (not self._credit_waiters and self._take(min(cost, self._capacity))):
+            self._free -= 1
+            return True
+        return False
+
     async def _enter(self, cost: float) -> None:
+        # Wait for a slot, then (holding it) for `cost` credits (clamped to [0, capacity]).
+        cost = min(max(cost, 0.0), self._capacity)
         if self._free > 0 and not self._slot_waiters:
             self._free -= 1
         else:

@@ -23,7 +23,7 @@ from stopkit.errors import RateLimited, ResponseShapeError, StopkitError
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = ["ReconnectPolicy", "RetryPolicy", "run_with_retry"]
+__all__ = ["ReconnectPolicy", "RetryPolicy", "retry_after", "run_with_retry"]
 
 T = TypeVar("T")
 
@@ -94,6 +94,10 @@ def _should_retry(writes: bool) -> Callable[[BaseException], bool]:
     return predicate
 
 
+_RETRY_WRITES = _should_retry(True)
+_RETRY_READS = _should_retry(False)
+
+
 def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
     import tenacity
 
@@ -127,15 +131,29 @@ async def run_with_retry(policy: RetryPolicy, attempt: Callable[[int], Awaitable
     re-raised unchanged.
     """
     started = time.monotonic()
-    should_retry = _should_retry(writes)
     try:
         return await attempt(1)
-    except Exception as exc:
-        if policy.max_attempts <= 1 or not should_retry(exc):
-            raise
-        first_wait = _first_wait_s(policy, exc)
-        if time.monotonic() - started + first_wait >= policy.total_timeout_s:
-            raise
+    except Exception as exc:  # noqa: BLE001  # judged below, outside this block (no implicit context)
+        first = exc
+    return await retry_after(policy, attempt, first, started=started, writes=writes)
+
+
+async def retry_after(
+    policy: RetryPolicy,
+    attempt: Callable[[int], Awaitable[T]],
+    error: Exception,
+    *,
+    started: float,
+    writes: bool,
+) -> T:
+    """The rest of :func:`run_with_retry` once ``attempt(1)``, begun at ``started``
+    (``time.monotonic()``), raised ``error``: re-raises it unless the policy retries it."""
+    should_retry = _RETRY_WRITES if writes else _RETRY_READS
+    if policy.max_attempts <= 1 or not should_retry(error):
+        raise error
+    first_wait = _first_wait_s(policy, error)
+    if time.monotonic() - started + first_wait >= policy.total_timeout_s:
+        raise error
     import tenacity  # imported on the first retry only: the happy path never needs it
 
     await asyncio.sleep(first_wait)

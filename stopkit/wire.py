@@ -9,6 +9,7 @@ is signed is exactly what is sent and what a cassette stores.
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -66,7 +67,12 @@ def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     return dict(headers)
 
 
+_NO_NAMES: frozenset[str] = frozenset()
+
+
 def _lower_set(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
+    if not names:
+        return _NO_NAMES
     return frozenset(name.lower() for name in names)
 
 
@@ -106,6 +112,13 @@ class HttpRequest:
         return masked_headers(self.headers, self.sensitive_headers)
 
 
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)  # the C accelerator (not in typeshed)
+_ascii_string = json.encoder.encode_basestring_ascii
+
+# One decoder for every answer: json.loads(..., parse_float=Decimal) builds a new one per call.
+_DECIMAL_JSON = json.JSONDecoder(parse_float=Decimal)
+
+
 def _lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     return {name.lower(): value for name, value in headers.items()}
 
@@ -135,8 +148,11 @@ class HttpResponse:
             ResponseShapeError: the body is empty, not JSON, or nested too deeply to decode
                 (carries the raw body).
         """
+        body = self.body
         try:
-            return json.loads(self.body, parse_float=Decimal)
+            if type(body) is bytes:  # json.loads(body, parse_float=Decimal) without a decoder per call
+                return _DECIMAL_JSON.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+            return json.loads(body, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
             message = "venue answered with a body that is not JSON"
         except RecursionError:
@@ -181,9 +197,23 @@ def _swap_decimals(value: Any, numbers: list[str]) -> Any:
     return value
 
 
+def _not_serializable(value: object) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _encode(obj: Any, sort_keys: bool) -> str:
+    # json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True): the same C
+    # encoder json.dumps uses (circular references checked, NaN allowed), without json.dumps's
+    # Python layers (a JSONEncoder object and its iterencode per call).
+    if _c_make_encoder is None:  # pragma: no cover - CPython always has the C encoder
+        return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True)
+    encoder = _c_make_encoder({}, _not_serializable, _ascii_string, None, ":", ",", sort_keys, False, True)
+    return "".join(encoder(obj, 0))
+
+
 def _dumps(obj: Any, *, sort_keys: bool) -> bytes:
     try:  # fast path: no Decimal anywhere (json refuses Decimal with TypeError)
-        return json.dumps(obj, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True).encode("ascii")
+        return _encode(obj, sort_keys).encode("ascii")
     except TypeError:
         pass
     numbers: list[str] = []

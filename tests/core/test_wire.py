@@ -122,3 +122,52 @@ def test_plugin_secret_headers_are_masked() -> None:
     assert masked["Content-Type"] == "application/json"
     for secret in ("s3cr3t", "tok", "custom-secret-value", "id-1"):
         assert secret not in repr(request)
+
+
+def _json_values(*, allow_nan: bool) -> st.SearchStrategy[object]:
+    return st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=allow_nan) | st.text(),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=12,
+    )
+
+
+_JSON_VALUES = _json_values(allow_nan=True)
+
+
+@given(_JSON_VALUES)
+def test_compact_and_canonical_json_write_what_json_dumps_writes(value: object) -> None:
+    """Without Decimals, the bodies are byte for byte json.dumps(compact, ASCII), sorted or not."""
+    for sort_keys, dump in ((False, compact_json), (True, canonical_json)):
+        expected = json.dumps(value, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=True)
+        assert dump(value) == expected.encode("ascii")
+
+
+def test_json_writers_refuse_what_json_dumps_refuses() -> None:
+    """A circular structure is a ValueError and an unknown type a TypeError, as with json.dumps."""
+    loop: list[object] = []
+    loop.append(loop)
+    for dump in (compact_json, canonical_json):
+        with pytest.raises(ValueError, match="Circular reference"):
+            dump(loop)
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            dump({"a": object()})
+
+
+@given(_json_values(allow_nan=False), st.sampled_from(["utf-8", "utf-16", "utf-32"]))
+def test_response_json_reads_what_json_loads_reads(value: object, encoding: str) -> None:
+    """HttpResponse.json() of any body equals json.loads(body, parse_float=Decimal), in every JSON encoding."""
+    body = json.dumps(value, ensure_ascii=False).encode(encoding)
+    assert HttpResponse(status=200, body=body).json() == json.loads(body, parse_float=Decimal)
+
+
+@pytest.mark.parametrize("body", [b"", b"x", b"\xff\xfe\xfd", b'{"a":', b"[" * 100_000, b"\xef\xbb\xbf{}"])
+def test_response_json_fails_where_json_loads_fails(body: bytes) -> None:
+    """What json.loads refuses is a ResponseShapeError; what it reads (a UTF-8 BOM) is read the same."""
+    try:
+        expected = json.loads(body, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        with pytest.raises(ResponseShapeError):
+            HttpResponse(status=200, body=body).json()
+    else:
+        assert HttpResponse(status=200, body=body).json() == expected

@@ -653,6 +653,32 @@ async def test_plain_text_urls_only_to_loopback_unless_allowed(base: str, allow:
     assert len(transport.sent) == (1 if sent else 0)
 
 
+async def test_a_url_checked_once_stays_checked_and_a_refused_one_stays_refused() -> None:
+    """The plain-text check remembers URLs that passed (bounded); a URL off loopback is refused every time."""
+    bound = PlainBound(FakeAdapter(), token_auth=False)
+
+    class Adapter(FakeAdapter):
+        def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
+            return bound
+
+    client, transport = connect(Adapter(), lambda r: OK_PLACE)
+    async with client:
+        for index, base in enumerate(["http://127.0.0.1:9", "http://venue.example", "http://127.0.0.1:9"] * 2):
+            bound.base = base
+            if base == "http://venue.example":
+                with pytest.raises(ConfigurationError, match="clear text"):
+                    await client.place(order(stop=10 + index))
+            else:
+                await client.place(order(stop=10 + index))
+        for port in range(300):  # many distinct URLs (reads with queries): the memory of them stays small
+            client._check_origin(f"http://127.0.0.1:9/x?page={port}")
+        assert len(client._allowed_urls) <= 256
+        bound.base = "http://venue.example"
+        with pytest.raises(ConfigurationError, match="clear text"):
+            await client.place(order(stop=99))
+    assert len(transport.sent) == 4
+
+
 def test_allow_insecure_must_be_a_boolean(fake_adapter: FakeAdapter) -> None:
     """A malformed allow_insecure is a ConfigurationError naming the key."""
     with pytest.raises(ConfigurationError, match="allow_insecure"):
