@@ -121,6 +121,8 @@ class PacificaVenue(BoundVenue):
         self.keys = keys
         self.config = config
         self._api_key = api_key
+        self._info_exchange: Exchange[Mapping[str, Mapping[str, Any]]] | None = None
+        self._last_checked: AnyStopOrder | None = None
 
     def __repr__(self) -> str:
         return f"PacificaVenue(account={self.keys.account!r}, base_url={self.config.base_url!r})"
@@ -167,9 +169,12 @@ class PacificaVenue(BoundVenue):
             UnsupportedOrder: INDEX_PRICE trigger, a time in force other than GTC, a spot symbol.
             InvalidOrder: a non-UUID client order id, a malformed symbol, ``quantity=None`` without CLOSE.
         """
+        if order is self._last_checked:
+            return  # orders are immutable: the one just checked (place() checks it, then builds it)
         super().check_order(order)
         translate.validate_client_order_id(order.client_order_id)
         translate.native_symbol(order.symbol)
+        self._last_checked = order
 
     def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
         """The signed ``POST /api/v1/orders/stop/create`` (see :func:`translate.build_place_request`).
@@ -203,20 +208,24 @@ class PacificaVenue(BoundVenue):
 
     def _market_info_exchange(self) -> Exchange[Mapping[str, Mapping[str, Any]]]:
         # GET /api/v1/info, cached per client for market_info_ttl_s (one fetch in flight at a time).
-        return Exchange(
-            build=lambda ctx: translate.build_market_info_request(config=self.config, api_key=self._api_key),
-            parse=parse.parse_market_info,
-            authenticated=False,
-            label="market_info",
-            cost=MARKET_INFO_COST,
-            cache_key=f"{MARKET_INFO_CACHE_KEY}:{self.config.base_url}",
-            cache_ttl_s=self.config.market_info_ttl_s,
-        )
+        # The exchange is the same for every placement: built once per bound venue.
+        exchange = self._info_exchange
+        if exchange is None:
+            exchange = self._info_exchange = Exchange(
+                build=lambda ctx: translate.build_market_info_request(config=self.config, api_key=self._api_key),
+                parse=parse.parse_market_info,
+                authenticated=False,
+                label="market_info",
+                cost=MARKET_INFO_COST,
+                cache_key=f"{MARKET_INFO_CACHE_KEY}:{self.config.base_url}",
+                cache_ttl_s=self.config.market_info_ttl_s,
+            )
+        return exchange
 
     def _place_exchange(self, order: AnyStopOrder) -> Exchange[OrderState]:
         return Exchange(
             build=functools.partial(self.build_place_request, order),
-            parse=functools.partial(self.parse_place_response, order),
+            parse=functools.partial(parse.parse_place_response, order),
             writes=True,
             authenticated=False,
             label="place",

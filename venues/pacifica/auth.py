@@ -100,7 +100,16 @@ class PacificaKeys:
 def _check_ascii(value: Any, path: str) -> None:
     # Serialisers disagree on escaping non-ASCII (Python json writes \uXXXX, JS raw UTF-8) and the
     # server's form is undocumented (ledger: assumption), so signed strings stay ASCII.
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is dict:  # the payloads stopkit builds: plain dicts of str, bool, int and dicts
+        for key, item in value.items():
+            item_kind = type(item)
+            if item_kind is str:
+                if not item.isascii():
+                    _check_ascii(item, f"{path}.{key}" if path else str(key))  # raises, naming the path
+            elif not (item_kind is bool or item_kind is int or item is None):
+                _check_ascii(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, str):
         if not value.isascii():
             raise InvalidOrder(f"{path} must be ASCII to be signed reliably, got {value!r}", field=path)
     elif isinstance(value, Mapping):
@@ -124,7 +133,8 @@ def signing_message(op: str, timestamp_ms: int, expiry_window_ms: int, payload: 
     if reserved:
         raise InvalidOrder(f"payload must not contain {sorted(reserved)}", field=sorted(reserved)[0])
     _check_ascii(payload, "")
-    message = {"type": op, "timestamp": timestamp_ms, "expiry_window": expiry_window_ms, "data": dict(payload)}
+    data = payload if type(payload) is dict else dict(payload)  # serialised, never changed
+    message = {"type": op, "timestamp": timestamp_ms, "expiry_window": expiry_window_ms, "data": data}
     return canonical_json(message)
 
 

@@ -24,6 +24,7 @@ from stopkit.plugin import (
     AuthenticationError,
     DuplicateClientOrderId,
     HttpResponse,
+    Market,
     OrderKind,
     OrderNotFound,
     OrderRejected,
@@ -57,6 +58,7 @@ from stopkit_venues.pacifica.translate import native_symbol
 __all__ = [
     "BUSINESS_CODES",
     "HistoryPage",
+    "MarketInfo",
     "MarketRules",
     "classify_error",
     "is_stop_row",
@@ -305,23 +307,58 @@ def _data(body: Any) -> Any:
     return body
 
 
+# The venue's success answer to a create-stop-order in its documented key order (compact or with JSON
+# whitespace), read without a JSON parse: an id with leading zeros is no JSON number, and a string
+# id here holds printable ASCII without escapes, so the groups are exactly what json would read.
+_WS = rb"[ \t\n\r]*"
+_PLACED = re.compile(
+    _WS.join(
+        (
+            rb"",
+            rb'\{', rb'"success"', rb":", rb"true", rb",", rb'"data"', rb":", rb"\{", rb'"order_id"', rb":",
+            rb'(?:(0|[1-9][0-9]{0,19})|"([\x20\x21\x23-\x5b\x5d-\x7e]{1,64})")',
+            rb"\}", rb",", rb'"error"', rb":", rb"null", rb",", rb'"code"', rb":", rb"null", rb"\}",
+            rb"",
+        )
+    )
+)  # fmt: skip
+
+
+def _placed_body(response: HttpResponse) -> dict[str, Any] | None:
+    # The body of the documented success answer, as json would read it; None for anything else.
+    if response.status != 200:
+        return None
+    match = _PLACED.fullmatch(response.body)
+    if match is None:
+        return None
+    number, text = match.groups()
+    order_id: int | str = int(number) if number is not None else text.decode("ascii")
+    return {"success": True, "data": {"order_id": order_id}, "error": None, "code": None}
+
+
 def parse_place_response(order: AnyStopOrder, response: HttpResponse) -> OrderState:
     """The state of a just-created stop: ACCEPTED, ``venue_status="open"``.
 
     Accepts ``{"order_id": 12345}`` and ``{"success": true, "data": {"order_id": "241221627"}, ...}``
     (id as int or string). Raises the classified error for a refusal; an unreadable
-    2xx body raises :class:`ResponseShapeError` with ``outcome_known=False``.
+    2xx body raises :class:`ResponseShapeError` with ``outcome_known=False``. The venue's usual
+    answer (compact, ``{"success":true,"data":{"order_id":...},"error":null,"code":null}``) is
+    matched as bytes; any other body goes through the JSON parser and the checks below.
     """
-    body = _ok_body(response, writes=True)
-    data = _data(body)
-    if not isinstance(data, Mapping) or "order_id" not in data:
-        raise ResponseShapeError(
-            f"{V}: create-stop answer has no order_id",
-            venue=V,
-            http_status=response.status,
-            raw_body=response.body,
-            outcome_known=False,
-        )
+    body: Any = _placed_body(response)
+    if body is not None:
+        data: Any = body["data"]
+    else:
+        body = _ok_body(response, writes=True)
+        data = _data(body)
+        if not isinstance(data, Mapping) or "order_id" not in data:
+            raise ResponseShapeError(
+                f"{V}: create-stop answer has no order_id",
+                venue=V,
+                http_status=response.status,
+                raw_body=response.body,
+                outcome_known=False,
+            )
     order_id = parse_id(data["order_id"], venue=V, field="order_id")
     return OrderState(
         venue=V,
@@ -661,12 +698,27 @@ def _market_rules(row: Mapping[str, Any]) -> MarketRules:
     )
 
 
-def parse_market_info(response: HttpResponse) -> Mapping[str, Mapping[str, Any]]:
+class MarketInfo(dict[str, Mapping[str, Any]]):
+    """The rows of one ``GET /api/v1/info`` answer by ``symbol`` (a ``dict``), plus ``markets``:
+    what has been read from them, by symbol (filled by :func:`~stopkit_venues.pacifica.rules.check_market_rules`).
+
+    The client caches the answer (``market_info_ttl_s``) and every placement checks its order
+    against it, so each market's row is read once per answer, not once per order.
+    """
+
+    __slots__ = ("markets",)
+
+    def __init__(self, rows: Mapping[str, Mapping[str, Any]]) -> None:
+        super().__init__(rows)
+        self.markets: dict[str, Market] = {}
+
+
+def parse_market_info(response: HttpResponse) -> MarketInfo:
     """``GET /api/v1/info`` → the venue's rows by ``symbol`` (rows without a string symbol are
     skipped). Each row is read into :class:`MarketRules` only when an order on that market is
     checked (:func:`market_rules`), so one malformed market never blocks the others."""
     rows = _rows(_ok_body(response, writes=False), "markets")
-    return {row["symbol"]: row for row in rows if isinstance(row.get("symbol"), str)}
+    return MarketInfo({row["symbol"]: row for row in rows if isinstance(row.get("symbol"), str)})
 
 
 def market_rules(markets: Mapping[str, Mapping[str, Any]], symbol: str) -> MarketRules | None:

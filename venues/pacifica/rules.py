@@ -33,7 +33,7 @@ from stopkit.plugin import (
     check_order_fits,
 )
 from stopkit_venues.pacifica.constants import DOC_MARKET_INFO_URL, VENUE_NAME
-from stopkit_venues.pacifica.parse import MarketRules, market_rules
+from stopkit_venues.pacifica.parse import MarketInfo, MarketRules, market_rules
 from stopkit_venues.pacifica.translate import native_symbol
 
 __all__ = ["check_market_rules", "markets_from_info", "nearest_multiples", "to_market"]
@@ -131,17 +131,23 @@ def check_market_rules(order: AnyStopOrder, markets: Mapping[str, Mapping[str, A
         ResponseShapeError: the market's row in ``/api/v1/info`` is malformed.
     """
     symbol = native_symbol(order.symbol)
-    rules = market_rules(markets, symbol)
-    if rules is None:
-        listed = ", ".join(sorted(markets)[:12]) + (", ..." if len(markets) > 12 else "")
-        raise InvalidOrder(
-            f"{V}: {symbol} is not a market GET /api/v1/info lists (symbols are case-sensitive; listed: {listed}) "
-            f"({DOC_MARKET_INFO_URL})",
-            field="symbol",
-            venue=V,
-        )
+    memo = markets.markets if isinstance(markets, MarketInfo) else None
+    market = memo.get(symbol) if memo is not None else None
+    if market is None:
+        rules = market_rules(markets, symbol)
+        if rules is None:
+            listed = ", ".join(sorted(markets)[:12]) + (", ..." if len(markets) > 12 else "")
+            raise InvalidOrder(
+                f"{V}: {symbol} is not a market GET /api/v1/info lists (symbols are case-sensitive; listed: "
+                f"{listed}) ({DOC_MARKET_INFO_URL})",
+                field="symbol",
+                venue=V,
+            )
+        market = to_market(rules)
+        if memo is not None:  # read once per /api/v1/info answer (a malformed row is never remembered)
+            memo[symbol] = market
     try:
-        check_order_fits(order, to_market(rules))
+        check_order_fits(order, market)
     except InvalidOrder as exc:
         if exc.field == "quantity":
             exc.add_note(f"{V} would accept such a stop and cancel it when it triggers (force_cancel)")

@@ -9,6 +9,7 @@ Reads (unsigned GETs): open orders, order history, history by id, market info.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -171,8 +172,10 @@ def place_payload(order: AnyStopOrder, *, builder_code: str | None) -> dict[str,
     return payload
 
 
+@functools.lru_cache(maxsize=8)
 def _headers(api_key: str | None, *, json_body: bool) -> dict[str, str]:
     # Content-Type on bodies; PF-API-KEY only when configured (masked in reprs and cassettes).
+    # Built once per key (HttpRequest copies the mapping it is given: the cached one is never changed).
     headers: dict[str, str] = {}
     if json_body:
         headers[HEADER_CONTENT_TYPE] = JSON_CONTENT_TYPE
