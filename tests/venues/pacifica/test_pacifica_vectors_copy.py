@@ -55,7 +55,11 @@ def test_signed_body_equals_the_vector_serialized_by_the_standard_library(vector
     header = vector["header"]
     keys = PacificaKeys(Ed25519Signer.from_seed(bytes.fromhex(vector["seed_hex"])), vector["account"])
     body = sign_payload(
-        keys, header["type"], vector["payload"], timestamp_ms=header["timestamp"], expiry_window_ms=header["expiry_window"]
+        keys,
+        header["type"],
+        vector["payload"],
+        timestamp_ms=header["timestamp"],
+        expiry_window_ms=header["expiry_window"],
     )
     assert json.dumps(body, separators=(",", ":")) == json.dumps(vector["request_body"], separators=(",", ":"))
     message = signing_message(header["type"], header["timestamp"], header["expiry_window"], vector["payload"])
