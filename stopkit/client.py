@@ -176,7 +176,7 @@ class VenueClient:
         self._checked_origins: dict[tuple[str, str], bool] = {}
         # What this client has seen, bounded: order id → newest state; venue order id → the write
         # (PendingWrite.id) that owns it; recent writes.
-        self._seen: _Bounded[str, OrderState] = _Bounded(memory_size)
+        self._seen: _Bounded[str, OrderState] = _Bounded(2 * memory_size)  # two keys per order
         self._seen_version = 0
         self._owners: _Bounded[str, int] = _Bounded(memory_size)
         self._writes: _Bounded[int, PendingWrite] = _Bounded(10_000)
@@ -235,8 +235,8 @@ class VenueClient:
     ) -> OrderState:
         """Read one order back by venue order id or client order id.
 
-        A client order id this client has seen (placed, reconciled, read) is looked up by the venue
-        order id behind it, so it works on venues that store no client order id too.
+        On a venue that stores no client order id, a client order id this client has seen (placed,
+        reconciled, read) is looked up by the venue order id behind it.
 
         Raises:
             InvalidArgument: a malformed id or symbol (before any I/O).
@@ -338,9 +338,9 @@ class VenueClient:
         return None
 
     def _known_ref(self, ref: OrderRef) -> OrderRef:
-        # Fill in what this client already knows of the order: the venue order id behind our client
-        # order id (venues that store no client order id can then find it), and its symbol.
-        if ref.client_order_id is None or (ref.venue_order_id is not None and ref.symbol is not None):
+        # On a venue that stores no client order id, fill in what this client knows of the order: the
+        # venue order id behind our client order id (the venue could not find it otherwise), and its symbol.
+        if self.venue.capabilities.client_order_id or ref.client_order_id is None or ref.venue_order_id is not None:
             return ref
         seen = self._seen.get(ref.client_order_id)
         if seen is None or seen.client_order_id != ref.client_order_id:

@@ -277,3 +277,22 @@ def test_ws_request_masks_the_token() -> None:
     assert [policy.delay_s(n) for n in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     assert not policy.gives_up(1)
     assert policy.gives_up(2)
+
+
+async def test_a_frame_the_protocol_cannot_read_is_a_gap_not_the_end() -> None:
+    """A nesting bomb (the protocol's json.loads raises RecursionError) becomes a StreamGap; the stream goes on."""
+
+    async def server(sock: FakeServerSocket) -> None:
+        assert await sock.receive() == '{"subscribe": true}'
+        await sock.send(_frame(ready=True, orders=[["1", "ACCEPTED", "0"]]))
+        await sock.send("[" * 100_000)
+        await sock.send(_frame(orders=[["1", "TRIGGERED", "0"]]))
+        await asyncio.sleep(10)
+
+    client = _client([server])
+    out = await _collect(client, 3)
+    assert isinstance(out[0], OrderState)
+    assert isinstance(out[1], StreamGap)
+    assert "RecursionError" in out[1].reason
+    assert isinstance(out[2], OrderState)
+    assert out[2].status is OrderStatus.TRIGGERED

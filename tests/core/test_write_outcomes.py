@@ -123,7 +123,7 @@ def _state(vid: str, status: OrderStatus, stop: Decimal = Decimal(10)) -> OrderS
 class TermsAdapter(FakeAdapter):
     """The fake adapter with cancel, binding TermsBound."""
 
-    capabilities = attrs.evolve(FakeAdapter.capabilities, cancel=True)
+    capabilities = attrs.evolve(FakeAdapter.capabilities, cancel=True, client_order_id=False)
 
     def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
         return TermsBound(self, token_auth=bool((config or {}).get("token_auth")), reconcile=True)
@@ -689,3 +689,26 @@ async def test_a_claimed_order_is_found_by_its_client_order_id() -> None:
         again = await client.get(client_order_id="mine-2")
     assert placed.venue_order_id == again.venue_order_id == "CLAIMED"
     assert transport.sent[-1].url.endswith("/open/CLAIMED")
+
+
+async def test_the_memory_of_seen_orders_is_bounded(fake_adapter: FakeAdapter) -> None:
+    """The client remembers the last memory_size orders (two keys each); the oldest are forgotten first, a
+    re-seen one stays."""
+    from stopkit.client import VenueClient
+
+    ids = iter(range(100))
+    transport = MockTransport(
+        lambda r: HttpResponse(status=200, body=json.dumps({"id": next(ids), "status": "accepted"}).encode())
+    )
+    client = VenueClient(fake_adapter.bind(Credentials("fakevenue", {})), transport=transport, memory_size=4)
+    async with client:
+        first = await client.place(order(1, coid="keep-me"))
+        for n in range(2, 5):
+            await client.place(order(n))
+        assert client.last_state(client_order_id="keep-me") == first
+        await client.get(venue_order_id=first.venue_order_id)  # seen again: moves to the newest end
+        for n in range(5, 7):
+            await client.place(order(n))
+    assert client.last_state(venue_order_id=first.venue_order_id) is not None
+    assert client.last_state(client_order_id="keep-me") is None  # the get's answer carried no client order id
+    assert len(client._seen) == 8

@@ -1,6 +1,6 @@
 """The write-outcome rule against every venue's simulator (property-based).
 
-For every built-in venue and every write (place, cancel, and Aries' replace), the simulator
+For every built-in venue and every write (place, cancel, and Aries' modify by replace), the simulator
 *acts on the request* and then answers an arbitrary status (100-599) with an arbitrary body:
 HTML, binary junk, JSON of any shape, a nesting bomb, an oversized body, a redirect.
 Afterwards the simulator's book says whether it acted, and the client's answer is judged:
@@ -120,7 +120,11 @@ VENUES = {
         order=lambda n: StopOrder(
             symbol="AAPL", side="sell", quantity=1, stop_price=Decimal(100) + Decimal(n) / 100, time_in_force="day"
         ),
-        write_path={"place": ("POST", "/v1/orders"), "cancel": ("POST", "/v1/orders/cancel")},
+        write_path={
+            "place": ("POST", "/v1/orders"),
+            "cancel": ("POST", "/v1/orders/cancel"),
+            "modify": ("POST", "/v1/orders/replace"),
+        },
         landed=lambda sim, o: sum(1 for row in sim.orders() if Decimal(row["stopPrice"]) == o.stop_price),
         cancelled=lambda sim, o: any(
             row["ordStatus"] in ("CANCELED", "PENDING_CANCEL")
@@ -184,7 +188,18 @@ async def _attempt(venue: Venue, operation: str, status: int, body: bytes) -> No
         credentials = sim.demo_credentials()
         async with stopkit.connect(venue.name, credentials=credentials, config=config, retry=RETRY) as client:
             error: StopkitError | None = None
-            if operation == "cancel":
+            if operation == "modify":
+                placed = await client.place(order)
+                sim.faults.add(fault)
+                new_stop = order.stop_price - Decimal("0.005")
+                try:
+                    await client.modify(placed, stop_price=new_stop)
+                except StopkitError as exc:
+                    error = exc
+                acted = any(
+                    Decimal(row["stopPrice"]) == new_stop and row["ordStatus"] != "SUPERSEDED" for row in sim.orders()
+                )
+            elif operation == "cancel":
                 placed = await client.place(order)
                 sim.faults.add(fault)
                 try:
@@ -208,7 +223,9 @@ async def _attempt(venue: Venue, operation: str, status: int, body: bytes) -> No
         await sim.stop()
 
 
-@pytest.mark.parametrize(("venue_name", "operation"), [(v, op) for v in VENUES for op in ("place", "cancel")])
+@pytest.mark.parametrize(
+    ("venue_name", "operation"), [(v, op) for v in VENUES for op in ("place", "cancel")] + [("aries", "modify")]
+)
 @settings(max_examples=30)
 @given(status=STATUSES, body=BODIES)
 def test_an_answer_after_the_venue_acted_is_never_a_known_failure(

@@ -50,6 +50,8 @@ async def _session(venue: str, base_url: str, sim: Any, record_to: Path) -> tupl
             if token is not None:
                 tokens.append(token.value)
             reprs += [repr(client.venue), repr(token), repr(placed), str(token)]
+            reprs += _flow_reprs(client.venue, scenario.orders[0], placed, token)
+            reprs += [repr(record) for record in client.pending()]
     # Wrong secrets: the errors must not quote them (or the right ones).
     wrong = {k: (v[:-4] + "XXXX" if len(v) > 8 else v) for k, v in sim.demo_credentials().items()}
     try:
@@ -58,6 +60,52 @@ async def _session(venue: str, base_url: str, sim: Any, record_to: Path) -> tupl
     except stopkit.StopkitError as exc:
         errors.append(exc)
     return tokens, errors, "\n".join(reprs)
+
+
+def _flow_reprs(venue: Any, order: Any, placed: Any, token: Any) -> list[str]:
+    # The repr of the first exchange of every flow (their build/parse are bound to the credentials),
+    # and of the request each builds.
+    from stopkit.venue import OrderRef
+
+    ctx = stopkit.RequestContext(now_ms=1_767_225_600_000, access_token=token)
+    ref = OrderRef(venue_order_id=placed.venue_order_id, client_order_id=order.client_order_id, symbol=placed.symbol)
+    flows = [venue.place_flow(order), venue.reconcile_flow(order, sent_at_ms=0)]
+    caps = venue.capabilities
+    if caps.get_order:
+        flows.append(venue.get_flow(ref))
+    if caps.cancel:
+        flows.append(venue.cancel_flow(ref))
+    exchanges = [venue.token_exchange(None), venue.token_exchange(token)]
+    for flow in flows:
+        if flow is not None:
+            with contextlib.suppress(StopIteration, stopkit.StopkitError):
+                exchanges.append(next(flow))
+    out = []
+    for exchange in exchanges:
+        if exchange is None:
+            continue
+        out.append(repr(exchange))
+        with contextlib.suppress(stopkit.StopkitError):
+            out.append(repr(exchange.build(ctx)))
+    assert out, "no exchange was looked at"
+    return out
+
+
+def _chain(error: BaseException) -> str:
+    # An error with everything chained to it (context and cause), as text.
+    parts = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts += [
+            str(current),
+            repr(current),
+            str(getattr(current, "raw_body", "")),
+            " ".join(getattr(current, "__notes__", [])),
+        ]
+        current = current.__cause__ or current.__context__
+    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("venue", VENUES)
@@ -104,7 +152,7 @@ async def test_no_secret_anywhere(
         "logs": "\n".join(
             f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records if not r.name.startswith("vcr")
         ),
-        "errors": "\n".join(f"{e}\n{e!r}\n{getattr(e, 'raw_body', '')}" for e in errors),
+        "errors": "\n".join(_chain(e) for e in errors),
         "reprs": reprs,
         "cli": out.getvalue() + err.getvalue(),
     }
