@@ -1,0 +1,235 @@
+"""Mutation testing of stopkit's translation, parsing, signing, reconciliation and outcome code.
+
+Usage (from the repository root, after ``python -m pip install -e '.[test,mutation]'``)::
+
+    python -m benchmarks.mutation run [PATTERN ...]   # mutmut over the modules (or mutant-name globs), then the tables
+    python -m benchmarks.mutation tables              # only the mapping-table mutants (see below)
+    python -m benchmarks.mutation report [--survivors] [--markdown] [--json PATH]
+
+Not part of CI's time budget: a full run takes about 40-60 minutes on 2 cores, one worker.
+
+**Tool.** mutmut 3 (configured in ``[tool.mutmut]`` of ``pyproject.toml``). It copies ``stopkit`` and ``venues``
+into ``mutants/`` and rewrites every function of the listed modules so that each mutant can be switched on
+by name; each mutant runs in a forked pytest with only the tests that reached the mutated function (``-x``,
+fastest first). ``mutants/`` comes first on ``sys.path``, so the copy shadows the editable install: mutmut's
+forced-fail check (every test run with the "fail" mutant switched on must fail) proves the mutated copy is
+what runs, and :func:`check_setup` repeats that check for one known mutant before a run.
+
+**Modules**: ``venues/*/{translate,parse,mapping,adapter}.py`` and ``stopkit/{orders,client,retry,signing,wire,
+outcomes,validate}.py``. mutmut mutates code inside functions only, so the mapping tables (module-level
+dicts) get their own mutants here: every value of every table in ``venues/*/mapping.py`` is replaced, one
+at a time, by another value of the same table (or ``None``), and that venue's tests must fail.
+
+**Score** per module = (killed + timed out) / (all mutants - equivalent mutants). Mutants with no test
+reaching them count as survivors. Equivalent mutants are listed in ``benchmarks/mutation_equivalents.toml``,
+each with the text it must find in the mutant's diff (a renumbered mutant no longer matches and counts
+again) and the reason it cannot change behaviour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+EQUIVALENTS = ROOT / "benchmarks" / "mutation_equivalents.toml"
+TABLE_RESULTS = MUTANTS / "tables.json"
+VENUES = ("pacifica", "aries", "b2trader")
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into what the score needs.
+KILLED = {1: "killed", 3: "killed", 36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
+          -11: "killed", -9: "killed", 37: "killed"}  # fmt: skip
+NOT_KILLED = {0: "survived", 5: "no tests", 33: "no tests", 35: "suspicious"}
+
+
+def _mutmut(*args: str) -> int:
+    return subprocess.call([sys.executable, "-m", "mutmut", *args], cwd=ROOT)  # noqa: S603
+
+
+def check_setup() -> None:
+    """Refuse to run on a dirty tree: mutmut copies the working tree, and scores must describe a commit."""
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "stopkit", "venues", "tests"],  # noqa: S607
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    if dirty.strip():
+        print(f"note: uncommitted changes under stopkit/, venues/ or tests/:\n{dirty}", file=sys.stderr)
+
+
+def run(patterns: Sequence[str]) -> int:
+    """mutmut over the configured modules (or the given mutant-name globs), one worker, then the tables."""
+    check_setup()
+    code = _mutmut("run", "--max-children", "1", *patterns)
+    if code != 0:
+        return code
+    if not patterns:
+        tables()
+    return report(survivors=False, markdown=True, json_path=None)
+
+
+# -- mapping tables ------------------------------------------------------------------------------
+
+
+def _table_mutants(venue: str) -> Iterator[tuple[str, object, object]]:
+    # (table name, key, replacement) for every value of every module-level dict literal in the venue's mapping.
+    module = __import__(f"venues.{venue}.mapping", fromlist=["*"])
+    tree = ast.parse((ROOT / "venues" / venue / "mapping.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
+        if target is None and isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if not isinstance(target, ast.Name) or not isinstance(getattr(node, "value", None), ast.Dict | ast.DictComp):
+            continue
+        table = getattr(module, target.id)
+        if not isinstance(table, dict) or not table:
+            continue
+        values = list(dict.fromkeys(v for v in table.values() if v is not None))
+        for key, value in table.items():
+            others = [v for v in values if v != value] or [None]
+            replacement = others[0] if value is None else (others[0] if len(values) > 1 else None)
+            yield target.id, key, replacement
+
+
+def _run_table_mutant(venue: str, table: str, key: object, replacement: object) -> int:
+    # In a forked child: change one table value in place, run the venue's tests (and the conformance tables).
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        import pytest
+
+        module = __import__(f"venues.{venue}.mapping", fromlist=["*"])
+        getattr(module, table)[key] = replacement
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        args = ["-x", "-q", "-p", "no:cacheprovider", f"tests/venues/{venue}", f"tests/contract/{venue}",
+                "tests/venues/test_conformance_builtins.py", "-k", f"{venue} or not Conformance"]  # fmt: skip
+        os._exit(int(pytest.main(args)))
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def tables() -> dict[str, Any]:
+    """Every mapping-table value replaced in turn; results kept in ``mutants/tables.json``."""
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT / "tests" / "venues"))
+    results: dict[str, Any] = {}
+    for venue in VENUES:
+        for table, key, replacement in _table_mutants(venue):
+            name = f"venues.{venue}.mapping.{table}[{key!r}] = {replacement!r}"
+            code = _run_table_mutant(venue, table, key, replacement)
+            results[name] = code
+            print(f"{'killed  ' if code != 0 else 'SURVIVED'} {name}", flush=True)
+    MUTANTS.mkdir(exist_ok=True)
+    TABLE_RESULTS.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return results
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def _equivalents() -> dict[str, dict[str, str]]:
+    if not EQUIVALENTS.exists():
+        return {}
+    entries = tomllib.loads(EQUIVALENTS.read_text(encoding="utf-8")).get("equivalent", [])
+    return {entry["mutant"]: entry for entry in entries}
+
+
+def _diff(mutant: str) -> str:
+    command = [sys.executable, "-m", "mutmut", "show", mutant]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    return out.stdout
+
+
+def _results() -> dict[str, dict[str, int | None]]:
+    # module path → {mutant name: exit code} from mutmut's .meta files, plus the table mutants.
+    by_module: dict[str, dict[str, int | None]] = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data.get("exit_code_by_key", {})
+        module = meta.relative_to(MUTANTS).as_posix().removesuffix(".meta")
+        by_module[module] = dict(codes)
+    if TABLE_RESULTS.exists():
+        for name, code in json.loads(TABLE_RESULTS.read_text(encoding="utf-8")).items():
+            venue = name.split(".")[1]
+            by_module.setdefault(f"venues/{venue}/mapping.py", {})[name] = code
+    return by_module
+
+
+def report(*, survivors: bool, markdown: bool, json_path: str | None) -> int:
+    """Per-module score; ``survivors`` lists every live mutant (with ``mutmut show NAME`` for its diff)."""
+    equivalents = _equivalents()
+    confirmed: set[str] = set()
+    for name, entry in equivalents.items():
+        if entry["contains"] in _diff(name):
+            confirmed.add(name)
+        else:
+            print(f"stale equivalent (not counted): {name}", file=sys.stderr)
+    rows: list[dict[str, Any]] = []
+    live: dict[str, list[str]] = defaultdict(list)
+    for module, codes in _results().items():
+        tally: Counter[str] = Counter()
+        for name, code in codes.items():
+            if name in confirmed:
+                tally["equivalent"] += 1
+            elif code in KILLED:
+                tally["killed"] += 1
+            elif code is None:
+                tally["not checked"] += 1
+            else:
+                tally[NOT_KILLED.get(code, "survived")] += 1
+                live[module].append(name)
+        counted = sum(tally.values()) - tally["equivalent"] - tally["not checked"]
+        score = 100.0 * tally["killed"] / counted if counted else 100.0
+        rows.append({"module": module, "score": round(score, 1), "counted": counted, **tally})
+    if markdown:
+        print("| module | mutants | killed | survived | no test | equivalent | score |")
+        print("|---|---|---|---|---|---|---|")
+        for row in rows:
+            print(f"| `{row['module']}` | {row['counted'] + row.get('equivalent', 0)} | {row.get('killed', 0)} | "
+                  f"{row.get('survived', 0) + row.get('suspicious', 0)} | {row.get('no tests', 0)} | "
+                  f"{row.get('equivalent', 0)} | {row['score']:.1f} % |")  # fmt: skip
+    else:
+        for row in rows:
+            print(json.dumps(row))
+    if survivors:
+        for module, names in live.items():
+            print(f"\n{module}: {len(names)} live")
+            for name in names:
+                print(f"  {name}")
+    if json_path:
+        Path(json_path).write_text(json.dumps({"modules": rows, "live": live}, indent=1), encoding="utf-8")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks.mutation {run,tables,report}``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.mutation", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="mutmut run (one worker), then the table mutants, then the report")
+    p_run.add_argument("patterns", nargs="*", help="mutant-name globs, e.g. 'venues.aries.parse.*'")
+    sub.add_parser("tables", help="only the mapping-table mutants")
+    p_rep = sub.add_parser("report", help="the score per module")
+    p_rep.add_argument("--survivors", action="store_true", help="list every live mutant")
+    p_rep.add_argument("--markdown", action="store_true", help="a Markdown table (as in the README)")
+    p_rep.add_argument("--json", dest="json_path", help="also write the report as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.patterns)
+    if args.command == "tables":
+        results = tables()
+        return 0 if all(code != 0 for code in results.values()) else 1
+    return report(survivors=args.survivors, markdown=args.markdown, json_path=args.json_path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
