@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from stopkit.errors import RemoteError, ResponseShapeError
 from stopkit.state import OrderStatus
-from venues.b2trader import parse
+from stopkit.wire import HttpResponse
+from venues.b2trader import parse, translate
 
 # The documented "Place SPOT Stop order" answer's order object (https://api-docs.b2trader.b2broker.com/rest-api).
 DOCUMENTED: dict[str, Any] = {
@@ -44,3 +49,51 @@ def test_only_the_cancel_answer_makes_a_live_stop_canceled(
     state = parse.parse_stop_order(obj, cancel_answer=cancel_answer)
     assert state.status is expected
     assert (state.quantity, state.stop_price, state.filled_quantity) == (Decimal("0.01"), Decimal(128000), 0)
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 199, 100])
+@pytest.mark.parametrize("parser", ["order", "stop"])
+def test_an_answer_outside_2xx_is_never_read_as_the_order(status: int, parser: str) -> None:
+    """Kills `< 300` → `<= 300`/`< 301` in both answer readers: a 300 carrying an order body is an error."""
+    body = json.dumps({"order": DOCUMENTED}).encode()
+    response = HttpResponse(status=status, body=body)
+    read = parse.parse_order_response if parser == "order" else parse.parse_stop_response
+    with pytest.raises(RemoteError) as info:
+        read(response, writes=True)
+    assert info.value.http_status == status
+
+
+@pytest.mark.parametrize("parser", ["order", "stop"])
+@pytest.mark.parametrize(("body", "what"), [(b"[1]", "the answer"), (b'{"order": 7}', "order")])
+def test_an_unreadable_2xx_answer_to_a_write_has_an_unknown_outcome(parser: str, body: bytes, what: str) -> None:
+    """Kills outcome_known/http_status/raw_body/venue mutants: a 2xx the venue may have acted on is unknown for
+    writes (known for reads), keeps the status and the raw body, names the venue and what was unreadable."""
+    read = parse.parse_order_response if parser == "order" else parse.parse_stop_response
+    for writes in (True, False):
+        with pytest.raises(ResponseShapeError) as info:
+            read(HttpResponse(status=201, body=body), writes=writes)
+        error = info.value
+        assert error.outcome_known is (not writes)
+        assert (error.http_status, error.raw_body, error.venue) == (201, body.decode(), "b2trader")
+        assert f"expected a JSON object for {what}" in str(error)
+
+
+def test_a_non_json_2xx_names_the_venue() -> None:
+    """Kills `response.json(venue=None)`: an unparseable body's error names b2trader."""
+    with pytest.raises(ResponseShapeError) as info:
+        parse.parse_order_response(HttpResponse(status=200, body=b"<html>"), writes=True)
+    assert info.value.venue == "b2trader"
+    assert info.value.outcome_known is False
+
+
+def test_cancellation_date_is_formatted_in_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kills `astimezone(UTC)` → `astimezone(None)` (the local zone): with TZ set elsewhere the text stays UTC."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        tokyo = timezone(timedelta(hours=9))
+        moment = datetime(2026, 1, 15, 23, 30, 0, 123_999, tzinfo=tokyo)
+        assert translate.format_cancellation_date(moment) == "2026-01-15T14:30:00.123Z"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
