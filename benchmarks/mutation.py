@@ -31,7 +31,9 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import math
 import os
+import random
 import subprocess
 import sys
 import tomllib
@@ -45,6 +47,8 @@ MUTANTS = ROOT / "mutants"
 EQUIVALENTS = ROOT / "benchmarks" / "mutation_equivalents.toml"
 TABLE_RESULTS = MUTANTS / "tables.json"
 VENUES = ("pacifica", "aries", "b2trader")
+SEED = 19  # the sample's seed: the same mutants every run, so scores before and after compare
+FULL_BELOW = 200  # modules with at most this many mutants are always run whole
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code), folded into what the score needs.
 KILLED = {1: "killed", 3: "killed", 36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
@@ -66,13 +70,36 @@ def check_setup() -> None:
         print(f"note: uncommitted changes under stopkit/, venues/ or tests/:\n{dirty}", file=sys.stderr)
 
 
-def run(patterns: Sequence[str]) -> int:
-    """mutmut over the configured modules (or the given mutant-name globs), one worker, then the tables."""
+def _all_mutants() -> dict[str, list[str]]:
+    # module path → every mutant name mutmut generated for it (from mutants/**/*.py.meta).
+    by_module: dict[str, list[str]] = {}
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        by_module[meta.relative_to(MUTANTS).as_posix().removesuffix(".meta")] = sorted(data.get("exit_code_by_key", {}))
+    return by_module
+
+
+def sample(size: int, *, full_below: int = FULL_BELOW, seed: int = SEED) -> list[str]:
+    """Every mutant of modules with at most ``full_below`` mutants; a seeded random ``size`` of the larger ones."""
+    names: list[str] = []
+    for _module, mutants in _all_mutants().items():
+        whole = len(mutants) <= max(size, full_below)
+        names += mutants if whole else random.Random(seed).sample(mutants, size)  # noqa: S311
+    return names
+
+
+def run(patterns: Sequence[str], *, sample_size: int | None) -> int:
+    """mutmut over the configured modules (or the given mutant-name globs, or a sample), one worker, then the
+    tables and the report."""
     check_setup()
+    if sample_size is not None:
+        if not any(MUTANTS.rglob("*.py.meta")):
+            _mutmut("run", "--max-children", "1", "generate-only: matches no mutant")
+        patterns = [*patterns, *sample(sample_size)]
     code = _mutmut("run", "--max-children", "1", *patterns)
     if code != 0:
         return code
-    if not patterns:
+    if not patterns or sample_size is not None:
         tables()
     return report(survivors=False, markdown=True, json_path=None)
 
@@ -165,6 +192,16 @@ def _results() -> dict[str, dict[str, int | None]]:
     return by_module
 
 
+def _wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    # The 95 % Wilson score interval of a sampled module's kill rate, in percent.
+    if n == 0:
+        return 0.0, 100.0
+    p = killed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+
+
 def report(*, survivors: bool, markdown: bool, json_path: str | None) -> int:
     """Per-module score; ``survivors`` lists every live mutant (with ``mutmut show NAME`` for its diff)."""
     equivalents = _equivalents()
@@ -190,14 +227,19 @@ def report(*, survivors: bool, markdown: bool, json_path: str | None) -> int:
                 live[module].append(name)
         counted = sum(tally.values()) - tally["equivalent"] - tally["not checked"]
         score = 100.0 * tally["killed"] / counted if counted else 100.0
-        rows.append({"module": module, "score": round(score, 1), "counted": counted, **tally})
+        low, high = _wilson(tally["killed"], counted)
+        rows.append({"module": module, "score": round(score, 1), "counted": counted, "total": len(codes),
+                     "interval": [round(low, 1), round(high, 1)], **tally})  # fmt: skip
     if markdown:
-        print("| module | mutants | killed | survived | no test | equivalent | score |")
+        print("| module | mutants run (of all) | killed | survived | no test | equivalent | score (95 % interval) |")
         print("|---|---|---|---|---|---|---|")
         for row in rows:
-            print(f"| `{row['module']}` | {row['counted'] + row.get('equivalent', 0)} | {row.get('killed', 0)} | "
+            run_count = row["counted"] + row.get("equivalent", 0)
+            sampled = run_count < row["total"]
+            interval = f" ({row['interval'][0]:.0f}-{row['interval'][1]:.0f})" if sampled else ""
+            print(f"| `{row['module']}` | {run_count} (of {row['total']}) | {row.get('killed', 0)} | "
                   f"{row.get('survived', 0) + row.get('suspicious', 0)} | {row.get('no tests', 0)} | "
-                  f"{row.get('equivalent', 0)} | {row['score']:.1f} % |")  # fmt: skip
+                  f"{row.get('equivalent', 0)} | {row['score']:.1f} %{interval} |")  # fmt: skip
     else:
         for row in rows:
             print(json.dumps(row))
@@ -217,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="mutmut run (one worker), then the table mutants, then the report")
     p_run.add_argument("patterns", nargs="*", help="mutant-name globs, e.g. 'venues.aries.parse.*'")
+    p_run.add_argument("--sample", type=int, metavar="N", help="at most N mutants per module (seeded random sample)")
     sub.add_parser("tables", help="only the mapping-table mutants")
     p_rep = sub.add_parser("report", help="the score per module")
     p_rep.add_argument("--survivors", action="store_true", help="list every live mutant")
@@ -224,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_rep.add_argument("--json", dest="json_path", help="also write the report as JSON")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.patterns)
+        return run(args.patterns, sample_size=args.sample)
     if args.command == "tables":
         results = tables()
         return 0 if all(code != 0 for code in results.values()) else 1
