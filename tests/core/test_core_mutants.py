@@ -218,3 +218,17 @@ def test_reconnect_policy_delays_and_giving_up() -> None:
     assert all(1.5 <= d <= 3.0 for d in draws)
     assert min(draws) < 2.0
     assert max(draws) > 2.5
+
+
+def test_a_client_order_id_of_64_characters_is_accepted_and_65_refused() -> None:
+    """Kills max_length 64 → 63/65 and `len > max` → `>=` for client order ids, in the model and the client's refs."""
+    ok, long = "a" * 64, "a" * 65
+    order = stopkit.StopOrder(symbol="X", side="sell", quantity=1, stop_price=1, client_order_id=ok)
+    assert order.client_order_id == ok
+    with pytest.raises(stopkit.InvalidOrder) as info:
+        stopkit.StopOrder(symbol="X", side="sell", quantity=1, stop_price=1, client_order_id=long)
+    assert info.value.field == "client_order_id"
+    assert client_module._order_ref(None, ok, None).client_order_id == ok
+    with pytest.raises(stopkit.InvalidArgument) as arg:
+        client_module._order_ref(None, long, None)
+    assert arg.value.field == "client_order_id"
