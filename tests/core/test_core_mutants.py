@@ -25,12 +25,13 @@ from stopkit import retry as retry_module
 from stopkit.context import FrozenClock
 from stopkit.errors import AuthenticationError, ConfigurationError, RateLimited, RemoteError, VenueUnavailable
 from stopkit.orders import OrderKind, Side
+from stopkit.outcomes import BoundedMap
 from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
 from stopkit.signing import Ed25519Signer
 from stopkit.state import OrderState, OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.venue import BoundVenue, Credentials
-from stopkit.wire import HttpRequest, HttpResponse
+from stopkit.wire import HttpRequest, HttpResponse, compact_json
 
 FAST = RetryPolicy(max_attempts=3, backoff=False, timeout_s=1)
 
@@ -232,3 +233,40 @@ def test_a_client_order_id_of_64_characters_is_accepted_and_65_refused() -> None
     with pytest.raises(stopkit.InvalidArgument) as arg:
         client_module._order_ref(None, long, None)
     assert arg.value.field == "client_order_id"
+
+
+# -- outcomes.BoundedMap, wire ------------------------------------------------------------------
+
+
+def test_bounded_map_forgets_the_least_recently_written_beyond_capacity() -> None:
+    """Kills BoundedMap's mutants: capacity kept, a re-put moves a key to the newest end, eviction oldest first,
+    exactly down to capacity, put_all puts every key with the value."""
+    memory = BoundedMap(3)
+    assert memory.capacity == 3
+    for key in "abc":
+        memory.put(key, key.upper())
+    assert list(memory.items()) == [("a", "A"), ("b", "B"), ("c", "C")]
+    memory.put("a", "A2")  # refreshed: now the newest
+    memory.put("d", "D")  # evicts b, the oldest
+    assert list(memory.items()) == [("c", "C"), ("a", "A2"), ("d", "D")]
+    memory.put_all(["e", "c"], "X")
+    assert list(memory.items()) == [("d", "D"), ("e", "X"), ("c", "X")]
+    assert len(memory) == 3
+
+
+def test_request_json_and_repr() -> None:
+    """Kills HttpRequest.json/__repr__ mutants: no body → None; a body is shown unless sensitive, then masked."""
+    plain = HttpRequest(method="POST", url="https://x.invalid/a", body=b'{"a":1}')
+    assert plain.json() == {"a": 1}
+    assert HttpRequest(method="GET", url="https://x.invalid/a").json() is None
+    assert "body=b'{\"a\":1}'" in repr(plain)
+    secret = HttpRequest(method="POST", url="https://x.invalid/t", body=b"secret=xyz", sensitive_body=True)
+    assert "xyz" not in repr(secret)
+    assert "body=<10 bytes masked>" in repr(secret)
+    assert "body=None" in repr(HttpRequest(method="GET", url="https://x.invalid/a", sensitive_body=True))
+
+
+def test_a_string_holding_the_decimal_placeholder_is_refused() -> None:
+    """Kills the refusal's message mutants: the error says why (the reserved placeholder text)."""
+    with pytest.raises(ValueError, match=r"^a JSON string holds stopkit's reserved decimal placeholder text$"):
+        compact_json({"a": Decimal(1), "b": "\x00stopkit-decimal-0\x00"})
