@@ -101,7 +101,7 @@ def run(patterns: Sequence[str], *, sample_size: int | None) -> int:
         return code
     if not patterns or sample_size is not None:
         tables()
-    return report(survivors=False, markdown=True, json_path=None)
+    return report(survivors=False, markdown=True, json_path=None, sample_size=sample_size)
 
 
 # -- mapping tables ------------------------------------------------------------------------------
@@ -177,6 +177,48 @@ def _diff(mutant: str) -> str:
     return out.stdout
 
 
+_LOG_METHODS = frozenset({"debug", "info", "warning", "error", "exception", "critical"})
+
+
+def _is_log_call(node: ast.stmt) -> bool:
+    # `log.<level>(...)` as a statement.
+    call = node.value if isinstance(node, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in _LOG_METHODS
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id in {"log", "logger", "logging"}
+    )
+
+
+def _only_in_a_log_call(name: str, module: str) -> bool:
+    """Does mutant ``name`` change nothing but the arguments of a ``log.<level>(...)`` call?
+
+    The original and mutated functions are compared statement by statement; the innermost statement
+    that differs must be a logging call. Log text is diagnostics, not behaviour callers rely on, so these
+    mutants are reported apart (see the report's "log only" column)."""
+    import libcst as cst
+    from mutmut.mutation.diff_apply import read_functions_from_index
+
+    functions = read_functions_from_index(name, MUTANTS / module)
+    if functions is None:
+        return False
+    trees = [ast.parse(cst.Module([function]).code) for function in functions]
+    pairs = list(zip(*(list(_statements(tree)) for tree in trees), strict=False))
+    differing = [a for a, b in pairs if ast.dump(a) != ast.dump(b)]
+    if not differing:
+        return False
+    innermost = min(differing, key=lambda node: (node.end_lineno or node.lineno) - node.lineno)
+    return _is_log_call(innermost)
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt):
+            yield node
+
+
 def _results() -> dict[str, dict[str, int | None]]:
     # module path → {mutant name: exit code} from mutmut's .meta files, plus the table mutants.
     by_module: dict[str, dict[str, int | None]] = {}
@@ -202,8 +244,11 @@ def _wilson(killed: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
 
 
-def report(*, survivors: bool, markdown: bool, json_path: str | None) -> int:
-    """Per-module score; ``survivors`` lists every live mutant (with ``mutmut show NAME`` for its diff)."""
+def report(*, survivors: bool, markdown: bool, json_path: str | None, sample_size: int | None = None) -> int:
+    """Per-module score; ``survivors`` lists every live mutant (with ``mutmut show NAME`` for its diff).
+
+    Two scores: over every mutant run, and over those that change more than a logging call's arguments."""
+    os.chdir(ROOT)  # mutmut's helpers read pyproject.toml and mutants/ from the current directory
     equivalents = _equivalents()
     confirmed: set[str] = set()
     for name, entry in equivalents.items():
@@ -211,35 +256,57 @@ def report(*, survivors: bool, markdown: bool, json_path: str | None) -> int:
             confirmed.add(name)
         else:
             print(f"stale equivalent (not counted): {name}", file=sys.stderr)
+    chosen = set(sample(sample_size)) if sample_size is not None else None
     rows: list[dict[str, Any]] = []
     live: dict[str, list[str]] = defaultdict(list)
     for module, codes in _results().items():
         tally: Counter[str] = Counter()
+        log_killed = log_live = 0
         for name, code in codes.items():
+            if chosen is not None and not module.endswith("mapping.py") and name not in chosen:
+                continue  # run once, but not in this sample: left out so that the sample stays random
             if name in confirmed:
                 tally["equivalent"] += 1
             elif code in KILLED:
                 tally["killed"] += 1
+                log_killed += not module.endswith("mapping.py") and _only_in_a_log_call(name, module)
             elif code is None:
                 tally["not checked"] += 1
             else:
                 tally[NOT_KILLED.get(code, "survived")] += 1
+                if not module.endswith("mapping.py") and _only_in_a_log_call(name, module):
+                    log_live += 1
+                    continue
                 live[module].append(name)
         counted = sum(tally.values()) - tally["equivalent"] - tally["not checked"]
         score = 100.0 * tally["killed"] / counted if counted else 100.0
         low, high = _wilson(tally["killed"], counted)
+        behaviour = counted - log_killed - log_live
+        score_b = 100.0 * (tally["killed"] - log_killed) / behaviour if behaviour else 100.0
+        low_b, high_b = _wilson(tally["killed"] - log_killed, behaviour)
+        if counted == 0:
+            continue  # nothing of this module was run (e.g. mapping.py before `tables`)
         rows.append({"module": module, "score": round(score, 1), "counted": counted, "total": len(codes),
-                     "interval": [round(low, 1), round(high, 1)], **tally})  # fmt: skip
+                     "interval": [round(low, 1), round(high, 1)], "log_only": log_killed + log_live,
+                     "log_only_live": log_live, "score_without_log": round(score_b, 1),
+                     "interval_without_log": [round(low_b, 1), round(high_b, 1)], **tally})  # fmt: skip
     if markdown:
-        print("| module | mutants run (of all) | killed | survived | no test | equivalent | score (95 % interval) |")
-        print("|---|---|---|---|---|---|---|")
+        print(
+            "| module | mutants run (of all) | killed | survived | no test | equivalent | log only (live) "
+            "| score | score without log-only |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
         for row in rows:
             run_count = row["counted"] + row.get("equivalent", 0)
             sampled = run_count < row["total"]
             interval = f" ({row['interval'][0]:.0f}-{row['interval'][1]:.0f})" if sampled else ""
+            interval_b = (
+                f" ({row['interval_without_log'][0]:.0f}-{row['interval_without_log'][1]:.0f})" if sampled else ""
+            )
             print(f"| `{row['module']}` | {run_count} (of {row['total']}) | {row.get('killed', 0)} | "
                   f"{row.get('survived', 0) + row.get('suspicious', 0)} | {row.get('no tests', 0)} | "
-                  f"{row.get('equivalent', 0)} | {row['score']:.1f} %{interval} |")  # fmt: skip
+                  f"{row.get('equivalent', 0)} | {row['log_only']} ({row['log_only_live']}) | "
+                  f"{row['score']:.1f} %{interval} | {row['score_without_log']:.1f} %{interval_b} |")  # fmt: skip
     else:
         for row in rows:
             print(json.dumps(row))
@@ -265,13 +332,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_rep.add_argument("--survivors", action="store_true", help="list every live mutant")
     p_rep.add_argument("--markdown", action="store_true", help="a Markdown table (as in the README)")
     p_rep.add_argument("--json", dest="json_path", help="also write the report as JSON")
+    p_rep.add_argument("--sample", type=int, metavar="N", help="count only the mutants of `run --sample N`")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run(args.patterns, sample_size=args.sample)
     if args.command == "tables":
         results = tables()
         return 0 if all(code != 0 for code in results.values()) else 1
-    return report(survivors=args.survivors, markdown=args.markdown, json_path=args.json_path)
+    return report(survivors=args.survivors, markdown=args.markdown, json_path=args.json_path, sample_size=args.sample)
 
 
 if __name__ == "__main__":
