@@ -97,3 +97,47 @@ def test_cancellation_date_is_formatted_in_utc_whatever_the_local_zone(monkeypat
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+# The documented OpenOrders item (https://api-docs.b2trader.b2broker.com/websocket-api, Get Open Orders), trimmed.
+CHILD: dict[str, Any] = {
+    "marketId": "cfd.eur_chf", "orderId": "01JVQBFSTVC40VK03A0AY7K016", "timeInForce": "Gtc", "status": "Pending",
+    "source": "StopOrder", "side": "Buy", "orderType": "Limit", "requestedAmount": "10000",
+    "remainingAmount": "10000", "requestedPrice": "0.9", "createdAt": "2025-05-20T17:22:31.899Z",
+    "updatedAt": "2025-05-20T17:22:31.9001213Z", "cancellationDate": None,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "filled"),
+    [
+        ({"status": "Working", "remainingAmount": "9999.5"}, OrderStatus.PARTIALLY_FILLED, Decimal("0.5")),
+        ({"status": "Working"}, OrderStatus.TRIGGERED, Decimal(0)),
+        ({"status": "Working", "remainingAmount": None}, OrderStatus.TRIGGERED, Decimal(0)),
+        ({"status": "Completed", "remainingAmount": "0"}, OrderStatus.FILLED, Decimal(10000)),
+        ({"status": "Cancelled", "remainingAmount": "4000"}, OrderStatus.CANCELED, Decimal(6000)),
+        ({"status": "Reverted", "remainingAmount": "0"}, OrderStatus.CANCELED, Decimal(0)),
+        ({"remainingAmount": "10001"}, OrderStatus.TRIGGERED, Decimal(0)),  # never negative
+    ],
+)
+def test_a_child_orders_status_and_fills(changes: dict[str, Any], status: OrderStatus, filled: Decimal) -> None:
+    """Kills `filled > 0` → `> 1`, `remaining is None` mutants and the Reverted rule: literal statuses and fills."""
+    state = parse.parse_child_order({**CHILD, **changes})
+    assert (state.status, state.filled_quantity, state.quantity) == (status, filled, Decimal(10000))
+    assert (state.stop_price, state.limit_price, state.venue_order_id) == (None, Decimal("0.9"), CHILD["orderId"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({}, None),
+        ({"rejectDetails": "Insufficient funds"}, "Insufficient funds"),
+        ({"reason": "Trader"}, "Trader"),
+        ({"rejectDetails": "Insufficient funds", "reason": "Trader"}, "Insufficient funds"),
+        ({"status": "Reverted"}, "Reverted: the order's trade was rolled back"),
+        ({"status": "Reverted", "reason": "Dealer"}, "Reverted: the order's trade was rolled back (Dealer)"),
+    ],
+)
+def test_a_child_orders_reason(changes: dict[str, Any], reason: str | None) -> None:
+    """Kills the reason's mutants: rejectDetails first, then reason; a Reverted order says so."""
+    assert parse.parse_child_order({**CHILD, **changes}).reason == reason
