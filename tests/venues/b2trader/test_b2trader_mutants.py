@@ -10,10 +10,14 @@ from typing import Any
 
 import pytest
 
-from stopkit.errors import RemoteError, ResponseShapeError
+import stopkit
+from stopkit.context import AccessToken, RequestContext
+from stopkit.errors import RemoteError, ResponseShapeError, StopkitError
 from stopkit.state import OrderStatus
+from stopkit.venue import OrderRef
 from stopkit.wire import HttpResponse
 from venues.b2trader import parse, translate
+from venues.b2trader.simulator import B2TraderSimulator
 
 # The documented "Place SPOT Stop order" answer's order object (https://api-docs.b2trader.b2broker.com/rest-api).
 DOCUMENTED: dict[str, Any] = {
@@ -141,3 +145,84 @@ def test_a_child_orders_status_and_fills(changes: dict[str, Any], status: OrderS
 def test_a_child_orders_reason(changes: dict[str, Any], reason: str | None) -> None:
     """Kills the reason's mutants: rejectDetails first, then reason; a Reverted order says so."""
     assert parse.parse_child_order({**CHILD, **changes}).reason == reason
+
+
+# -- cancelling a stop that already activated: its released child is cancelled instead -------------------
+
+
+def _bound() -> Any:
+    sim = B2TraderSimulator()
+    return stopkit.bind("b2trader", credentials=sim.demo_credentials(), config=sim.demo_config("http://127.0.0.1:9"))
+
+
+def _drive_cancel(bound: Any, stop_id: str, answers: list[HttpResponse]) -> tuple[Any, list[Any]]:
+    ctx = RequestContext(now_ms=1_767_225_600_000, access_token=AccessToken("t"))
+    flow = bound.cancel_flow(OrderRef(venue_order_id=stop_id))
+    exchanges = []
+    exchange = next(flow)
+    try:
+        while True:
+            exchanges.append((exchange, exchange.build(ctx)))
+            try:
+                value = exchange.parse(answers.pop(0))
+            except StopkitError as exc:
+                exchange = flow.throw(exc)
+                continue
+            exchange = flow.send(value)
+    except StopIteration as stop:
+        return stop.value, exchanges
+
+
+def _stop_state() -> Any:
+    return parse.parse_stop_order({**DOCUMENTED, "status": "Activated"})
+
+
+def _child_answer(**changes: Any) -> HttpResponse:
+    return HttpResponse(status=200, body=json.dumps({"order": {**CHILD, **changes}}).encode())
+
+
+@pytest.mark.parametrize(
+    ("child_status", "remaining", "status", "filled"),
+    [
+        ("Cancelled", "4000", OrderStatus.CANCELED, Decimal(6000)),
+        ("Working", "10000", OrderStatus.CANCELED, Decimal(0)),  # a 200 to the DELETE: cancelled
+        ("Completed", "0", OrderStatus.FILLED, Decimal(10000)),
+    ],
+)
+def test_cancelling_an_activated_stop_cancels_its_child(
+    child_status: str, remaining: str, status: OrderStatus, filled: Decimal
+) -> None:
+    """Kills the child-cancel mutants: the DELETE goes to the child as a write, the stop comes back with the
+    child's outcome and fills, both ids linked in raw, and the activation is forgotten."""
+    bound = _bound()
+    stop = _stop_state()
+    bound.note_activation(stop, "CHILD-1")
+    assert bound.released_child(stop.venue_order_id) == "CHILD-1"
+    assert bound.released_child("another") is None
+    result, exchanges = _drive_cancel(
+        bound, stop.venue_order_id, [_child_answer(status=child_status, remainingAmount=remaining)]
+    )
+    (exchange, request), = exchanges  # fmt: skip
+    assert (request.method, request.url.rsplit("/", 2)[-2:]) == ("DELETE", ["orders", "CHILD-1"])
+    assert (exchange.writes, exchange.label) == (True, "cancel")
+    assert (result.status, result.filled_quantity, result.venue_status) == (status, filled, "Activated")
+    assert result.venue_order_id == stop.venue_order_id
+    assert result.raw["stopkit.childOrderId"] == "CHILD-1"
+    assert result.raw["stopkit.child"]["status"] == child_status
+    assert result.reason == f"the stop had activated; the order it released (CHILD-1) is {child_status}"
+    child = bound.cancelled_child("CHILD-1")
+    assert child is not None
+    assert child.raw["stopkit.parentOrderId"] == stop.venue_order_id
+    assert child.status is (OrderStatus.FILLED if child_status == "Completed" else OrderStatus.CANCELED)
+    assert bound.released_child(stop.venue_order_id) is None
+
+
+def test_a_child_cancel_answer_that_cannot_be_read_is_unknown_and_names_the_child() -> None:
+    """Kills `writes=True` → None/False on the child cancel: an unreadable 2xx is an unknown outcome, noted."""
+    bound = _bound()
+    stop = _stop_state()
+    bound.note_activation(stop, "CHILD-2")
+    with pytest.raises(ResponseShapeError) as info:
+        _drive_cancel(bound, stop.venue_order_id, [HttpResponse(status=200, body=b"[]")])
+    assert info.value.outcome_known is False
+    assert any("released order CHILD-2" in note for note in info.value.__notes__)
