@@ -15,7 +15,7 @@ import pytest
 from aries_testdata import TRADE_ORDER_V2, bound, stop_order
 
 from stopkit.context import AccessToken, RequestContext
-from stopkit.errors import OrderRejected, StopkitError
+from stopkit.errors import ConfigurationError, InvalidOrder, OrderRejected, ResponseShapeError, StopkitError
 from stopkit.state import OrderStatus
 from stopkit.wire import HttpRequest, HttpResponse
 from venues.aries import parse
@@ -134,3 +134,83 @@ def test_reconciliation_honours_reconcile_clock_skew_ms(skew_ms: int, age_ms: in
     result = _drive(flow, lambda request: _ok({"orders": rows, "nextCursor": None}))
     assert [s.venue_order_id for s in result.states] == (["R-1"] if found else [])
     assert result.by_client_order_id is False
+
+
+# -- answers to cancel and replace, config, repr, classify defaults --------------------------------------
+
+
+def test_cancel_answers_read_to_literal_states_and_errors() -> None:
+    """Kills the cancel answer's mutants: a status that is not text is a cancel taken; refusals and unreadable
+    answers say 'cancel'."""
+    found = parse.parse_trade_order(_row())
+    odd = parse.parse_cancel_response(found, _ok({"success": True, "status": {"not": "text"}}))
+    assert (odd.status, odd.venue_status) == (OrderStatus.PENDING_CANCEL, "")
+    with pytest.raises(OrderRejected) as refused:
+        parse.parse_cancel_response(found, _ok({"success": False, "text": "too late"}))
+    assert refused.value.message == "aries: cancel rejected: too late"
+    with pytest.raises(StopkitError, match="the cancel answer"):
+        parse.parse_cancel_response(found, HttpResponse(status=200, body=b"[]"))
+
+
+def _partly_filled() -> Any:
+    return parse.parse_trade_order(_row(clOrdId="P-1", ordStatus="PARTIALLY_FILLED", qty="100", cumQty="50"))
+
+
+def test_replace_answers_read_to_literal_states_and_errors() -> None:
+    """Kills the replace answer's mutants: success:false alone refuses ('replace'), the new clOrdId is required
+    (error names aries), an empty status is pending, the answer's stopPrice wins, fills refine the status."""
+    previous = _partly_filled()
+    amendment = parse.Amendment(stop_price=Decimal(140))
+    with pytest.raises(OrderRejected) as refused:
+        parse.parse_replace_response(previous, amendment, _ok({"success": False, "clOrdId": "N", "text": "no"}))
+    assert refused.value.message == "aries: replace rejected: no"
+    with pytest.raises(ResponseShapeError) as missing:
+        parse.parse_replace_response(previous, amendment, _ok({"success": True, "status": "REPLACED"}))
+    assert (missing.value.venue, missing.value.outcome_known) == ("aries", False)
+    assert "clOrdId" in str(missing.value)
+    pending = parse.parse_replace_response(previous, amendment, _ok({"clOrdId": "N-1", "status": ""}))
+    assert (pending.status, pending.venue_status, pending.venue_order_id) == (OrderStatus.PENDING_UPDATE, "", "N-1")
+    priced = parse.parse_replace_response(previous, amendment, _ok({"clOrdId": "N-2", "status": "REPLACED",
+                                                                    "stopPrice": "139.5"}))  # fmt: skip
+    assert priced.stop_price == Decimal("139.5")
+    with pytest.raises(ResponseShapeError, match="stopPrice"):
+        parse.parse_replace_response(previous, amendment, _ok({"clOrdId": "N-3", "stopPrice": "abc"}))
+    shrunk = parse.parse_replace_response(previous, parse.Amendment(quantity=Decimal(50)),
+                                          _ok({"clOrdId": "N-4", "status": "REPLACED"}))  # fmt: skip
+    assert (shrunk.status, shrunk.quantity, shrunk.filled_quantity) == (OrderStatus.FILLED, 50, 50)
+
+
+@pytest.mark.parametrize("url", ["wss://stream.example/v1/accounts/ws", "ws://127.0.0.1:9/ws", "wss://h"])
+def test_ws_url_config_accepts_absolute_ws_urls(url: str) -> None:
+    """Kills the ws_url check's mutants: absolute ws(s) URLs are accepted and used."""
+    assert bound(ws_url=url).config.ws_url == url
+
+
+@pytest.mark.parametrize("url", ["https://stream.example/ws", "wss://", "wss:// bad", "stream.example/ws"])
+def test_ws_url_config_refuses_anything_else(url: str) -> None:
+    """Anything but an absolute ws(s) URL is a configuration error (the message does not name the key yet)."""
+    with pytest.raises(ConfigurationError, match="bad config"):
+        bound(ws_url=url)
+
+
+def test_repr_says_which_credentials_without_showing_them() -> None:
+    """Kills the repr's mutants: static_token and client_credentials say yes/no, never the secrets."""
+    text = repr(bound())
+    assert "static_token=yes" in text
+    assert "client_credentials=yes" in text
+    assert "static-token-9a8b7c" not in text
+
+
+def test_classify_error_defaults_to_a_read() -> None:
+    """Kills `writes=False` → True as the default: a 503 to a read is a known failure (nothing was written)."""
+    error = bound().classify_error(HttpResponse(status=503, body=b"{}"))
+    assert error.outcome_known is True
+    assert bound().classify_error(HttpResponse(status=503, body=b"{}"), writes=True).outcome_known is False
+
+
+def test_amendment_errors_name_the_venue() -> None:
+    """Kills `venue=VENUE_NAME` → None in the amendment checks."""
+    found = parse.parse_trade_order(_row(type="STOP", price=""))
+    with pytest.raises(InvalidOrder) as info:
+        next(bound().modify_flow(found, parse.Amendment(limit_price=Decimal(1))))
+    assert (info.value.venue, info.value.field) == ("aries", "limit_price")

@@ -226,3 +226,13 @@ def test_a_child_cancel_answer_that_cannot_be_read_is_unknown_and_names_the_chil
         _drive_cancel(bound, stop.venue_order_id, [HttpResponse(status=200, body=b"[]")])
     assert info.value.outcome_known is False
     assert any("released order CHILD-2" in note for note in info.value.__notes__)
+
+
+def test_an_order_id_from_the_venue_is_escaped_whole_in_the_cancel_path() -> None:
+    """Kills `quote(id, safe='')` → `quote(id)`: a child id holding '/' (ids of released orders come from the
+    stream, unchecked) stays one path segment."""
+    request = translate.build_order_cancel_request(
+        "a/../b", base_url="https://broker.example", account_id="ACC", token=AccessToken("t")
+    )
+    assert request.url == "https://broker.example/frontoffice/api/v3/orders/a%2F..%2Fb"
+    assert (request.method, request.body) == ("DELETE", None)

@@ -215,3 +215,64 @@ def test_a_documented_refusal_in_a_200_envelope_is_a_rejection() -> None:
     error = parse.classify_error(HttpResponse(status=400, body=json.dumps(body).encode()), writes=True)
     assert isinstance(error, OrderRejected | StopkitError)
     assert "Insufficient balance" in str(error)
+
+
+def test_history_events_before_any_phase_event_leave_the_stop_accepted() -> None:
+    """Kills `phase = ACCEPTED` → None and the event_type type check: an open stop whose events carry no phase
+    (or a non-text event type) is ACCEPTED."""
+    state = parse.parse_history_by_id(_events(("adjust", "open")))
+    assert state is not None
+    assert (state.status, state.venue_status) == (OrderStatus.ACCEPTED, "adjust")
+    rows = json.loads(_events(("stop_created", "open"), ("stop_triggered", "open")).body)["data"]
+    rows[1]["event_type"] = {"not": "text"}  # the older event (rows are newest first)
+    odd = parse.parse_history_by_id(_ok(rows))
+    assert odd is not None
+    assert odd.status is OrderStatus.TRIGGERED
+
+
+def test_history_ids_must_be_integers() -> None:
+    """Kills `value is None or not value.isdigit()` → `and` and the error's venue: missing or non-numeric
+    history_id is a ResponseShapeError naming pacifica and history_id."""
+    for value in (None, "abc", "-1"):
+        rows = json.loads(_events(("stop_created", "open")).body)["data"]
+        rows[0]["history_id"] = value
+        with pytest.raises(StopkitError) as info:
+            parse.parse_history_by_id(_ok(rows))
+        assert info.value.venue == "pacifica"
+        assert "history_id" in str(info.value)
+
+
+def test_events_without_a_documented_type_are_refused_by_name() -> None:
+    """Kills the message of the 'no documented order_type' refusal."""
+    rows = json.loads(_events(("stop_created", "open")).body)["data"]
+    rows[0]["order_type"] = "iceberg"
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_by_id(_ok(rows))
+    assert info.value.message == "pacifica: no event of order 7 has a documented order_type"
+
+
+def _exchanges_until_error(flow: Generator[Any, Any, Any], answer: HttpResponse) -> tuple[list[Any], StopkitError]:
+    # Drive `flow` answering every exchange with `answer`; the exchanges seen and the error it ends with.
+    exchanges: list[Any] = []
+    try:
+        exchange = next(flow)
+        while True:
+            exchanges.append(exchange)
+            exchange = flow.send(exchange.parse(answer))
+    except StopkitError as exc:
+        return exchanges, exc
+    raise AssertionError("the flow ended without an error")
+
+
+def test_reads_of_public_order_data_send_no_token_and_not_found_names_the_order() -> None:
+    """Kills `authenticated=False` mutants on every read exchange, and the not-found message and venue."""
+    flow = _bound().get_flow(stopkit.OrderRef(venue_order_id="5", symbol="BTC"))
+    exchanges, error = _exchanges_until_error(flow, _ok([]))
+    assert [e.authenticated for e in exchanges] == [False, False]
+    assert [e.label for e in exchanges] == ["open_orders", "history_by_id"]
+    assert error.venue == "pacifica"
+    assert error.message == "pacifica: no stop order with order_id=5 in open orders or order history"
+    by_client = _bound().get_flow(stopkit.OrderRef(client_order_id=CLOID, symbol="BTC"))
+    exchanges, error = _exchanges_until_error(by_client, _ok([], next_cursor=None, has_more=False))
+    assert [e.authenticated for e in exchanges] == [False, False]
+    assert error.message == f"pacifica: no stop order with client_order_id={CLOID} in open orders or order history"
