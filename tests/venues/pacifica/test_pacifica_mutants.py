@@ -276,3 +276,13 @@ def test_reads_of_public_order_data_send_no_token_and_not_found_names_the_order(
     exchanges, error = _exchanges_until_error(by_client, _ok([], next_cursor=None, has_more=False))
     assert [e.authenticated for e in exchanges] == [False, False]
     assert error.message == f"pacifica: no stop order with client_order_id={CLOID} in open orders or order history"
+
+
+@pytest.mark.parametrize(("event", "expected"), [("expired", OrderStatus.EXPIRED), ("cancel", OrderStatus.CANCELED)])
+def test_an_empty_reason_leaves_the_terminal_event_to_decide(event: str, expected: OrderStatus) -> None:
+    """Kills `order_status in ("open", "cancelled")` → "CANCELLED": cancelled with reason "" is read by its event."""
+    rows = json.loads(_events(("stop_created", "open"), (event, "cancelled")).body)["data"]
+    rows[0]["reason"] = ""
+    state = parse.parse_history_by_id(_ok(rows))
+    assert state is not None
+    assert (state.status, state.venue_status) == (expected, "cancelled")
