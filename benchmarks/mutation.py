@@ -172,9 +172,15 @@ def _equivalents() -> dict[str, dict[str, str]]:
 
 
 def _diff(mutant: str) -> str:
-    command = [sys.executable, "-m", "mutmut", "show", mutant]
-    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
-    return out.stdout
+    # The mutant's diff, as `mutmut show` prints it (in-process: mutmut's own helper).
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    parts = mutant.split(".")
+    source = Path("/".join(parts[:3] if parts[0] == "venues" else parts[:2]) + ".py")
+    try:
+        return str(get_diff_for_mutant(mutant, path=source))
+    except Exception:  # noqa: BLE001  # an unknown or renumbered mutant has no diff: the entry is stale
+        return ""
 
 
 _LOG_METHODS = frozenset({"debug", "info", "warning", "error", "exception", "critical"})
