@@ -88,14 +88,38 @@ def sample(size: int, *, full_below: int = FULL_BELOW, seed: int = SEED) -> list
     return names
 
 
-def run(patterns: Sequence[str], *, sample_size: int | None) -> int:
+def refresh_copies() -> None:
+    """Bring mutants/'s copies of the modules mutmut does not mutate up to date.
+
+    mutmut copies ``stopkit`` and ``venues`` into ``mutants/`` once and regenerates only the mutated
+    modules when they change; a changed simulator or helper would otherwise be tested in its old version.
+    """
+    import shutil
+
+    for package in ("stopkit", "venues"):
+        for source in (ROOT / package).rglob("*"):
+            copy = MUTANTS / source.relative_to(ROOT)
+            if not source.is_file() or "__pycache__" in source.parts or not copy.exists():
+                continue
+            if copy.with_name(copy.name + ".meta").exists():
+                continue  # a mutated module: mutmut regenerates it itself
+            if copy.read_bytes() != source.read_bytes():
+                shutil.copy2(source, copy)
+
+
+def run(patterns: Sequence[str], *, sample_size: int | None, pending: bool = False) -> int:
     """mutmut over the configured modules (or the given mutant-name globs, or a sample), one worker, then the
-    tables and the report."""
+    tables and the report. ``pending``: only the sample's mutants not yet killed (new tests cannot un-kill)."""
     check_setup()
+    refresh_copies()
     if sample_size is not None:
         if not any(MUTANTS.rglob("*.py.meta")):
             _mutmut("run", "--max-children", "1", "generate-only: matches no mutant")
-        patterns = [*patterns, *sample(sample_size)]
+        names = sample(sample_size)
+        if pending:
+            codes = {name: code for module in _results().values() for name, code in module.items()}
+            names = [name for name in names if codes.get(name) not in KILLED]
+        patterns = [*patterns, *names]
     code = _mutmut("run", "--max-children", "1", *patterns)
     if code != 0:
         return code
@@ -333,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_run = sub.add_parser("run", help="mutmut run (one worker), then the table mutants, then the report")
     p_run.add_argument("patterns", nargs="*", help="mutant-name globs, e.g. 'venues.aries.parse.*'")
     p_run.add_argument("--sample", type=int, metavar="N", help="at most N mutants per module (seeded random sample)")
+    p_run.add_argument("--pending", action="store_true", help="with --sample: only the mutants not yet killed")
     sub.add_parser("tables", help="only the mapping-table mutants")
     p_rep = sub.add_parser("report", help="the score per module")
     p_rep.add_argument("--survivors", action="store_true", help="list every live mutant")
@@ -341,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_rep.add_argument("--sample", type=int, metavar="N", help="count only the mutants of `run --sample N`")
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.patterns, sample_size=args.sample)
+        return run(args.patterns, sample_size=args.sample, pending=args.pending)
     if args.command == "tables":
         results = tables()
         return 0 if all(code != 0 for code in results.values()) else 1
