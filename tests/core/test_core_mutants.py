@@ -30,8 +30,9 @@ from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
 from stopkit.signing import Ed25519Signer
 from stopkit.state import OrderState, OrderStatus
 from stopkit.testing import MockTransport
+from stopkit.validate import parse_decimal_text
 from stopkit.venue import BoundVenue, Credentials
-from stopkit.wire import HttpRequest, HttpResponse, compact_json
+from stopkit.wire import HttpRequest, HttpResponse, compact_json, masked_headers
 
 FAST = RetryPolicy(max_attempts=3, backoff=False, timeout_s=1)
 
@@ -270,3 +271,31 @@ def test_a_string_holding_the_decimal_placeholder_is_refused() -> None:
     """Kills the refusal's message mutants: the error says why (the reserved placeholder text)."""
     with pytest.raises(ValueError, match=r"^a JSON string holds stopkit's reserved decimal placeholder text$"):
         compact_json({"a": Decimal(1), "b": "\x00stopkit-decimal-0\x00"})
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("Bearer abc", "Bearer ***"),
+        ("Bearer a b c", "Bearer ***"),  # the scheme is the first word only
+        ("BASIC dXNlcjpwYXNz", "BASIC ***"),  # any case of the scheme
+        ("basic x", "basic ***"),
+        ("Bearer", "***"),  # a lone word is all secret
+        ("Token abc", "***"),  # other schemes: all of it
+        ("abc", "***"),
+    ],
+)
+def test_authorization_values_are_masked_keeping_only_a_known_scheme(value: str, masked: str) -> None:
+    """Kills _mask_value's mutants (partition → rpartition, `and` → `or`, the scheme names)."""
+    assert masked_headers({"Authorization": value, "Accept": "application/json"}) == {
+        "Authorization": masked,
+        "Accept": "application/json",
+    }
+
+
+def test_an_unreadable_decimal_text_is_quoted_up_to_80_characters() -> None:
+    """Kills `text[:80]` → `text[:81]` in the decimal-text refusal (the message quotes at most 80 characters)."""
+    text = "x" * 100
+    with pytest.raises(stopkit.InvalidOrder) as info:
+        parse_decimal_text(text, field="price")
+    assert info.value.message == f"price is not a decimal number: {'x' * 80!r}"

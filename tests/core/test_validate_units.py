@@ -94,7 +94,8 @@ def test_decimal_text_refused_naming_the_field(text: str) -> None:
 @pytest.mark.parametrize(
     "value",
     [Decimal(0), Decimal("-0"), Decimal("1e24"), Decimal("9.99e24"), Decimal("1e-24"), Decimal("-1e24"),
-     Decimal("1." + "1" * 29), Decimal("0." + "1" * 30), Decimal("1." + "0" * 40), Decimal("1" * 30 + "0" * 10) / 10**20],
+     Decimal("1." + "1" * 29), Decimal("0." + "1" * 30), Decimal("1." + "0" * 40),
+     Decimal("1" * 30 + "0" * 10) / 10**20],
 )  # fmt: skip
 def test_decimals_accepted(value: Decimal) -> None:
     """Finite, magnitude 1e-24..1e24 (either sign), at most 30 significant digits (trailing zeros do not count)."""

@@ -214,3 +214,10 @@ def test_amendment_errors_name_the_venue() -> None:
     with pytest.raises(InvalidOrder) as info:
         next(bound().modify_flow(found, parse.Amendment(limit_price=Decimal(1))))
     assert (info.value.venue, info.value.field) == ("aries", "limit_price")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("A-1", "A-1"), (17, "17"), ("", None), (None, None), (True, None),
+                                                 (1.5, None), ({"x": 1}, None)])  # fmt: skip
+def test_row_ids_are_text_or_integers_never_empty(value: object, expected: str | None) -> None:
+    """Kills `_row_id`'s `or` → `and`: an empty id is no id."""
+    assert parse._row_id({"clOrdId": value}, "clOrdId") == expected

@@ -286,3 +286,29 @@ def test_an_empty_reason_leaves_the_terminal_event_to_decide(event: str, expecte
     state = parse.parse_history_by_id(_ok(rows))
     assert state is not None
     assert (state.status, state.venue_status) == (expected, "cancelled")
+
+
+@pytest.mark.parametrize("value", ["12a", "-1", "\u0661", "", "1.5"])
+def test_a_venue_order_id_that_is_not_a_decimal_integer_is_refused_by_name(value: str) -> None:
+    """Kills the refusal's message/field/venue mutants in parse_venue_order_id."""
+    with pytest.raises(InvalidOrder) as info:
+        translate.parse_venue_order_id(value)
+    assert (info.value.field, info.value.venue) == ("venue_order_id", "pacifica")
+    assert info.value.message == f"pacifica: venue_order_id must be Pacifica's integer order_id, got {value!r}"
+    assert translate.parse_venue_order_id(" 42 ") == 42
+
+
+def test_a_cancel_needs_an_id() -> None:
+    """Kills the cancel payload's refusal mutants: no id names venue_order_id, pacifica and says what to give."""
+    with pytest.raises(InvalidOrder) as info:
+        translate.cancel_payload("BTC", venue_order_id=None, client_order_id=None)
+    assert (info.value.field, info.value.venue) == ("venue_order_id", "pacifica")
+    assert info.value.message == "give venue_order_id or client_order_id"
+    assert translate.cancel_payload("BTC", venue_order_id="7", client_order_id=CLOID) == {
+        "symbol": "BTC",
+        "order_id": 7,
+    }
+    assert translate.cancel_payload("BTC", venue_order_id=None, client_order_id=CLOID) == {
+        "symbol": "BTC",
+        "client_order_id": CLOID,
+    }
