@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stopkit.api import bind, connect, credentials_from_env, preview
-from stopkit.context import AccessToken, FrozenClock, RequestContext, SystemClock, TokenGrant
+from stopkit.api import bind, connect, credentials_from_env, preview, simulator
+from stopkit.context import AccessToken, Clock, FrozenClock, RequestContext, SystemClock, TokenGrant
 from stopkit.errors import (
     AuthenticationError,
+    CancelReplaceFailed,
     ConfigurationError,
     DuplicateClientOrderId,
     InvalidArgument,
@@ -29,6 +30,7 @@ from stopkit.errors import (
     PluginError,
     RateLimited,
     RemoteError,
+    ReplaceStep,
     ResponseShapeError,
     StopkitError,
     TransportError,
@@ -36,7 +38,9 @@ from stopkit.errors import (
     UnsupportedOrder,
     VenueUnavailable,
 )
+from stopkit.markets import Market, Markets, Rounding, round_price, round_quantity
 from stopkit.orders import (
+    Amount,
     AnyStopOrder,
     OrderKind,
     PositionEffect,
@@ -47,26 +51,43 @@ from stopkit.orders import (
     TriggerType,
 )
 from stopkit.outcomes import PendingWrite, WriteOutcome
+from stopkit.paper import PaperMarket
+from stopkit.ratelimit import RateLimit, Throttle
 from stopkit.registry import available_venues, get_venue, register
 from stopkit.state import OrderState, OrderStatus
 from stopkit.stream import StreamGap
-from stopkit.venue import Amendment, Capabilities, Credentials, OrderRef
+from stopkit.venue import (
+    Amendment,
+    BoundVenue,
+    Capabilities,
+    Credentials,
+    DemoScenario,
+    OrderRef,
+    Simulator,
+    VenueAdapter,
+)
 from stopkit.wire import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from stopkit.client import VenueClient
-    from stopkit.retry import RetryPolicy
+    from stopkit.retry import ReconnectPolicy, RetryPolicy
+    from stopkit.transport import Transport
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessToken",
     "Amendment",
+    "Amount",
     "AnyStopOrder",
     "AuthenticationError",
+    "BoundVenue",
+    "CancelReplaceFailed",
     "Capabilities",
+    "Clock",
     "ConfigurationError",
     "Credentials",
+    "DemoScenario",
     "DuplicateClientOrderId",
     "FrozenClock",
     "HttpRequest",
@@ -74,6 +95,8 @@ __all__ = [
     "InvalidArgument",
     "InvalidOrder",
     "LocalError",
+    "Market",
+    "Markets",
     "OrderKind",
     "OrderNotFound",
     "OrderRef",
@@ -81,26 +104,35 @@ __all__ = [
     "OrderState",
     "OrderStatus",
     "OutcomeUnknown",
+    "PaperMarket",
     "PendingWrite",
     "PluginError",
     "PositionEffect",
+    "RateLimit",
     "RateLimited",
+    "ReconnectPolicy",
     "RemoteError",
+    "ReplaceStep",
     "RequestContext",
     "ResponseShapeError",
     "RetryPolicy",
+    "Rounding",
     "Side",
+    "Simulator",
     "StopLimitOrder",
     "StopOrder",
     "StopkitError",
     "StreamGap",
     "SystemClock",
+    "Throttle",
     "TimeInForce",
     "TokenGrant",
+    "Transport",
     "TransportError",
     "TriggerType",
     "UnknownVenueValue",
     "UnsupportedOrder",
+    "VenueAdapter",
     "VenueClient",
     "VenueUnavailable",
     "WriteOutcome",
@@ -112,11 +144,14 @@ __all__ = [
     "get_venue",
     "preview",
     "register",
+    "round_price",
+    "round_quantity",
+    "simulator",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # VenueClient and RetryPolicy live in modules that import aiohttp/tenacity:
+    # VenueClient, RetryPolicy, ReconnectPolicy and Transport live in modules that import aiohttp/tenacity:
     # load them only when asked for, so `import stopkit` stays light.
     if name == "VenueClient":
         from stopkit.client import VenueClient
@@ -126,4 +161,12 @@ def __getattr__(name: str) -> Any:
         from stopkit.retry import RetryPolicy
 
         return RetryPolicy
+    if name == "ReconnectPolicy":
+        from stopkit.retry import ReconnectPolicy
+
+        return ReconnectPolicy
+    if name == "Transport":
+        from stopkit.transport import Transport
+
+        return Transport
     raise AttributeError(f"module 'stopkit' has no attribute {name!r}")

@@ -11,7 +11,7 @@ from stopkit.context import AccessToken, Clock, RequestContext, SystemClock
 from stopkit.errors import ConfigurationError
 from stopkit.orders import AnyStopOrder
 from stopkit.registry import get_venue
-from stopkit.venue import BoundVenue, Credentials, VenueAdapter
+from stopkit.venue import BoundVenue, Credentials, Simulator, VenueAdapter
 from stopkit.wire import HttpRequest
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from stopkit.retry import RetryPolicy
     from stopkit.transport import Transport
 
-__all__ = ["bind", "connect", "credentials_from_env", "preview"]
+__all__ = ["bind", "connect", "credentials_from_env", "preview", "simulator"]
 
 # Stands in for a bearer token that preview cannot fetch (it does no I/O).
 PREVIEW_TOKEN = "PREVIEW-TOKEN"  # noqa: S105  # a placeholder, not a credential
@@ -166,20 +166,27 @@ def preview(
 def connect(
     venue: str | VenueAdapter,
     *,
-    credentials: Credentials | Mapping[str, str] | None,
+    credentials: Credentials | Mapping[str, str] | None = None,
     config: Mapping[str, Any] | None = None,
     transport: Transport | None = None,
     clock: Clock | None = None,
     retry: RetryPolicy | None = None,
     rate_limit: RateLimit | None = None,
     throttle: Throttle | None = None,
+    paper: bool = False,
 ) -> VenueClient:
     """A :class:`~stopkit.client.VenueClient` for ``venue``; use it with ``async with``.
 
-    ``credentials=None`` reads the venue's environment variables. One aiohttp
+    ``credentials=None`` (the default) reads the venue's environment variables. One aiohttp
     session is created per client (lazily, on the first request) unless a
     ``transport`` is given. Requests are throttled to ``rate_limit`` (default:
     the venue's documented budget), or by a shared ``throttle``.
+
+    ``paper=True`` trades on the venue's simulator instead (:mod:`stopkit.paper`): served on
+    127.0.0.1 from the first request until the client closes, with the simulator's demo
+    credentials (``credentials`` is then ignored: nothing of yours is read or sent) and its
+    ``base_url`` (other ``config`` keys apply). ``client.paper.set_price(symbol, price)`` moves
+    the simulated price.
 
     Besides the venue's own keys, ``config`` takes two keys for every venue:
 
@@ -192,23 +199,51 @@ def connect(
 
     Raises:
         PluginError: unknown or broken venue.
-        ConfigurationError: missing or malformed credentials or config.
+        ConfigurationError: missing or malformed credentials or config; ``paper=True`` for a
+            venue that ships no simulator.
     """
     from stopkit.client import VenueClient
     from stopkit.ratelimit import Throttle
     from stopkit.transport import AiohttpTransport
 
     adapter = _adapter(venue)
+    market = None
+    if paper:
+        from stopkit.paper import PaperMarket, paper_config
+
+        market = PaperMarket(adapter)
+        credentials, config = market.credentials, paper_config(market, config)
     venue_config, client_config = _split_config(adapter, config)
     bound = adapter.bind(_credentials(adapter, credentials), venue_config)
     if throttle is None and rate_limit is not None:
         throttle = Throttle(rate_limit)
     max_body = client_config.get("max_response_bytes", adapter.max_response_bytes)
+    wire: Transport = transport or AiohttpTransport(venue=bound.name, max_body_bytes=max_body)
+    if market is not None:
+        from stopkit.paper import PaperTransport
+
+        wire = PaperTransport(wire, market)
     return VenueClient(
         bound,
-        transport=transport or AiohttpTransport(venue=bound.name, max_body_bytes=max_body),
+        transport=wire,
         clock=clock,
         retry=retry,
         throttle=throttle,
         allow_insecure=client_config.get("allow_insecure", False),
+        paper=market,
     )
+
+
+def simulator(venue: str | VenueAdapter) -> Simulator:
+    """A fresh simulator of ``venue`` (an aiohttp app behaving as the venue documents), to serve
+    yourself: ``base_url = await sim.start()``, then ``stopkit.connect(venue,
+    credentials=sim.demo_credentials(), config=sim.demo_config(base_url))``; ``await sim.stop()``.
+    For trading against it in-process, :func:`connect` with ``paper=True`` does all of this.
+
+    Raises:
+        PluginError: unknown or broken venue.
+        ConfigurationError: the venue ships no simulator.
+    """
+    from stopkit.paper import simulator_of
+
+    return simulator_of(_adapter(venue))

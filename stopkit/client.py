@@ -22,7 +22,17 @@ import contextvars
 import functools
 import ipaddress
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
+import uuid
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from types import TracebackType
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
@@ -32,18 +42,24 @@ import attrs
 from stopkit.context import AccessToken, Clock, RequestContext, SystemClock, TokenGrant
 from stopkit.errors import (
     AuthenticationError,
+    CancelReplaceFailed,
     ConfigurationError,
     InvalidArgument,
     InvalidOrder,
+    OrderNotFound,
     OrderRejected,
     OutcomeUnknown,
+    PluginError,
+    ReplaceStep,
     ResponseShapeError,
     StopkitError,
     TransportError,
     UnsupportedOrder,
 )
-from stopkit.orders import AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
+from stopkit.markets import Market, Markets, check_order_fits
+from stopkit.orders import Amount, AnyStopOrder, OrderKind, StopLimitOrder, StopOrder
 from stopkit.outcomes import PendingWrite, WriteOutcome, judge_read_failure, judge_write_failure, order_terms
+from stopkit.paper import PaperMarket
 from stopkit.parsing import server_time_ms
 from stopkit.ratelimit import Throttle
 from stopkit.retry import ReconnectPolicy, RetryPolicy, run_with_retry
@@ -70,6 +86,9 @@ _CURRENT_WRITE: contextvars.ContextVar[PendingWrite | None] = contextvars.Contex
 # How far back another same-terms placement can still produce a row inside this one's window.
 _RIVAL_WINDOW_MS = 120_000
 
+# A cancel-replace confirms a cancel answered as pending by reading the order back after these waits.
+_CONFIRM_DELAYS_S = (0.1, 0.3, 1.0, 2.0)
+
 
 class _Bounded(dict[K, V]):
     # A dict that forgets its oldest entries beyond `capacity` (insertion order; a re-put refreshes).
@@ -94,8 +113,14 @@ class _KnownOrders(Sequence[OrderState]):
 
     def _current(self) -> list[OrderState]:
         if self._version != self._client._seen_version:
-            unique = {id(state): state for state in self._client._seen.values()}
-            self._items = list(unique.values())
+            # One state per order: the one kept under its venue order id wins over an older one kept
+            # under its client order id; in the venue's own symbols (what its stream protocol reads).
+            unique: dict[object, OrderState] = {}
+            for key, state in self._client._seen.items():
+                ident: object = state.venue_order_id or id(state)
+                if ident not in unique or key == state.venue_order_id:
+                    unique[ident] = state
+            self._items = [_native(state) for state in unique.values()]
             self._version = self._client._seen_version
         return self._items
 
@@ -130,7 +155,10 @@ class VenueClient:
 
     - :meth:`place` (every venue), :meth:`get`, :meth:`cancel`, :meth:`modify`,
       :meth:`open_orders` (where the venue documents a way; otherwise
-      :class:`~stopkit.errors.UnsupportedOrder`).
+      :class:`~stopkit.errors.UnsupportedOrder`); :meth:`modify` by cancel-then-place where the
+      venue can cancel but not replace (``allow_cancel_replace=True``).
+    - :meth:`markets`, :meth:`market`: the venue's markets and their order rules (see
+      :mod:`stopkit.markets` for rounding).
     - :meth:`last_state`: the last state this client saw for an order.
     - :meth:`pending`: writes in flight, being settled after their caller was cancelled,
       or whose outcome stayed unknown.
@@ -162,8 +190,10 @@ class VenueClient:
         allow_insecure: bool = False,
         memory_size: int = 100_000,
         settle_timeout_s: float | None = None,
+        paper: PaperMarket | None = None,
     ) -> None:
         self.venue = venue
+        self._paper = paper
         self._transport = transport
         self._clock: Clock = clock or SystemClock()
         self._clock_offset_ms = 0
@@ -179,8 +209,10 @@ class VenueClient:
         self._seen: _Bounded[str, OrderState] = _Bounded(2 * memory_size)  # two keys per order
         self._seen_version = 0
         self._owners: _Bounded[str, int] = _Bounded(memory_size)
+        # The order this client placed behind each venue order id (the terms a cancel-replace keeps).
+        self._orders: _Bounded[str, AnyStopOrder] = _Bounded(memory_size)
         self._writes: _Bounded[int, PendingWrite] = _Bounded(10_000)
-        self._settlers: set[asyncio.Task[None]] = set()
+        self._settlers: set[asyncio.Task[Any]] = set()
         self._settle_timeout_s = settle_timeout_s if settle_timeout_s is not None else self._retry.total_timeout_s
         self._known_view = _KnownOrders(self)
         self._cache: dict[str, tuple[int, Any]] = {}
@@ -190,6 +222,24 @@ class VenueClient:
     def name(self) -> str:
         """The venue name."""
         return self.venue.name
+
+    @property
+    def is_paper(self) -> bool:
+        """True for a paper client (``stopkit.connect(..., paper=True)``): the venue is its simulator."""
+        return self._paper is not None
+
+    @property
+    def paper(self) -> PaperMarket:
+        """The simulated market of a paper client: ``client.paper.set_price(symbol, price)``.
+
+        Raises:
+            ConfigurationError: this client trades on the real venue.
+        """
+        if self._paper is None:
+            raise ConfigurationError(
+                f"{self.name}: not a paper client (use stopkit.connect(..., paper=True))", venue=self.name
+            )
+        return self._paper
 
     async def __aenter__(self) -> VenueClient:
         return self
@@ -256,6 +306,12 @@ class VenueClient:
         back where the venue allows: a cancelled order is returned as such; one still live gets
         the cancel once more (cancelling twice cannot double anything).
 
+        An order that is already cancelled is returned as such, not raised: when this client last
+        saw it CANCELED (by venue order id) nothing is sent; when the venue refuses the cancel (not
+        found, rejected), the client's last state or a read-back that shows it CANCELED is returned.
+        The state returned carries the order's client order id even when the venue's answer omits it
+        (so :meth:`last_state` by either id shows it CANCELED).
+
         Raises:
             InvalidArgument: a malformed id or symbol (before any I/O).
             UnsupportedOrder: the venue cannot cancel stops.
@@ -265,6 +321,10 @@ class VenueClient:
             OutcomeUnknown (and the other errors with ``outcome_known=False``): not settled.
         """
         ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
+        if ref.venue_order_id is not None:
+            seen = self._seen.get(ref.venue_order_id)
+            if seen is not None and seen.venue_order_id == ref.venue_order_id and seen.status is OrderStatus.CANCELED:
+                return seen  # the venue said so: a cancelled order stays cancelled
         record = PendingWrite(
             operation="cancel",
             client_order_id=ref.client_order_id,
@@ -277,26 +337,65 @@ class VenueClient:
         self,
         state: OrderState,
         *,
-        stop_price: object = None,
-        limit_price: object = None,
-        quantity: object = None,
+        stop_price: Amount | None = None,
+        limit_price: Amount | None = None,
+        quantity: Amount | None = None,
+        allow_cancel_replace: bool = False,
+        template: AnyStopOrder | None = None,
     ) -> OrderState:
         """Change a resting order's stop price, limit price and/or quantity (``None`` = keep).
 
         ``state`` is the order's latest state (venues whose ids change on replace
-        need it). Returns the new state. Never resent after an unknown outcome: it is settled
-        by reading the order back where the venue allows (the new terms showing = applied).
+        need it). Returns the new state.
+
+        **Native replace** (venues whose :attr:`Capabilities.modify` is true, e.g. Aries): one write.
+        Never resent after an unknown outcome: it is settled by reading the order back where the
+        venue allows (the new terms showing = applied).
+
+        **Cancel, then place** (every other venue, only with ``allow_cancel_replace=True``): *not
+        atomic*. The old order is cancelled first; the new one (the same terms with the changes, a new
+        client order id) is placed only once the cancel is confirmed, by the cancel's answer or by
+        reading the order back, so two stops are never live at once; between the two writes no stop
+        protects the position. The new order is checked (venue rules, market rules) before the cancel
+        is sent. The terms are those of the order this client placed (``template``, an order with the
+        same terms, stands in for it after a restart); a partly filled old order is replaced by its
+        remaining quantity unless ``quantity`` is given. An order this client already saw ended (e.g.
+        one replaced before), or one the venue refuses to cancel, is never replaced. Returns the
+        **new** order's state (new venue and client order ids). When the calling task is cancelled
+        part-way, the steps finish in the background (:meth:`close` waits for them) and their writes
+        are listed in :meth:`pending`.
 
         Raises:
-            InvalidArgument: ``state`` is not an :class:`OrderState`.
-            InvalidOrder: nothing to change, a bad value, or a limit price on a stop-market.
-            UnsupportedOrder: the venue cannot modify in place.
+            InvalidArgument: ``state`` is not an :class:`OrderState`; ``template`` is not an order or of
+                another kind, or (cancel-replace) this client does not know the order's terms and no
+                ``template`` was given.
+            InvalidOrder: nothing to change, a bad value, a limit price on a stop-market, or the new
+                order does not fit the venue's or the market's rules (nothing was sent).
+            UnsupportedOrder: the venue cannot modify in place and ``allow_cancel_replace`` is false,
+                or it cannot cancel.
+            CancelReplaceFailed: the cancel-then-place stopped part-way; ``step`` says where
+                (:class:`~stopkit.errors.ReplaceStep`), with the old and new states.
         """
         if not isinstance(state, OrderState):
             raise InvalidArgument(f"state must be an OrderState, got {type(state).__name__}", field="state")
+        if template is not None and not isinstance(template, StopOrder | StopLimitOrder):
+            raise InvalidArgument(
+                f"template must be a StopOrder or StopLimitOrder, got {type(template).__name__}", field="template"
+            )
         amendment = Amendment(stop_price=stop_price, limit_price=limit_price, quantity=quantity)
         if amendment.limit_price is not None and state.kind is OrderKind.STOP_MARKET:
             raise InvalidOrder("a stop-market order has no limit price to modify", field="limit_price", venue=self.name)
+        if not self.venue.capabilities.modify:
+            if not allow_cancel_replace:
+                raise UnsupportedOrder(
+                    f"{self.name}: modify is not supported: the venue has no replace endpoint. Pass "
+                    "allow_cancel_replace=True to cancel the order and place a new one (not atomic: no stop "
+                    "protects the position between the two writes)",
+                    feature="modify",
+                    venue=self.name,
+                )
+            return await self._cancel_replace(state, amendment, template)
+        state = _native(state)
         record = PendingWrite(
             operation="modify",
             client_order_id=state.client_order_id,
@@ -319,9 +418,44 @@ class VenueClient:
         if symbol is not None:
             check_symbol(symbol)
         states = await self._run(self.venue.open_orders_flow(symbol))
-        for state in states:
-            self._remember(state)
-        return states
+        return [self._remember(state) for state in states]
+
+    async def markets(self, symbols: str | Iterable[str] | None = None) -> Markets:
+        """The venue's markets and their order rules: per market (by unified or native symbol) the tick
+        size, lot size, quantity bounds, minimum notional and price bounds the venue publishes.
+
+        ``symbols``: only these markets (unified or native; one string or several); ``None``: every
+        market the venue lists. Answers are cached per client as each venue says (e.g. Pacifica's
+        ``market_info_ttl_s``, B2TRADER's ``markets_ttl_s``), one fetch in flight per key. A venue
+        that publishes no rules answers an empty :class:`~stopkit.markets.Markets` whose ``reason``
+        says why (and what stopkit checks instead). Round values with :func:`stopkit.round_price` /
+        :func:`stopkit.round_quantity`.
+
+        Raises:
+            InvalidArgument: a malformed symbol (before any I/O).
+            RemoteError: the venue's market list could not be read.
+        """
+        wanted: tuple[str, ...] | None = None
+        if symbols is not None:
+            items = [symbols] if isinstance(symbols, str) else list(symbols)
+            wanted = tuple(check_symbol(item) for item in items)
+        result = await self._run(self.venue.markets_flow(wanted))
+        if not isinstance(result, Markets):
+            raise PluginError(
+                f"{self.name}: markets_flow returned {type(result).__name__}, not Markets", plugin=self.name
+            )
+        return result
+
+    async def market(self, symbol: str) -> Market | None:
+        """The rules of one market (unified or native symbol), or ``None`` when the venue publishes none
+        for it (see :meth:`markets`).
+
+        Raises:
+            InvalidArgument: a malformed symbol (before any I/O).
+            RemoteError: the venue's market list could not be read.
+        """
+        markets = await self.markets([symbol])
+        return markets.get(symbol)
 
     def last_state(self, *, venue_order_id: str | None = None, client_order_id: str | None = None) -> OrderState | None:
         """The last state this client saw for the order, or ``None``. No I/O.
@@ -348,7 +482,7 @@ class VenueClient:
         return OrderRef(
             venue_order_id=ref.venue_order_id or seen.venue_order_id,
             client_order_id=ref.client_order_id,
-            symbol=ref.symbol or seen.symbol,
+            symbol=ref.symbol or seen.venue_symbol,
         )
 
     def pending(self) -> list[PendingWrite]:
@@ -562,13 +696,13 @@ class VenueClient:
         return token
 
     def _stream_change(self, last: dict[str, OrderState], state: OrderState) -> OrderState | None:
-        # The state to yield (our client order id attached), or None for no change / an older state.
+        # The state to yield (our client order id and unified symbol attached), or None for no change /
+        # an older state.
         key = state.venue_order_id or state.client_order_id
         if key is None:
             return state
         seen = self._seen.get(key)
-        if state.client_order_id is None and seen is not None and seen.client_order_id:
-            state = attrs.evolve(state, client_order_id=seen.client_order_id)
+        state = self._carry(state)
         previous = last.get(key)
         if previous is not None and (_same_state(previous, state) or _regresses(previous, state)):
             return None
@@ -767,23 +901,52 @@ class VenueClient:
         ]
 
     def _claim(self, record: PendingWrite, state: OrderState) -> OrderState:
-        # `state` is the order `record` placed: no other call may take it in a reconciliation.
+        # `state` is the order `record` placed: no other call may take it in a reconciliation. Placed
+        # with a unified symbol, it reports that symbol (the venue's in `venue_symbol`).
         vid = state.venue_order_id
+        order = record.order
+        if order is not None and "/" in order.symbol and state.symbol == state.venue_symbol:
+            state = attrs.evolve(state, symbol=order.symbol)
         if vid:
             owner = self._owners.get(vid)
             if owner is not None and owner != record.id:
                 log.error("%s: venue order %s was claimed by another call before its own answer came", self.name, vid)
             self._owners.put(vid, record.id)
+            if order is not None:
+                self._orders.put(vid, order)
         return self._remember(state)
 
-    async def _cancel(self, ref: OrderRef, record: PendingWrite) -> OrderState:
+    async def _cancel(self, ref: OrderRef, record: PendingWrite, *, adopt_cancelled: bool = True) -> OrderState:
+        # `adopt_cancelled`: a refused cancel of an order that is already CANCELED returns that state (not when
+        # a cancel-replace must know that its own cancel took the order off).
         try:
             state = await self._run(self.venue.cancel_flow(ref))
         except StopkitError as exc:
             if exc.outcome_known and not _token_refreshed(exc):
+                if adopt_cancelled and isinstance(exc, OrderNotFound | OrderRejected):
+                    cancelled = await self._already_cancelled(ref)
+                    if cancelled is not None:
+                        return cancelled
                 raise
             return await self._settle_cancel_after(ref, exc, resend=True)
+        if state.client_order_id is None and ref.client_order_id is not None:
+            state = attrs.evolve(state, client_order_id=ref.client_order_id)
         return self._remember(state)
+
+    async def _already_cancelled(self, ref: OrderRef) -> OrderState | None:
+        # The venue refused a cancel: the order's CANCELED state when this client saw it so, or the
+        # venue shows it so on a read-back; else None (the refusal stands).
+        for key in (ref.venue_order_id, ref.client_order_id):
+            seen = self._seen.get(key) if key else None
+            if seen is not None and seen.status is OrderStatus.CANCELED:
+                return seen
+        if not self.venue.capabilities.get_order:
+            return None
+        try:
+            state = await self._run(self.venue.get_flow(ref))
+        except StopkitError:
+            return None
+        return self._remember(state) if state.status is OrderStatus.CANCELED else None
 
     async def _settle_cancel(self, ref: OrderRef, record: PendingWrite) -> OrderState:
         return await self._settle_cancel_after(ref, self._cancelled_error(record), resend=False)
@@ -831,7 +994,9 @@ class VenueClient:
     async def _settle_modify_after(
         self, state: OrderState, amendment: Amendment, error: StopkitError, *, resend: bool
     ) -> OrderState:
-        ref = OrderRef(venue_order_id=state.venue_order_id, client_order_id=state.client_order_id, symbol=state.symbol)
+        ref = OrderRef(
+            venue_order_id=state.venue_order_id, client_order_id=state.client_order_id, symbol=state.venue_symbol
+        )
         current = await self._read_back(ref, error, "modify")
         if _shows_amendment(current, amendment):
             return current
@@ -839,11 +1004,208 @@ class VenueClient:
             error.add_note(f"read back: the order is {current.status.name} with its old terms; the modify may yet land")
             raise error
         log.info("%s: the token was refused and refreshed; the order is unchanged: modifying again", self.name)
-        return self._remember(await self._run(self.venue.modify_flow(current, amendment)))
+        return self._remember(await self._run(self.venue.modify_flow(_native(current), amendment)))
+
+    # -- modify by cancel, then place (venues without a replace endpoint) ------
+
+    async def _cancel_replace(
+        self, state: OrderState, amendment: Amendment, template: AnyStopOrder | None
+    ) -> OrderState:
+        # Check everything first (nothing sent), then cancel, confirm, place: in a task of its own, so a
+        # caller cancelled between the two writes does not leave the position without a stop.
+        self.venue.capabilities.require("cancel", self.name)
+        if not state.venue_order_id and not state.client_order_id:
+            raise InvalidArgument("state has neither a venue order id nor a client order id", field="state")
+        known = self._orders.get(state.venue_order_id) if state.venue_order_id else None
+        base = template or known
+        if base is None:
+            raise InvalidArgument(
+                f"{self.name}: cancel-replace needs the order's full terms (position effect, trigger type, time in "
+                "force), which this client does not know (it did not place the order): pass template=<the order "
+                "as placed>",
+                field="template",
+            )
+        if base.kind is not state.kind:
+            raise InvalidArgument(
+                f"template is a {base.kind.value} order, the order to replace a {state.kind.value} order",
+                field="template",
+            )
+        latest = self._seen.get(state.venue_order_id) if state.venue_order_id else None
+        if latest is not None and latest.venue_order_id == state.venue_order_id and latest.status.is_terminal:
+            # Already cancelled (perhaps replaced before) or ended: placing anew could put a second stop live.
+            raise CancelReplaceFailed(
+                f"{self.name}: modify (cancel-replace): order {state.venue_order_id} is already "
+                f"{latest.status.name}; nothing was cancelled or placed",
+                step=ReplaceStep.CANCEL_FAILED,
+                old_state=latest,
+                venue=self.name,
+            )
+        new_order = _replacement(base, state, amendment)
+        self.venue.check_order(new_order)
+        markets = await self.markets([new_order.symbol])  # a read failure stops here: nothing was cancelled
+        market = markets.get(new_order.symbol)
+        if market is not None:
+            check_order_fits(new_order, market)
+        informed = [True]
+        steps = self._cancel_replace_steps(state, new_order, informed, keep_quantity=amendment.quantity is not None)
+        task = asyncio.get_running_loop().create_task(steps)
+        self._settlers.add(task)
+        task.add_done_callback(self._settlers.discard)
+        task.add_done_callback(_consume_task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                informed[0] = False  # the caller stopped waiting: pending() lists the steps' writes
+                log.warning(
+                    "%s: modify (cancel-replace) cancelled by its caller; finishing in the background", self.name
+                )
+            raise
+
+    async def _cancel_replace_steps(
+        self, state: OrderState, new_order: AnyStopOrder, informed: list[bool], *, keep_quantity: bool
+    ) -> OrderState:
+        ref = OrderRef(
+            venue_order_id=state.venue_order_id, client_order_id=state.client_order_id, symbol=state.venue_symbol
+        )
+        cancel = PendingWrite(
+            operation="cancel",
+            client_order_id=ref.client_order_id,
+            venue_order_id=ref.venue_order_id,
+            started_at_ms=self._now_ms(),
+        )
+        try:
+            cancelled = await self._replace_cancel(ref, state, new_order, cancel)
+            filled = cancelled.filled_quantity
+            if filled > 0 and not keep_quantity and new_order.quantity is not None and new_order.quantity > filled:
+                # Part of the old order filled before the cancel: the replacement covers what is left.
+                new_order = attrs.evolve(new_order, quantity=new_order.quantity - filled)
+            try:
+                new_state = await self.place(new_order)
+            except StopkitError as exc:
+                step = ReplaceStep.PLACE_FAILED if exc.outcome_known else ReplaceStep.PLACE_UNKNOWN
+                what = (
+                    "the venue refused the new order: NO ORDER PROTECTS THE POSITION NOW"
+                    if exc.outcome_known
+                    else f"the new order's outcome is unknown: look for client order id {new_order.client_order_id} "
+                    "before placing again"
+                )
+                raise CancelReplaceFailed(
+                    f"{self.name}: modify (cancel-replace): order {state.venue_order_id} was cancelled, but {what}: "
+                    f"{exc.message}",
+                    step=step,
+                    old_state=cancelled,
+                    new_order=new_order,
+                    cause=exc,
+                    venue=self.name,
+                ) from exc
+            log.info(
+                "%s: modify (cancel-replace): order %s cancelled, replaced by %s",
+                self.name,
+                state.venue_order_id,
+                new_state.venue_order_id,
+            )
+            return new_state
+        finally:
+            if not informed[0]:
+                # The caller stopped waiting: what the two writes did is listed in pending().
+                cancel.caller_informed = False
+                for record in self._writes.values():
+                    if record.operation == "place" and record.order is new_order:
+                        record.caller_informed = False
+
+    async def _replace_cancel(
+        self, ref: OrderRef, state: OrderState, new_order: AnyStopOrder, record: PendingWrite
+    ) -> OrderState:
+        # The cancel step; returns the order's CANCELED state, or raises CancelReplaceFailed (nothing placed).
+        def failed(
+            step: ReplaceStep, why: str, old: OrderState | None, cause: StopkitError | None
+        ) -> CancelReplaceFailed:
+            return CancelReplaceFailed(
+                f"{self.name}: modify (cancel-replace): {why}; nothing was placed",
+                step=step,
+                old_state=old,
+                new_order=new_order,
+                cause=cause,
+                venue=self.name,
+            )
+
+        try:
+            current = await self._write(
+                record,
+                lambda: self._cancel(ref, record, adopt_cancelled=False),
+                lambda: self._settle_cancel(ref, record),
+            )
+        except StopkitError as exc:
+            if exc.outcome_known:
+                raise failed(
+                    ReplaceStep.CANCEL_FAILED,
+                    f"the cancel of order {ref.venue_order_id} failed: {exc.message}",
+                    state,
+                    exc,
+                ) from exc
+            raise failed(
+                ReplaceStep.CANCEL_UNKNOWN,
+                f"the cancel of order {ref.venue_order_id} has an unknown outcome (the order may be live): "
+                f"{exc.message}",
+                state,
+                exc,
+            ) from exc
+        current = await self._confirm_cancelled(ref, current)
+        if current.status is OrderStatus.CANCELED:
+            return current
+        if current.status.is_terminal:
+            raise failed(
+                ReplaceStep.CANCEL_FAILED,
+                f"order {ref.venue_order_id} had already ended ({current.status.name})",
+                current,
+                None,
+            )
+        raise failed(
+            ReplaceStep.CANCEL_UNKNOWN,
+            f"the cancel of order {ref.venue_order_id} is not confirmed (the order reads {current.status.name})",
+            current,
+            None,
+        )
+
+    async def _confirm_cancelled(self, ref: OrderRef, state: OrderState) -> OrderState:
+        # A cancel answered PENDING_CANCEL (or a live status) is confirmed by reading the order back a few times.
+        if state.status.is_terminal or not self.venue.capabilities.get_order:
+            return state
+        for delay_s in _CONFIRM_DELAYS_S:
+            await asyncio.sleep(delay_s)
+            try:
+                state = self._remember(await self._run(self.venue.get_flow(ref)))
+            except StopkitError as exc:
+                log.info("%s: reading the cancelled order back failed (%s)", self.name, exc.message)
+                continue
+            if state.status.is_terminal:
+                break
+        return state
 
     # -- machinery ------------------------------------------------------------
 
+    def _carry(self, state: OrderState) -> OrderState:
+        # What the client knows of the order that the venue's answer leaves out: our client order id
+        # (venues that store none, or answers that omit it) and the unified symbol it was placed with.
+        previous = self._seen.get(state.venue_order_id) if state.venue_order_id else None
+        if previous is not None and previous.venue_order_id != state.venue_order_id:
+            previous = None
+        if previous is None and state.client_order_id:
+            previous = self._seen.get(state.client_order_id)
+        if previous is None:
+            return state
+        client_order_id = state.client_order_id or previous.client_order_id
+        symbol = state.symbol
+        if symbol == state.venue_symbol and previous.venue_symbol == state.venue_symbol:
+            symbol = previous.symbol
+        if (client_order_id, symbol) == (state.client_order_id, state.symbol):
+            return state
+        return attrs.evolve(state, client_order_id=client_order_id, symbol=symbol)
+
     def _remember(self, state: OrderState) -> OrderState:
+        # Keep the newest state under both ids (with what the client knows carried forward); returns it.
+        state = self._carry(state)
         if state.venue_order_id:
             self._seen.put(state.venue_order_id, state)
         if state.client_order_id:
@@ -1086,6 +1448,33 @@ def _consume(future: asyncio.Future[Any]) -> None:
     # Mark a shared fetch's exception as retrieved (its waiters re-raise it; none may be left).
     if not future.cancelled():
         future.exception()
+
+
+def _consume_task(task: asyncio.Task[Any]) -> None:
+    # A background cancel-replace whose caller stopped waiting: its error is in pending(), not lost.
+    if not task.cancelled():
+        task.exception()
+
+
+def _native(state: OrderState) -> OrderState:
+    # The state in the venue's own symbol (what venue flows and stream protocols read).
+    return state if state.symbol == state.venue_symbol else attrs.evolve(state, symbol=state.venue_symbol)
+
+
+def _replacement(base: AnyStopOrder, state: OrderState, amendment: Amendment) -> AnyStopOrder:
+    # The new order of a cancel-replace: the order's own symbol, side, prices and size, `base`'s other
+    # terms (position effect, trigger type, time in force), the amendment's changes, a new client order id.
+    quantity = amendment.quantity if amendment.quantity is not None else (state.quantity or base.quantity)
+    changes: dict[str, Any] = {
+        "symbol": state.symbol,
+        "side": state.side,
+        "stop_price": amendment.stop_price or state.stop_price or base.stop_price,
+        "quantity": quantity,
+        "client_order_id": str(uuid.uuid4()),
+    }
+    if isinstance(base, StopLimitOrder):
+        changes["limit_price"] = amendment.limit_price or state.limit_price or base.limit_price
+    return attrs.evolve(base, **changes)
 
 
 def _token_refreshed(error: StopkitError) -> bool:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -34,7 +36,8 @@ import attrs
 
 from stopkit.api import connect
 from stopkit.client import VenueClient
-from stopkit.errors import StopkitError
+from stopkit.errors import ConfigurationError, StopkitError
+from stopkit.paper import simulator_of
 from stopkit.registry import available_venues, get_venue
 from stopkit.state import OrderState, OrderStatus
 from stopkit.stream import StreamGap
@@ -134,8 +137,9 @@ async def _read_back(client: VenueClient, sim: Simulator, placed: OrderState) ->
 
 async def _run_venue(name: str, out: TextIO) -> list[DemoRow]:
     adapter = get_venue(name)
-    sim = adapter.simulator()
-    if sim is None:
+    try:
+        sim = simulator_of(adapter)
+    except ConfigurationError:
         print(f"{name}: no simulator; skipped", file=out)
         return []
     scenario = sim.demo_scenario()
@@ -286,13 +290,24 @@ def _print_venue(name: str, title: str, scenario: Any, rows: list[DemoRow], out:
             print(f"   FAIL {row.placed.kind.value} {row.placed.venue_order_id}: {problem}", file=out)
 
 
-async def run_demo(venues: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+async def run_demo(venues: Sequence[str] | None = None, *, out: TextIO | None = None, as_json: bool = False) -> int:
     """Run the demo on ``venues`` (default: every installed venue). Returns the exit status.
 
     0 when every order was accepted, stayed armed near the stop and triggered
-    through it; 1 otherwise (each failure is printed).
+    through it; 1 otherwise (each failure is printed). ``as_json``: print one JSON object
+    instead of the tables: ``{"ok", "orders": [{"venue", "placed", "near", "after", "read_via",
+    "stream", "problems"}], "failures": [...]}``.
     """
-    stream = out or sys.stdout
+    if as_json:
+        text = io.StringIO()
+        status, rows = await _run(venues, text)
+        print(json.dumps(_demo_json(text.getvalue(), status, rows)), file=out or sys.stdout)
+        return status
+    status, _rows = await _run(venues, out or sys.stdout)
+    return status
+
+
+async def _run(venues: Sequence[str] | None, stream: TextIO) -> tuple[int, list[DemoRow]]:
     names = list(venues) if venues else sorted(available_venues(), key=lambda n: (n not in _PREFERRED, _index(n), n))
     all_rows: list[DemoRow] = []
     failures = 0
@@ -307,9 +322,31 @@ async def run_demo(venues: Sequence[str] | None = None, *, out: TextIO | None = 
     print(f"\n{ok} of {len(all_rows)} orders armed, stayed armed near the stop, then triggered", file=stream)
     if failures or not all_rows:
         print("demo FAILED", file=stream)
-        return 1
+        return 1, all_rows
     print("demo OK", file=stream)
-    return 0
+    return 0, all_rows
+
+
+def _demo_json(text: str, status: int, rows: list[DemoRow]) -> dict[str, Any]:
+    from stopkit.cli_json import state_json
+
+    return {
+        "ok": status == 0,
+        "orders": [
+            {
+                "venue": row.venue,
+                "placed": state_json(row.placed),
+                "near": row.armed.status.name if row.armed else None,
+                "after": state_json(row.after) if row.after else None,
+                "read_via": row.read_via,
+                "stream": [s.status.name for s in row.stream],
+                "children": [s.status.name for s in row.children],
+                "problems": list(row.problems),
+            }
+            for row in rows
+        ],
+        "failures": [line.strip() for line in text.splitlines() if "FAIL" in line],
+    }
 
 
 def _index(name: str) -> int:

@@ -20,6 +20,7 @@ the way to it, answered (or failed to answer)::
         ├── VenueUnavailable       5xx / maintenance
         ├── TransportError         connect failure, reset, timeout
         ├── OutcomeUnknown         a write's answer proves nothing: the venue may have acted
+        ├── CancelReplaceFailed    modify by cancel-then-place stopped part-way (``step`` says where)
         └── ResponseShapeError     a body stopkit cannot read
             └── UnknownVenueValue  a venue enum value with no mapping (``raw_value``)
 
@@ -38,8 +39,16 @@ callers pass only venue answers, never request headers, into ``raw_body``.
 
 from __future__ import annotations
 
+import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stopkit.orders import AnyStopOrder
+    from stopkit.state import OrderState
+
 __all__ = [
     "AuthenticationError",
+    "CancelReplaceFailed",
     "ConfigurationError",
     "DuplicateClientOrderId",
     "InvalidArgument",
@@ -249,6 +258,56 @@ class OutcomeUnknown(RemoteError):
     def __init__(self, message: str, *, classified: StopkitError | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
         self.classified = classified
+
+
+class ReplaceStep(enum.Enum):
+    """Where a cancel-then-place modify stopped (:attr:`CancelReplaceFailed.step`)."""
+
+    CANCEL_FAILED = "cancel_failed"
+    """The cancel was refused, or the order had already ended: nothing changed; the old order is as
+    ``old_state`` says (still live unless it ended). Nothing was placed."""
+    CANCEL_UNKNOWN = "cancel_unknown"
+    """The cancel's outcome is unknown (or not confirmed): the old order may still be live. Nothing
+    was placed, so two orders are never live."""
+    PLACE_FAILED = "place_failed"
+    """The old order is cancelled and the venue refused the new one: **no order protects the
+    position now**."""
+    PLACE_UNKNOWN = "place_unknown"
+    """The old order is cancelled; the new one may or may not exist (``new_order.client_order_id``;
+    the placement is listed in ``pending()``)."""
+
+
+class CancelReplaceFailed(RemoteError):
+    """``modify(..., allow_cancel_replace=True)`` (cancel, then place anew) stopped part-way.
+
+    Attributes:
+        step: the :class:`ReplaceStep` that failed.
+        old_state: the old order's last known state (CANCELED from PLACE_FAILED on).
+        new_order: the order that was to replace it (``None`` when it was never built).
+        new_state: the new order's state where known, else ``None``.
+        cause: the underlying error (also ``__cause__``).
+
+    ``outcome_known`` is ``False`` for CANCEL_UNKNOWN and PLACE_UNKNOWN.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: ReplaceStep,
+        old_state: OrderState | None,
+        new_order: AnyStopOrder | None = None,
+        new_state: OrderState | None = None,
+        cause: StopkitError | None = None,
+        **kwargs: object,
+    ) -> None:
+        kwargs.setdefault("outcome_known", step not in (ReplaceStep.CANCEL_UNKNOWN, ReplaceStep.PLACE_UNKNOWN))
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]  # kwargs are StopkitError's
+        self.step = step
+        self.old_state = old_state
+        self.new_order = new_order
+        self.new_state = new_state
+        self.cause = cause
 
 
 class ResponseShapeError(RemoteError):

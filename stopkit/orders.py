@@ -20,7 +20,7 @@ import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import attrs
 
@@ -28,6 +28,7 @@ from stopkit.errors import InvalidOrder
 from stopkit.validate import check_decimal, check_id, check_symbol, parse_decimal_text
 
 __all__ = [
+    "Amount",
     "AnyStopOrder",
     "OrderKind",
     "PositionEffect",
@@ -41,6 +42,11 @@ __all__ = [
 
 
 E = TypeVar("E", bound=enum.Enum)
+
+Amount: TypeAlias = Decimal | str | int
+"""What a price or quantity parameter accepts: a ``Decimal``, an ``int`` or a decimal string
+(``"0.1"``), converted exactly. ``float`` is refused (by type checkers, and at run time with
+:class:`~stopkit.errors.InvalidOrder`)."""
 
 
 class Side(enum.Enum):
@@ -228,22 +234,26 @@ class _StopBase:
         raise NotImplementedError  # pragma: no cover - overridden
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class StopOrder(_StopBase):
     """A stop-market order.
 
     Fields (keyword-only):
         symbol: unified (``BTC/USDC:USDC``, ``BTC/USDT``, ``AAPL``) or venue-native
             (``BTC``, ``spot.btc_usdt``) symbol: 1-64 printable ASCII characters.
-        side: :class:`Side` (or ``"buy"``/``"sell"``).
-        quantity: ``Decimal`` > 0 in base units or shares; ``None`` = whole
-            position, where the venue supports it (with ``position_effect=CLOSE``).
-        stop_price: ``Decimal`` > 0, the trigger price in quote currency.
-        position_effect: OPEN / CLOSE / ``None`` (venue default).
-        trigger_type: which reference price triggers (DEFAULT = venue default).
-        time_in_force: of the released order; GTD requires ``expire_at``.
+        side: :class:`Side`, or its name or value in any case (``"SELL"``, ``"sell"``).
+        quantity: :data:`Amount` > 0 (``Decimal``, ``int`` or decimal string; stored as
+            ``Decimal``) in base units or shares; ``None`` = whole position, where the venue
+            supports it (with ``position_effect=CLOSE``).
+        stop_price: :data:`Amount` > 0, the trigger price in quote currency.
+        position_effect: :class:`PositionEffect` OPEN / CLOSE (or ``"open"``/``"close"``), or
+            ``None`` (venue default).
+        trigger_type: :class:`TriggerType` (or its name or value: ``"MARK_PRICE"``, ``"mark"``):
+            which reference price triggers (DEFAULT = venue default).
+        time_in_force: :class:`TimeInForce` (or ``"gtc"``, ``"DAY"``, ...) of the released order;
+            GTD requires ``expire_at``.
         expire_at: timezone-aware ``datetime``, only with GTD.
-        client_order_id: ours; a UUID4 string is generated when not given. 1-64 printable
+        client_order_id: ours; a UUID4 string is generated when not given (or ``None``). 1-64 printable
             ASCII characters, none of ``/ \\ ? # %``, not dots only.
 
     Raises:
@@ -252,12 +262,37 @@ class StopOrder(_StopBase):
             without GTD.
     """
 
+    def __init__(
+        self,
+        *,
+        symbol: str,
+        side: Side | str,
+        quantity: Amount | None,
+        stop_price: Amount,
+        position_effect: PositionEffect | str | None = None,
+        trigger_type: TriggerType | str = TriggerType.DEFAULT,
+        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        expire_at: datetime | None = None,
+        client_order_id: str | None = None,
+    ) -> None:
+        self.__attrs_init__(
+            symbol=symbol,
+            side=side,
+            quantity=quantity,
+            stop_price=stop_price,
+            position_effect=position_effect,
+            trigger_type=trigger_type,
+            time_in_force=time_in_force,
+            expire_at=expire_at,
+            client_order_id=_new_client_order_id() if client_order_id is None else client_order_id,
+        )
+
     @property
     def kind(self) -> OrderKind:
         return OrderKind.STOP_MARKET
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class StopLimitOrder(_StopBase):
     """A stop-limit order: like :class:`StopOrder`, plus ``limit_price``.
 
@@ -266,6 +301,52 @@ class StopLimitOrder(_StopBase):
     """
 
     limit_price: Decimal = attrs.field(default=None, converter=_limit_price)
+
+    if TYPE_CHECKING:
+        # For type checkers limit_price is required; at run time a missing one is an InvalidOrder.
+        def __init__(
+            self,
+            *,
+            symbol: str,
+            side: Side | str,
+            quantity: Amount | None,
+            stop_price: Amount,
+            limit_price: Amount,
+            position_effect: PositionEffect | str | None = None,
+            trigger_type: TriggerType | str = TriggerType.DEFAULT,
+            time_in_force: TimeInForce | str = TimeInForce.GTC,
+            expire_at: datetime | None = None,
+            client_order_id: str | None = None,
+        ) -> None: ...
+
+    else:
+
+        def __init__(
+            self,
+            *,
+            symbol,
+            side,
+            quantity,
+            stop_price,
+            limit_price=None,
+            position_effect=None,
+            trigger_type=TriggerType.DEFAULT,
+            time_in_force=TimeInForce.GTC,
+            expire_at=None,
+            client_order_id=None,
+        ):
+            self.__attrs_init__(
+                symbol=symbol,
+                side=side,
+                quantity=quantity,
+                stop_price=stop_price,
+                limit_price=limit_price,
+                position_effect=position_effect,
+                trigger_type=trigger_type,
+                time_in_force=time_in_force,
+                expire_at=expire_at,
+                client_order_id=_new_client_order_id() if client_order_id is None else client_order_id,
+            )
 
     @property
     def kind(self) -> OrderKind:

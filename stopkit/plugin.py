@@ -19,6 +19,8 @@ Contents:
   :class:`Credentials`, :class:`EnvVar`, :class:`Simulator`, :class:`DemoScenario`,
   :func:`structure_config`, :class:`RateLimit`;
 - the model: orders, enums, :class:`OrderState`, :class:`OrderStatus`;
+- markets: :class:`Market`, :class:`Markets` (what :meth:`BoundVenue.markets_flow` returns),
+  :func:`check_order_fits` (the check a place flow runs against a published market);
 - the wire: :class:`HttpRequest`, :class:`HttpResponse`, :func:`format_decimal`,
   :func:`compact_json`, :func:`canonical_json`;
 - the context: :class:`RequestContext`, :class:`AccessToken`, :class:`TokenGrant`;
@@ -35,6 +37,7 @@ from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.convert import make_converter
 from stopkit.errors import (
     AuthenticationError,
+    CancelReplaceFailed,
     ConfigurationError,
     DuplicateClientOrderId,
     InvalidArgument,
@@ -53,6 +56,7 @@ from stopkit.errors import (
     UnsupportedOrder,
     VenueUnavailable,
 )
+from stopkit.markets import Market, Markets, check_order_fits
 from stopkit.orders import (
     AnyStopOrder,
     OrderKind,
@@ -110,6 +114,7 @@ __all__ = [
     "AnyStopOrder",
     "AuthenticationError",
     "BoundVenue",
+    "CancelReplaceFailed",
     "Candidates",
     "Capabilities",
     "ConfigurationError",
@@ -125,6 +130,8 @@ __all__ = [
     "InvalidArgument",
     "InvalidOrder",
     "LocalError",
+    "Market",
+    "Markets",
     "OrderKind",
     "OrderNotFound",
     "OrderRef",
@@ -161,6 +168,7 @@ __all__ = [
     "b58decode",
     "b58encode",
     "canonical_json",
+    "check_order_fits",
     "compact_json",
     "format_decimal",
     "is_sensitive_header",

@@ -60,7 +60,10 @@ class OrderState:
         venue_order_id: the venue's id (``str``; integer ids are rendered in
             decimal), ``None`` if the venue has not assigned one.
         client_order_id: ours, when the venue carries or echoes it, else ``None``.
-        symbol: the venue-native symbol, e.g. ``BTC``, ``AAPL``, ``spot.btc_usdt``.
+        symbol: the order's symbol: the unified symbol the order was placed with (``BTC/USDC:USDC``,
+            ``BTC/USDT``) when this client placed it with one, else the venue's own (``BTC``,
+            ``AAPL``, ``spot.btc_usdt``).
+        venue_symbol: the venue's own symbol (``BTC``, ``spot.btc_usdt``); defaults to ``symbol``.
         side: BUY / SELL.
         kind: stop-market or stop-limit.
         status: normalized :class:`OrderStatus`.
@@ -81,6 +84,7 @@ class OrderState:
     venue_order_id: str | None
     client_order_id: str | None
     symbol: str
+    venue_symbol: str = attrs.field(default=attrs.Factory(lambda self: self.symbol, takes_self=True))
     side: Side
     kind: OrderKind
     status: OrderStatus

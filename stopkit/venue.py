@@ -32,7 +32,8 @@ import attrs
 
 from stopkit.context import AccessToken, RequestContext, TokenGrant
 from stopkit.errors import ConfigurationError, InvalidOrder, RemoteError, UnsupportedOrder
-from stopkit.orders import AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
+from stopkit.markets import Markets
+from stopkit.orders import Amount, AnyStopOrder, OrderKind, PositionEffect, TimeInForce, TriggerType, to_decimal
 from stopkit.ratelimit import RateLimit
 from stopkit.state import OrderState
 from stopkit.wire import HttpRequest, HttpResponse
@@ -121,7 +122,8 @@ class Capabilities:
         whole_position_quantity: ``quantity=None`` is expressible (with CLOSE).
         client_order_id: the venue stores our client order id (else it is kept locally).
         get_order, list_open_orders, cancel, modify: the operations with a documented endpoint
-            (``modify`` = an in-place replace; venues without one cancel and place anew).
+            (``modify`` = an in-place replace; on venues without one, ``VenueClient.modify`` cancels
+            and places anew only when asked to, with ``allow_cancel_replace=True``).
         reports_trigger: the venue shows that a stop triggered (else an armed and a
             triggered-but-unfilled stop both read ACCEPTED, and fills prove the trigger).
         reasons: feature → why it is unsupported, e.g. ``{"time_in_force=IOC": "..."}``;
@@ -230,16 +232,22 @@ def _amend_quantity(value: object) -> Decimal | None:
     return _optional_positive("quantity")(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class Amendment:
     """What :meth:`VenueClient.modify <stopkit.client.VenueClient.modify>` changes; ``None`` = keep.
 
+    Values are :data:`~stopkit.orders.Amount` (``Decimal``, ``int`` or decimal string), stored as ``Decimal``.
     Raises :class:`InvalidOrder` for a non-positive, float or non-finite value, or when nothing changes.
     """
 
     stop_price: Decimal | None = attrs.field(default=None, converter=_amend_stop_price)
     limit_price: Decimal | None = attrs.field(default=None, converter=_amend_limit_price)
     quantity: Decimal | None = attrs.field(default=None, converter=_amend_quantity)
+
+    def __init__(
+        self, *, stop_price: Amount | None = None, limit_price: Amount | None = None, quantity: Amount | None = None
+    ) -> None:
+        self.__attrs_init__(stop_price=stop_price, limit_price=limit_price, quantity=quantity)
 
     def __attrs_post_init__(self) -> None:
         if self.stop_price is None and self.limit_price is None and self.quantity is None:
@@ -520,6 +528,18 @@ class BoundVenue(abc.ABC):
         """
         return None
 
+    def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
+        """The venue's markets and their order rules (tick and lot size, quantity and price bounds,
+        minimum notional): reads only, cached through :attr:`Exchange.cache_key`.
+
+        ``symbols`` (unified or native): only these markets are needed; ``None``: every market the
+        venue lists. A venue may answer more than asked, and leaves out what it does not know (a
+        symbol it does not list). The default publishes nothing: an empty :class:`Markets` whose
+        ``reason`` says so; a venue that publishes no rules overrides it to say why.
+        """
+        return Markets(self.name, reason=f"{self.name}: the venue plugin publishes no market rules")
+        yield  # pragma: no cover - makes this a generator
+
     def stream(self) -> StreamProtocol | None:
         """The venue's order-update WebSocket protocol (a fresh :class:`~stopkit.stream.StreamProtocol`
         per ``watch_orders`` call), or ``None`` when the venue streams no order updates (default)."""
@@ -586,7 +606,8 @@ class Simulator(Protocol):
         ...
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the simulated reference price of ``symbol``; stops it crosses trigger at once."""
+        """Move the simulated reference price of ``symbol`` (venue-native; the built-in simulators
+        also take unified symbols); stops it crosses trigger at once."""
         ...
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> Any:
@@ -616,9 +637,14 @@ class VenueAdapter(abc.ABC):
     refusals: tuple[Refusal, ...] = ()
     max_response_bytes: int = 4 * 1024 * 1024
 
-    def simulator(self) -> Simulator | None:
-        """A fresh simulator of this venue, or ``None``. Imported lazily (it needs aiohttp)."""
-        return None
+    def simulator(self) -> Simulator:
+        """A fresh simulator of this venue. Imported lazily (it needs aiohttp).
+
+        Raises:
+            ConfigurationError: the venue ships no simulator (the default). (A plugin written for
+                an older stopkit may return ``None`` instead; stopkit treats that the same way.)
+        """
+        raise ConfigurationError(f"{self.name}: the venue ships no simulator", venue=self.name)
 
     def credentials_from_env(self, environ: Mapping[str, str]) -> Credentials:
         """Collect this venue's variables from ``environ`` (pure: the mapping is passed in).

@@ -4,25 +4,29 @@ With ``--simulator``: serve the venue's simulator on 127.0.0.1, subscribe, place
 scenario's orders, move the price near and then through the stops, print what the stream shows,
 and exit once every order (or the child order it released) has finished, or after a few seconds.
 Without it: connect with the venue's environment credentials and print until Ctrl-C.
+With ``--json``: one JSON object per update (NDJSON), as :func:`format_json`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from stopkit.api import connect, credentials_from_env
+from stopkit.cli_json import gap_json, state_json
 from stopkit.client import VenueClient
-from stopkit.errors import ConfigurationError, UnsupportedOrder
+from stopkit.errors import UnsupportedOrder
+from stopkit.paper import simulator_of
 from stopkit.registry import get_venue
 from stopkit.state import OrderState
 from stopkit.stream import StreamGap
 from stopkit.wire import format_decimal
 
-__all__ = ["format_update", "run_watch"]
+__all__ = ["format_json", "format_update", "run_watch"]
 
 _COLUMNS = (
     ("time", 12),
@@ -84,16 +88,27 @@ def _require_stream(client: VenueClient) -> None:
         )
 
 
-async def _print_stream(client: VenueClient, out: TextIO, ready: asyncio.Event, seen: list[OrderState]) -> None:
+def format_json(update: OrderState | StreamGap) -> str:
+    """One NDJSON line for an update: the state's JSON object (:func:`stopkit.cli_json.state_json`),
+    or ``{"gap": {...}}``."""
+    return json.dumps(state_json(update) if isinstance(update, OrderState) else gap_json(update))
+
+
+async def _print_stream(
+    client: VenueClient, out: TextIO, ready: asyncio.Event, seen: list[OrderState], *, as_json: bool = False
+) -> None:
     async with contextlib.aclosing(client.watch_orders(ready=ready)) as updates:
         async for update in updates:
-            print(format_update(update), file=out, flush=True)
+            print(format_json(update) if as_json else format_update(update), file=out, flush=True)
             if isinstance(update, OrderState):
                 seen.append(update)
 
 
-async def run_watch(venue: str, *, simulator: bool, config: Mapping[str, Any], out: TextIO) -> int:
-    """Run ``stopkit watch``; returns the exit status (see the module docstring).
+async def run_watch(
+    venue: str, *, simulator: bool, config: Mapping[str, Any], out: TextIO, as_json: bool = False
+) -> int:
+    """Run ``stopkit watch``; returns the exit status (see the module docstring). ``as_json``: one
+    JSON object per update (NDJSON, no header line) instead of the table.
 
     Raises:
         ConfigurationError: ``--simulator`` for a venue without one; as :func:`stopkit.connect`.
@@ -105,12 +120,11 @@ async def run_watch(venue: str, *, simulator: bool, config: Mapping[str, Any], o
     if not simulator:
         async with connect(adapter, credentials=credentials_from_env(adapter), config=config or None) as client:
             _require_stream(client)
-            print(header(), file=out, flush=True)
-            await _print_stream(client, out, ready, seen)
+            if not as_json:
+                print(header(), file=out, flush=True)
+            await _print_stream(client, out, ready, seen, as_json=as_json)
         return 0
-    sim = adapter.simulator()
-    if sim is None:
-        raise ConfigurationError(f"{venue}: no simulator to watch", venue=venue)
+    sim = simulator_of(adapter)
     scenario = sim.demo_scenario()
     base_url = await sim.start()
     try:
@@ -118,8 +132,9 @@ async def run_watch(venue: str, *, simulator: bool, config: Mapping[str, Any], o
         merged = {**sim.demo_config(base_url), **config}
         async with connect(adapter, credentials=sim.demo_credentials(), config=merged) as client:
             _require_stream(client)
-            print(header(), file=out, flush=True)
-            task = asyncio.ensure_future(_print_stream(client, out, ready, seen))
+            if not as_json:
+                print(header(), file=out, flush=True)
+            task = asyncio.ensure_future(_print_stream(client, out, ready, seen, as_json=as_json))
             try:
                 await asyncio.wait_for(asyncio.shield(ready.wait()), timeout=_SIMULATOR_WAIT_S)
                 placed = [await client.place(order) for order in scenario.orders]

@@ -24,7 +24,13 @@ What it checks:
   arbitrary statuses and bodies;
 - :func:`stopkit.preview` and :meth:`VenueClient.place` agree byte for byte
   (method, URL, body, headers except ``Authorization``) for every order of the
-  simulator's demo scenario, placed on the venue's own simulator.
+  simulator's demo scenario, placed on the venue's own simulator;
+- markets (:meth:`BoundVenue.markets_flow`): only reads; a :class:`~stopkit.markets.Markets`
+  of this venue, keyed by venue symbol, each :class:`~stopkit.markets.Market` of this venue and
+  findable by its unified symbol, an empty answer carrying its ``reason``; the same rules asked
+  for one symbol as for all; the demo orders fit their markets;
+- modify: a resting demo order's stop price changes (natively, or by cancel-then-place where
+  the venue can cancel), and afterwards exactly the new order is live.
 
 The adapter must provide :meth:`VenueAdapter.simulator`.
 """
@@ -48,7 +54,8 @@ from hypothesis import strategies as st
 
 from stopkit.api import bind, connect, preview
 from stopkit.context import AccessToken, FrozenClock, RequestContext
-from stopkit.errors import RemoteError, StopkitError, UnsupportedOrder
+from stopkit.errors import ConfigurationError, RemoteError, StopkitError, UnsupportedOrder
+from stopkit.markets import Market, Markets, check_order_fits
 from stopkit.orders import (
     AnyStopOrder,
     OrderKind,
@@ -59,11 +66,12 @@ from stopkit.orders import (
     TimeInForce,
     TriggerType,
 )
+from stopkit.paper import simulator_of
 from stopkit.registry import get_venue
 from stopkit.state import OrderState, OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.transport import AiohttpTransport
-from stopkit.venue import BoundVenue, Simulator, VenueAdapter
+from stopkit.venue import BoundVenue, Exchange, Flow, Simulator, VenueAdapter
 from stopkit.wire import HttpRequest, HttpResponse
 
 __all__ = ["VenueConformance"]
@@ -145,6 +153,34 @@ _BODIES = st.one_of(
 )
 
 
+def _reads_only(flow: Flow[Any]) -> Flow[Any]:
+    # The flow, failing the test at the first exchange that writes.
+    try:
+        exchange: Exchange[Any] = next(flow)
+    except StopIteration as stop:
+        return stop.value
+    while True:
+        assert not exchange.writes, f"markets_flow yielded a write ({exchange!r})"
+        try:
+            value = yield exchange
+        except Exception as exc:  # noqa: BLE001  # passed on to the flow, as the client does
+            try:
+                exchange = flow.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        try:
+            exchange = flow.send(value)
+        except StopIteration as stop:
+            return stop.value
+
+
+def _moved_stop(order: AnyStopOrder, market: Market | None) -> Decimal:
+    # A stop price one tick (or 1) further from the market than the order's.
+    step = market.tick_size if market is not None and market.tick_size is not None else Decimal(1)
+    return order.stop_price - step if order.side is Side.SELL else order.stop_price + step
+
+
 class VenueConformance:
     """Base class of a plugin's conformance tests. Set ``venue``; optionally the rest.
 
@@ -170,10 +206,10 @@ class VenueConformance:
         return get_venue(self.venue) if isinstance(self.venue, str) else self.venue
 
     def _simulator(self) -> Simulator:
-        sim = self._adapter().simulator()
-        if sim is None:
-            pytest.fail(f"{self._adapter().name}: VenueAdapter.simulator() returned None; the kit needs one")
-        return sim
+        try:
+            return simulator_of(self._adapter())
+        except ConfigurationError:
+            pytest.fail(f"{self._adapter().name}: VenueAdapter.simulator() offers none; the kit needs one")
 
     def _credentials(self, sim: Simulator) -> Mapping[str, str]:
         return self.credentials if self.credentials is not None else sim.demo_credentials()
@@ -360,5 +396,71 @@ class VenueConformance:
                     assert sent, f"place() sent no {expected.method} {expected.url}"
                     assert _request_key(sent[-1]) == _request_key(expected)
                     clock.advance(1)
+        finally:
+            await sim.stop()
+
+    async def test_markets_are_reads_and_well_formed(self) -> None:
+        """markets_flow only reads; it answers this venue's Markets (reason when empty), each Market findable by
+        both symbols with positive tick and lot sizes; one symbol's rules equal the full list's; demo orders fit."""
+        sim = self._simulator()
+        base_url = await sim.start()
+        try:
+            scenario = sim.demo_scenario()
+            name = self._adapter().name
+            async with connect(
+                self._adapter(), credentials=self._credentials(sim), config=self._config(sim, base_url)
+            ) as client:
+                markets = await client._run(_reads_only(client.venue.markets_flow(None)))
+                assert isinstance(markets, Markets), f"markets_flow returned {type(markets).__name__}"
+                assert markets.venue == name
+                one = await client.markets([scenario.symbol])
+            if len(markets) == 0:
+                assert markets.reason, "an empty Markets must say why (reason)"
+            for key in markets:
+                market = markets[key]
+                assert isinstance(market, Market)
+                assert (market.venue, market.venue_symbol) == (name, key)
+                assert market.symbol in markets, f"{market.symbol} does not find its market"
+                for size in (market.tick_size, market.lot_size):
+                    assert size is None or size > 0
+            listed = markets.get(scenario.symbol)
+            assert one.get(scenario.symbol) == listed, "one symbol's rules differ from the full list's"
+            for order in scenario.orders:
+                rules = markets.get(order.symbol)
+                if rules is not None:
+                    check_order_fits(order, rules)
+        finally:
+            await sim.stop()
+
+    async def test_modify_changes_the_stop_and_leaves_one_order_live(self) -> None:
+        """A resting demo order's stop price moves one tick away from the market, natively or by cancel-then-place;
+        the answer shows the new price, and the old order is no longer live unless it is the same order."""
+        caps = self._adapter().capabilities
+        if not (caps.modify or caps.cancel):
+            pytest.skip("the venue can neither modify nor cancel")
+        sim = self._simulator()
+        base_url = await sim.start()
+        try:
+            scenario = sim.demo_scenario()
+            sim.set_price(scenario.symbol, scenario.start_price)
+            order = scenario.orders[0]
+            async with connect(
+                self._adapter(), credentials=self._credentials(sim), config=self._config(sim, base_url)
+            ) as client:
+                placed = await client.place(order)
+                market = await client.market(order.symbol)
+                target = _moved_stop(order, market)
+                new = await client.modify(placed, stop_price=target, allow_cancel_replace=True)
+                assert new.stop_price == target
+                assert not new.status.is_terminal
+                if new.venue_order_id != placed.venue_order_id and not caps.modify:
+                    old = client.last_state(venue_order_id=placed.venue_order_id)
+                    assert old is not None
+                    assert old.status is OrderStatus.CANCELED, f"the replaced order is {old.status.name}"
+                if caps.list_open_orders:
+                    live = {state.venue_order_id for state in await client.open_orders()}
+                    assert new.venue_order_id in live
+                    if new.venue_order_id != placed.venue_order_id and not caps.modify:
+                        assert placed.venue_order_id not in live
         finally:
             await sim.stop()

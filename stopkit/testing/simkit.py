@@ -29,6 +29,7 @@ __all__ = [
     "FaultInjector",
     "RunningServer",
     "ServedSimulator",
+    "bind_socket",
     "limit_fill_price",
     "serve",
     "should_trigger",
@@ -66,17 +67,28 @@ class RunningServer:
         await self.runner.cleanup()
 
 
-async def serve(app: web.Application, *, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Serve ``app`` on ``host`` (loopback by default) at ``port`` (0 = ephemeral)."""
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``host`` (loopback by default) at ``port`` (0 = ephemeral), not yet
+    listening: pass it to :func:`serve` to know the base URL before serving."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    return sock
+
+
+async def serve(
+    app: web.Application, *, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
+) -> RunningServer:
+    """Serve ``app`` on ``host`` (loopback by default) at ``port`` (0 = ephemeral), or on ``sock``
+    (from :func:`bind_socket`; ``host`` and ``port`` are then ignored)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    if sock is None:
+        sock = bind_socket(host, port)
     site = web.SockSite(runner, sock)
     await site.start()
-    bound_port = sock.getsockname()[1]
-    return RunningServer(runner=runner, base_url=f"http://{host}:{bound_port}")
+    bound_host, bound_port = sock.getsockname()[:2]
+    return RunningServer(runner=runner, base_url=f"http://{bound_host}:{bound_port}")
 
 
 class ServedSimulator:
@@ -98,9 +110,10 @@ class ServedSimulator:
     def make_app(self) -> web.Application:
         raise NotImplementedError
 
-    async def start(self, *, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve the simulator; returns its base URL (``http://127.0.0.1:<port>``)."""
-        self._server = await serve(self.make_app(), host=host, port=port)
+    async def start(self, *, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None) -> str:
+        """Serve the simulator (on ``sock`` when given, see :func:`bind_socket`); returns its base
+        URL (``http://127.0.0.1:<port>``)."""
+        self._server = await serve(self.make_app(), host=host, port=port, sock=sock)
         return self._server.base_url
 
     async def stop(self) -> None:

@@ -13,6 +13,7 @@ import stopkit.plugin as plugin
 from stopkit import errors
 
 PINNED = {
+    "CancelReplaceFailed", "Market", "Markets", "check_order_fits",
     "server_time_ms",
     "Candidates", "InvalidArgument", "OutcomeUnknown", "Refusal",
     "AccessToken", "Amendment", "AnyStopOrder", "AuthenticationError", "BoundVenue", "Capabilities",

@@ -710,5 +710,9 @@ async def test_the_memory_of_seen_orders_is_bounded(fake_adapter: FakeAdapter) -
         for n in range(5, 7):
             await client.place(order(n))
     assert client.last_state(venue_order_id=first.venue_order_id) is not None
-    assert client.last_state(client_order_id="keep-me") is None  # the get's answer carried no client order id
+    # The get's answer carried no client order id: the client carried it forward, so both keys stayed.
+    kept = client.last_state(client_order_id="keep-me")
+    assert kept is not None
+    assert kept.venue_order_id == first.venue_order_id
+    assert client.last_state(client_order_id=order(3).client_order_id) is None  # the oldest order was forgotten
     assert len(client._seen) == 8

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import attrs
@@ -50,10 +50,12 @@ from stopkit.plugin import (
     HttpRequest,
     HttpResponse,
     InvalidOrder,
+    Markets,
     OrderKind,
     OrderNotFound,
     OrderRef,
     OrderState,
+    OrderStatus,
     PositionEffect,
     RateLimit,
     RemoteError,
@@ -88,6 +90,7 @@ from venues.aries.constants import (
     MAX_DECIMALS,
     MAX_PAGES,
     RECONCILE_SKEW_MS,
+    SDK_URL,
     SYMBOL_MAX_LEN,
     VENUE_NAME,
     WS_PATH,
@@ -202,6 +205,20 @@ def _decimals(value: Decimal) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
+def _too_precise(field: str, value: Decimal) -> InvalidOrder:
+    # More than MAX_DECIMALS digits after the point: refused, naming the nearest valid values.
+    step = Decimal(1).scaleb(-MAX_DECIMALS)
+    lower = value.quantize(step, rounding=ROUND_FLOOR)
+    upper = value.quantize(step, rounding=ROUND_CEILING)
+    valid = " or ".join(format_decimal(v) for v in (lower, upper) if v > 0)
+    return InvalidOrder(
+        f"{VENUE_NAME}: {field} has more than {MAX_DECIMALS} decimal places: {value}; nearest valid: {valid}"
+        f' (SDK finance_dev/orders.py: "Decimal inputs support up to {MAX_DECIMALS} digits after the decimal point")',
+        field=field,
+        venue=VENUE_NAME,
+    )
+
+
 def _created_ms(state: OrderState) -> int | None:
     # The state's creation time in Unix ms, or None.
     return None if state.created_at is None else int(state.created_at.timestamp() * 1000)
@@ -291,11 +308,7 @@ class AriesBoundVenue(BoundVenue):
             prices.append(("limit_price", order.limit_price))
         for field, value in prices:
             if value is not None and _decimals(value) > MAX_DECIMALS:
-                raise InvalidOrder(
-                    f"{VENUE_NAME}: {field} has more than {MAX_DECIMALS} decimal places: {value}",
-                    field=field,
-                    venue=VENUE_NAME,
-                )
+                raise _too_precise(field, value)
         if (
             order.quantity is not None
             and not self.config.fractional_shares
@@ -616,6 +629,8 @@ class AriesBoundVenue(BoundVenue):
             OrderRejected: the cancel was REJECTED (e.g. already filled; the order is unchanged).
         """
         found: OrderState = yield from self._find(ref)
+        if found.status is OrderStatus.CANCELED:
+            return found  # already cancelled: nothing to send (the venue would refuse the cancel)
         state: OrderState = yield Exchange(
             build=functools.partial(self._cancel_request, found),
             parse=functools.partial(parse.parse_cancel_response, found),
@@ -623,6 +638,31 @@ class AriesBoundVenue(BoundVenue):
             label="cancel",
         )
         return state
+
+    # -- markets ------------------------------------------------------------------------
+
+    def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
+        """No markets: Aries publishes no order rules per instrument (tick, lot, minimum;
+        https://finance.dev/api-reference documents none; the SDK's chart symbol info, ``minmov`` and
+        ``pricescale``, describes chart display, not orders, so it is not used). The answer is
+        an empty :class:`~stopkit.plugin.Markets` whose ``reason`` says so and what stopkit checks
+        before sending instead (at most 5 decimal places, whole shares unless ``fractional_shares``).
+        No I/O."""
+        shares = (
+            "fractional quantities allowed (fractional_shares)"
+            if self.config.fractional_shares
+            else ("whole shares (set fractional_shares=true if the account allows fractions)")
+        )
+        return Markets(
+            VENUE_NAME,
+            reason=(
+                f"{VENUE_NAME} publishes no market rules (no tick size, lot size or minimum per instrument in its "
+                f"API reference, {DOC_URL}); stopkit checks before sending: at most {MAX_DECIMALS} decimal places on "
+                f"prices and quantities (SDK finance_dev/orders.py, {SDK_URL}) and {shares}"
+            ),
+            source=DOC_URL,
+        )
+        yield  # pragma: no cover - makes this a generator
 
     # -- modify (replace) ---------------------------------------------------------------
 
@@ -644,11 +684,7 @@ class AriesBoundVenue(BoundVenue):
             ("quantity", amendment.quantity),
         ):
             if value is not None and _decimals(value) > MAX_DECIMALS:
-                raise InvalidOrder(
-                    f"{VENUE_NAME}: {field} has more than {MAX_DECIMALS} decimal places: {value}",
-                    field=field,
-                    venue=VENUE_NAME,
-                )
+                raise _too_precise(field, value)
         quantity = amendment.quantity
         if quantity is not None and not self.config.fractional_shares and quantity != quantity.to_integral_value():
             raise InvalidOrder(

@@ -471,7 +471,9 @@ class AriesSimulator(ServedSimulator):
         )
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move ``symbol``'s reference price; stops it reaches trigger and fill (or rest) at once."""
+        """Move ``symbol``'s reference price (a ticker, unified and native alike: ``AAPL``, any case);
+        stops it reaches trigger and fill (or rest) at once."""
+        symbol = symbol.strip().upper() if symbol.isascii() else symbol
         self._prices[symbol] = price
         for order in self._orders.values():
             if order.symbol == symbol:

@@ -61,7 +61,7 @@ from venues.aries.parse import is_equity_stop_row, parse_trade_order
 
 __all__ = ["AriesStream", "auth_frame", "subscribe_frame"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("stopkit.venues.aries")
 
 V = VENUE_NAME
 TOPIC = "account"

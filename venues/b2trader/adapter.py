@@ -56,7 +56,9 @@ from stopkit.plugin import (
     Flow,
     HttpRequest,
     HttpResponse,
+    Markets,
     OrderKind,
+    OrderNotFound,
     OrderRef,
     OrderState,
     OrderStatus,
@@ -85,10 +87,19 @@ from venues.b2trader.constants import (
     ENV_ACCOUNT_ID,
     ENV_API_TOKEN,
     ENV_BASE_URL,
+    MARKET_DOC_URL,
+    SPOT_MARKET_TYPE,
     TITLE,
     VENUE_NAME,
 )
-from venues.b2trader.markets import MarketSpec, check_order_fits, parse_market_response
+from venues.b2trader.mapping import market_id_for
+from venues.b2trader.markets import (
+    MarketSpec,
+    check_order_fits,
+    parse_market_response,
+    parse_markets_response,
+    to_market,
+)
 from venues.b2trader.refusals import REFUSALS
 
 __all__ = ["CAPABILITIES", "B2TraderAdapter", "B2TraderBound", "B2TraderConfig"]
@@ -316,6 +327,60 @@ class B2TraderBound(BoundVenue):
             cache_key=f"{VENUE_NAME}:market:{market_id}" if cached else None,
             cache_ttl_s=float(self.markets_ttl_s),
         )
+
+    def markets_list_exchange(self) -> Exchange[list[MarketSpec]]:
+        """The read "Get markets" ``GET /frontoffice/api/v5/markets`` (every market; the answer's shape is
+        an assumption, see :func:`venues.b2trader.markets.parse_markets_response`), cached by the core per
+        client for ``markets_ttl_s``."""
+        return Exchange(
+            build=lambda ctx: translate.build_markets_request(base_url=self.base_url, token=ctx.access_token),
+            parse=parse_markets_response,
+            writes=False,
+            label="markets",
+            cache_key=f"{VENUE_NAME}:markets" if self.markets_ttl_s > 0 else None,
+            cache_ttl_s=float(self.markets_ttl_s),
+        )
+
+    def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
+        """The SPOT markets (the ones stopkit places stops on) and their precision, as
+        :class:`~stopkit.plugin.Markets`.
+
+        - ``symbols`` given (unified ``BTC/USDT`` or ``spot.btc_usdt``): each read with the documented
+          "Get market" (cached per market for ``markets_ttl_s``, the answer :meth:`place_flow` checks
+          orders against); a symbol that is not a SPOT market id, or that the broker does not know (404),
+          is left out and named in ``reason``.
+        - ``None``: "Get markets" (one read; its answer's shape is an assumption, see the ledger); the
+          non-SPOT markets are left out.
+
+        An answer that cannot be read leaves its market out (named in ``reason``), as it never blocks a
+        placement. Raises :class:`AuthenticationError` for a refused token and the read's error otherwise.
+        """
+        specs: list[MarketSpec] = []
+        missing: list[str] = []
+        if symbols is None:
+            listed: list[MarketSpec] = yield self.markets_list_exchange()
+            specs = [spec for spec in listed if spec.market_id.lower().startswith(f"{SPOT_MARKET_TYPE}.")]
+        else:
+            for symbol in symbols:
+                try:
+                    market_id = market_id_for(symbol)
+                except StopkitError:
+                    missing.append(symbol)
+                    continue
+                try:
+                    spec: MarketSpec = yield self.market_exchange(market_id)
+                except OrderNotFound:
+                    missing.append(symbol)
+                    continue
+                specs.append(spec)
+        markets = [market for market in (to_market(spec) for spec in specs) if market is not None]
+        reasons = []
+        if missing:
+            reasons.append(f"not SPOT markets of this broker: {', '.join(missing)}")
+        unread = [f"{spec.market_id} ({spec.problem})" for spec in specs if spec.problem is not None]
+        if unread:
+            reasons.append(f"answers that could not be read: {'; '.join(unread)}")
+        return Markets(VENUE_NAME, markets, reason="; ".join(reasons) or None, source=MARKET_DOC_URL)
 
     def _warn_once(self, market_id: str, problem: str) -> None:
         # One warning per market whose answer cannot be read; the order goes out unchecked.

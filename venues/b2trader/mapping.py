@@ -23,7 +23,9 @@ from stopkit.plugin import (
 from venues.b2trader.constants import SPOT_MARKET_TYPE, VENUE_NAME
 
 __all__ = [
+    "CHILD_KIND_OF_STOP",
     "CHILD_ORDER_STATUS",
+    "CHILD_ORDER_TYPE",
     "ORDER_TYPE_FROM_VENUE",
     "ORDER_TYPE_TO_VENUE",
     "SIDE_FROM_VENUE",
@@ -32,6 +34,7 @@ __all__ = [
     "TIME_IN_FORCE_FROM_VENUE",
     "TIME_IN_FORCE_TO_VENUE",
     "market_id_for",
+    "unified_symbol",
 ]
 
 SIDE_TO_VENUE: Final[dict[Side, str]] = {Side.BUY: "Buy", Side.SELL: "Sell"}
@@ -40,6 +43,15 @@ SIDE_FROM_VENUE: Final[dict[str, Side]] = {v: k for k, v in SIDE_TO_VENUE.items(
 # A stop-market releases a Market order, a stop-limit a Limit order ("Place SPOT Stop order").
 ORDER_TYPE_TO_VENUE: Final[dict[OrderKind, str]] = {OrderKind.STOP_MARKET: "Market", OrderKind.STOP_LIMIT: "Limit"}
 ORDER_TYPE_FROM_VENUE: Final[dict[str, OrderKind]] = {v: k for k, v in ORDER_TYPE_TO_VENUE.items()}
+
+# A regular order (the child an activated stop released, "Cancel order", the OpenOrders stream) is a
+# plain Market or Limit order: it has no trigger of its own.
+CHILD_ORDER_TYPE: Final[dict[str, OrderKind]] = {"Market": OrderKind.MARKET, "Limit": OrderKind.LIMIT}
+CHILD_KIND_OF_STOP: Final[dict[OrderKind, OrderKind]] = {
+    OrderKind.STOP_MARKET: OrderKind.MARKET,
+    OrderKind.STOP_LIMIT: OrderKind.LIMIT,
+}
+"""The kind of the order a stop of each kind releases."""
 
 TIME_IN_FORCE_TO_VENUE: Final[dict[TimeInForce, str]] = {
     TimeInForce.GTC: "Gtc",
@@ -152,3 +164,18 @@ def market_id_for(symbol: str) -> str:
         field="symbol",
         venue=VENUE_NAME,
     )
+
+
+def unified_symbol(market_id: str, *, base: object = None, quote: object = None) -> str:
+    """The unified symbol of a SPOT ``marketId`` (``spot.btc_usdt`` → ``BTC/USDT``), from its
+    ``baseAssetId``/``quoteAssetId`` when given, else from the id when its pair has exactly one ``_``;
+    any other id (another market type, an ambiguous pair) is returned as is."""
+    native = _NATIVE_MARKET.fullmatch(market_id)
+    if native is None or native["type"].lower() != SPOT_MARKET_TYPE:
+        return market_id
+    if isinstance(base, str) and base and isinstance(quote, str) and quote:
+        return f"{base.upper()}/{quote.upper()}"
+    parts = native["pair"].split("_")
+    if len(parts) != 2:
+        return market_id
+    return f"{parts[0].upper()}/{parts[1].upper()}"

@@ -1,4 +1,5 @@
-"""B2TRADER market precision (pure): read one "Get market" answer and check an order against it.
+"""B2TRADER markets and precision (pure): read "Get market" (and "Get markets") answers, and check an
+order against its market.
 
 ``GET /frontoffice/api/v5/markets/{marketId}`` ("Get market", broker knowledge base
 https://support.xbtfx.com/en/articles/13886694-rest-api-settings-get-market) answers one object.
@@ -19,6 +20,20 @@ once per market. Null or absent limits mean "no such limit"; a ``maxBaseAmount``
 "no limit" (a zero maximum would forbid every order). A missing ``priceScale`` (documented as an
 integer, never null) means the answer is not the documented one. ``priceDeviation`` is not checked: it is
 relative to a market price stopkit does not know.
+
+As a :class:`~stopkit.plugin.Market`: ``tick_size`` = ``10**-priceScale`` (which "also determines the
+minimum allowed trade price": ``min_price``), ``lot_size`` = ``10**-amountScale``, ``min_quantity`` =
+``minAmount``, ``max_quantity`` = ``maxBaseAmount``; unified symbol ``BASE/QUOTE`` for a SPOT market.
+The order check is the core's :func:`~stopkit.plugin.check_order_fits` (the same rules and messages,
+naming the nearest valid values, as on every venue that publishes rules).
+
+"Get markets" ``GET /frontoffice/api/v5/markets`` (https://api-docs.b2trader.b2broker.com/rest-api/settings:
+"detailed information about available markets ... and market specifications") lists every market; its
+answer's shape is not in the retrieved documentation. **Assumption** (see the ledger): a JSON array of
+objects with the "Get market" fields (an object holding exactly one such array is read too). An entry
+that cannot be read is left out and named in ``reason``; an answer of another shape raises
+:class:`~stopkit.plugin.ResponseShapeError` (ask for the markets by symbol instead: each is read with
+the documented "Get market").
 """
 
 from __future__ import annotations
@@ -33,11 +48,15 @@ from stopkit.plugin import (
     AnyStopOrder,
     HttpResponse,
     InvalidOrder,
+    Market,
     ResponseShapeError,
-    StopLimitOrder,
     parse_decimal,
 )
-from venues.b2trader.constants import MARKET_DOC_URL, VENUE_NAME
+from stopkit.plugin import (
+    check_order_fits as check_market_fit,
+)
+from venues.b2trader.constants import MARKET_DOC_URL, SETTINGS_DOC_URL, VENUE_NAME
+from venues.b2trader.mapping import unified_symbol
 from venues.b2trader.parse import classify_error
 
 __all__ = [
@@ -46,6 +65,8 @@ __all__ = [
     "decimal_places",
     "parse_market",
     "parse_market_response",
+    "parse_markets_response",
+    "to_market",
 ]
 
 # A scale beyond this is not a precision any market uses (docs: 2-8 and 0-8).
@@ -63,6 +84,7 @@ class MarketSpec:
         min_amount: smallest amount in base units, or ``None`` (no limit).
         max_base_amount: largest amount in base units, or ``None`` (no limit).
         problem: why the answer could not be read, or ``None``; with a problem nothing is checked.
+        raw: the answer's market object.
     """
 
     market_id: str
@@ -71,6 +93,7 @@ class MarketSpec:
     min_amount: Decimal | None = None
     max_base_amount: Decimal | None = None
     problem: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
 
 def decimal_places(value: Decimal) -> int:
@@ -125,6 +148,7 @@ def parse_market(payload: object, *, market_id: str) -> MarketSpec:
             amount_scale=_scale(payload.get("amountScale"), "amountScale"),
             min_amount=_limit(payload, "minAmount", market_id),
             max_base_amount=_limit(payload, "maxBaseAmount", market_id),
+            raw=dict(payload),
         )
     except (ValueError, ResponseShapeError) as exc:
         message = exc.message if isinstance(exc, ResponseShapeError) else str(exc)
@@ -149,46 +173,90 @@ def parse_market_response(response: HttpResponse, *, market_id: str) -> MarketSp
     return parse_market(payload, market_id=market_id)
 
 
-def _invalid(message: str, field: str) -> InvalidOrder:
-    # An InvalidOrder of this venue naming ``field``.
-    return InvalidOrder(f"{VENUE_NAME}: {message}", field=field, venue=VENUE_NAME)
+def to_market(spec: MarketSpec) -> Market | None:
+    """The neutral :class:`~stopkit.plugin.Market` of a readable spec; ``None`` for a spec with a problem."""
+    if spec.problem is not None:
+        return None
+    tick = None if spec.price_scale is None else Decimal(1).scaleb(-spec.price_scale)
+    lot = None if spec.amount_scale is None else Decimal(1).scaleb(-spec.amount_scale)
+    base, quote = spec.raw.get("baseAssetId"), spec.raw.get("quoteAssetId")
+    return Market(
+        venue=VENUE_NAME,
+        symbol=unified_symbol(spec.market_id, base=base, quote=quote),
+        venue_symbol=spec.market_id,
+        base=base.upper() if isinstance(base, str) and base else None,
+        quote=quote.upper() if isinstance(quote, str) and quote else None,
+        tick_size=tick,
+        lot_size=lot,
+        min_quantity=spec.min_amount,
+        max_quantity=spec.max_base_amount,
+        min_price=tick,
+        source=MARKET_DOC_URL,
+        raw=spec.raw,
+    )
 
 
-def _check_places(value: Decimal, scale: int | None, *, field: str, scale_name: str, market_id: str) -> None:
-    # ``value`` may have at most ``scale`` digits after the decimal point.
-    if scale is not None and decimal_places(value) > scale:
-        step = format(Decimal(1).scaleb(-scale), "f")
-        raise _invalid(
-            f"{field} {value} has {decimal_places(value)} decimal places; {market_id} allows "
-            f"{scale_name}={scale} (steps of {step}); round it before placing",
-            field,
+def parse_markets_response(response: HttpResponse) -> list[MarketSpec]:
+    """The specs of every market in the answer to "Get markets" ``GET /frontoffice/api/v5/markets``
+    (assumed shape: see the module docstring); an entry that cannot be read gives a spec with ``problem``.
+
+    Raises:
+        RemoteError: a non-2xx answer, through :func:`venues.b2trader.parse.classify_error` (a read).
+        ResponseShapeError: the answer is neither an array of objects nor an object holding exactly one.
+    """
+    if not 200 <= response.status < 300:
+        raise classify_error(response, writes=False)
+    payload = response.json(venue=VENUE_NAME)
+    if isinstance(payload, Mapping):
+        lists = [value for value in payload.values() if isinstance(value, list)]
+        payload = lists[0] if len(lists) == 1 else payload
+    if not isinstance(payload, list):
+        raise ResponseShapeError(
+            f"{VENUE_NAME}: the Get markets answer is not a list of markets (its shape is not documented, "
+            f"{SETTINGS_DOC_URL}); ask for markets by symbol (each is read with Get market, {MARKET_DOC_URL})",
+            venue=VENUE_NAME,
+            http_status=response.status,
+            raw_body=response.text()[:4096],
         )
+    specs = []
+    for index, entry in enumerate(payload):
+        market_id = entry.get("marketId") if isinstance(entry, Mapping) else None
+        if not isinstance(market_id, str) or not market_id:
+            specs.append(MarketSpec(market_id=f"#{index}", problem="an entry without a marketId"))
+            continue
+        specs.append(parse_market(entry, market_id=market_id))
+    return specs
 
 
 def check_order_fits(order: AnyStopOrder, spec: MarketSpec) -> None:
-    """Check ``order`` against the market's precision and size limits ("Get market" fields).
+    """Check ``order`` against the market's precision and size limits ("Get market" fields), through
+    the core's :func:`~stopkit.plugin.check_order_fits` on :func:`to_market`.
 
-    Rules: ``stop_price`` and ``limit_price`` have at most ``priceScale`` decimal places;
-    ``quantity`` at most ``amountScale``, at least ``minAmount`` and at most ``maxBaseAmount``.
-    A spec with a ``problem`` checks nothing.
+    Rules: ``stop_price`` and ``limit_price`` are multiples of ``10**-priceScale`` (at most
+    ``priceScale`` decimal places); ``quantity`` a multiple of ``10**-amountScale``, at least
+    ``minAmount`` and at most ``maxBaseAmount``. A spec with a ``problem`` checks nothing.
 
     Raises:
-        InvalidOrder: a value does not fit (the message names the scale or limit and its value).
+        InvalidOrder: a value does not fit; the message names the nearest valid values, and a note
+            the venue's field (``priceScale``, ``amountScale``, ``minAmount``, ``maxBaseAmount``).
     """
-    if spec.problem is not None:
+    market = to_market(spec)
+    if market is None:
         return
-    market_id = spec.market_id
-    _check_places(order.stop_price, spec.price_scale, field="stop_price", scale_name="priceScale", market_id=market_id)
-    if isinstance(order, StopLimitOrder):
-        _check_places(
-            order.limit_price, spec.price_scale, field="limit_price", scale_name="priceScale", market_id=market_id
-        )
-    quantity = order.quantity
-    if quantity is not None:
-        _check_places(quantity, spec.amount_scale, field="quantity", scale_name="amountScale", market_id=market_id)
-        if spec.min_amount is not None and quantity < spec.min_amount:
-            raise _invalid(f"quantity {quantity} is below {market_id}'s minAmount {spec.min_amount}", "quantity")
-        if spec.max_base_amount is not None and quantity > spec.max_base_amount:
-            raise _invalid(
-                f"quantity {quantity} is above {market_id}'s maxBaseAmount {spec.max_base_amount}", "quantity"
-            )
+    try:
+        check_market_fit(order, market)
+    except InvalidOrder as exc:
+        exc.add_note(_venue_rule(exc, spec))
+        raise
+
+
+def _venue_rule(error: InvalidOrder, spec: MarketSpec) -> str:
+    # The "Get market" field behind a refusal, in the venue's words.
+    message = error.message
+    if "tick_size" in message or "min_price" in message:
+        return f"{spec.market_id}: priceScale={spec.price_scale} ({MARKET_DOC_URL})"
+    if "lot_size" in message:
+        return f"{spec.market_id}: amountScale={spec.amount_scale} ({MARKET_DOC_URL})"
+    if "min_quantity" in message:
+        return f"{spec.market_id}: minAmount {spec.min_amount} ({MARKET_DOC_URL})"
+    return f"{spec.market_id}: maxBaseAmount {spec.max_base_amount} ({MARKET_DOC_URL})"

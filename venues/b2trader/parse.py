@@ -47,6 +47,7 @@ from stopkit.plugin import (
 from venues.b2trader.constants import VENUE_NAME
 from venues.b2trader.mapping import (
     CHILD_ORDER_STATUS,
+    CHILD_ORDER_TYPE,
     ORDER_TYPE_FROM_VENUE,
     SIDE_FROM_VENUE,
     STOP_STATUS,
@@ -107,7 +108,7 @@ def _required_amount(obj: Mapping[str, Any], field: str) -> Decimal:
 def _limit_price(obj: Mapping[str, Any], kind: OrderKind) -> Decimal | None:
     # A Market order shows "requestedPrice": "0" (documented example) or null: no limit price.
     # A Limit order must carry a positive one.
-    if kind is OrderKind.STOP_MARKET:
+    if kind in (OrderKind.STOP_MARKET, OrderKind.MARKET):
         return None
     price = _amount(obj, "requestedPrice")
     if price is None or price <= 0:
@@ -177,16 +178,17 @@ def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
     Status through :data:`~venues.b2trader.mapping.CHILD_ORDER_STATUS`; ``Working`` with
     ``remainingAmount < requestedAmount`` → PARTIALLY_FILLED. ``filled_quantity`` =
     ``requestedAmount - remainingAmount``, except 0 for ``Reverted`` (its trade was rolled back).
-    ``stop_price`` is ``None`` (a child carries none); ``kind`` follows ``orderType``
-    (Market → stop-market, Limit → stop-limit). No field links the child to its stop:
-    callers correlate by source, market, side and amount.
+    ``stop_price`` is ``None`` (a child carries none); ``kind`` is the plain order's type
+    (``Market`` → :attr:`OrderKind.MARKET`, ``Limit`` → :attr:`OrderKind.LIMIT`): a released
+    child is no stop. No field links the child to its stop: callers correlate by source, market,
+    side and amount (see :data:`~venues.b2trader.mapping.CHILD_KIND_OF_STOP`).
 
     Raises:
         ResponseShapeError, UnknownVenueValue: as :func:`parse_stop_order`.
     """
     venue_status = _str(obj.get("status"), field="order.status")
     status = lookup(CHILD_ORDER_STATUS, venue_status, venue=VENUE_NAME, field="order.status")
-    kind = lookup(ORDER_TYPE_FROM_VENUE, obj.get("orderType"), venue=VENUE_NAME, field="order.orderType")
+    kind = lookup(CHILD_ORDER_TYPE, obj.get("orderType"), venue=VENUE_NAME, field="order.orderType")
     quantity = _required_amount(obj, "requestedAmount")
     remaining = _amount(obj, "remainingAmount", optional=True)
     filled = Decimal(0) if remaining is None else max(Decimal(0), quantity - remaining)

@@ -107,6 +107,7 @@ from venues.b2trader.constants import (
     STOP_CONTENT_TYPE,
     STOP_ORDERS_PATH,
 )
+from venues.b2trader.mapping import market_id_for
 from venues.b2trader.stream import RS, WS_PATH
 
 __all__ = ["DEFAULT_MARKETS", "DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "B2TraderSimulator"]
@@ -531,8 +532,10 @@ class B2TraderSimulator(ServedSimulator):
         )
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the mid price of market ``symbol`` (a marketId): the best bid and ask are
-        ``spread_ticks / 2`` price ticks below and above it. Crossed stops activate, resting children fill."""
+        """Move the mid price of market ``symbol`` (a marketId ``spot.btc_usdt`` or a unified
+        ``BTC/USDT``): the best bid and ask are ``spread_ticks / 2`` price ticks below and above
+        it. Crossed stops activate, resting children fill."""
+        symbol = market_id_for(symbol)
         tick = Decimal(1).scaleb(-int(self.markets[symbol]["priceScale"])) if symbol in self.markets else Decimal(0)
         half = tick * self.spread_ticks / 2
         self.set_quotes(symbol, bid=price - half, ask=price + half)

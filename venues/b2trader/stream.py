@@ -61,6 +61,7 @@ from stopkit.plugin import (
     json_frames,
 )
 from venues.b2trader.constants import VENUE_NAME
+from venues.b2trader.mapping import CHILD_KIND_OF_STOP
 from venues.b2trader.parse import parse_child_order
 
 if TYPE_CHECKING:
@@ -84,23 +85,28 @@ def _frame(message: dict[str, Any]) -> str:
 
 def link_parent(child: OrderState, known: Sequence[OrderState], *, taken: set[str]) -> OrderState | None:
     """The known armed stop that ``child`` (a ``source: "StopOrder"`` order) most likely came from,
-    as TRIGGERED; ``None`` unless exactly one stop matches (heuristic: no field links them)."""
-    candidates = [
-        stop
+    as TRIGGERED; ``None`` unless exactly one stop matches (heuristic: no field links them).
+
+    A stop of which any known state is no longer armed (a cancelled stop whose older ACCEPTED state
+    is also known, e.g. before a replacement with the same terms) is never a candidate."""
+    ended = {stop.venue_order_id for stop in known if stop.venue_order_id and stop.status is not OrderStatus.ACCEPTED}
+    candidates = {
+        stop.venue_order_id: stop
         for stop in known
         if stop.venue == V
         and stop.venue_order_id
         and stop.venue_order_id not in taken
+        and stop.venue_order_id not in ended
         and stop.venue_order_id != child.venue_order_id
-        and stop.stop_price is not None  # a stop, not another child
+        and stop.kind.is_stop  # a stop, not another child
         and stop.status is OrderStatus.ACCEPTED
-        and (stop.symbol, stop.side, stop.kind, stop.quantity, stop.limit_price)
+        and (stop.symbol, stop.side, CHILD_KIND_OF_STOP[stop.kind], stop.quantity, stop.limit_price)
         == (child.symbol, child.side, child.kind, child.quantity, child.limit_price)
         and (stop.created_at is None or child.created_at is None or child.created_at >= stop.created_at)
-    ]
+    }
     if len(candidates) != 1:
         return None
-    stop = candidates[0]
+    (stop,) = candidates.values()
     return attrs.evolve(
         stop,
         status=OrderStatus.TRIGGERED,

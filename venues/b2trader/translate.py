@@ -66,6 +66,7 @@ from venues.b2trader.mapping import (
 __all__ = [
     "build_cancel_request",
     "build_market_request",
+    "build_markets_request",
     "build_order_cancel_request",
     "build_place_body",
     "build_place_request",
@@ -224,3 +225,9 @@ def build_market_request(market_id: str, *, base_url: str, token: AccessToken | 
         headers=market_headers(token),
         body=None,
     )
+
+
+def build_markets_request(*, base_url: str, token: AccessToken | None) -> HttpRequest:
+    """The exact ``GET /frontoffice/api/v5/markets`` ("Get markets", no query parameters: every category;
+    headers as :func:`auth.market_headers`)."""
+    return HttpRequest(method="GET", url=f"{base_url}{MARKETS_PATH}", headers=market_headers(token), body=None)

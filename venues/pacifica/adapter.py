@@ -27,6 +27,7 @@ from stopkit.plugin import (
     HttpRequest,
     HttpResponse,
     InvalidOrder,
+    Markets,
     OrderKind,
     OrderNotFound,
     OrderRef,
@@ -72,7 +73,7 @@ from venues.pacifica.refusals import REFUSALS
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("stopkit.venues.pacifica")
 
 # Reconciliation searches history back to the first send less the signature window and this much clock skew.
 _CLOCK_SKEW_MS = 60_000
@@ -236,6 +237,15 @@ class PacificaVenue(BoundVenue):
             rules.check_market_rules(order, markets)
         state: OrderState = yield self._place_exchange(order)
         return state
+
+    def markets_flow(self, symbols: tuple[str, ...] | None = None) -> Flow[Markets]:
+        """The USDC perpetuals of ``GET /api/v1/info`` (public, 1 credit; cached per client for
+        ``market_info_ttl_s``, the same answer :meth:`place_flow` checks stops against), as
+        :class:`~stopkit.plugin.Markets`: tick and lot size, ``min_tick``/``max_tick`` as the price
+        bounds, ``min_order_size`` (USD) as the minimum notional; see :func:`venues.pacifica.rules.markets_from_info`.
+        """
+        rows: Mapping[str, Mapping[str, Any]] = yield self._market_info_exchange()
+        return rules.markets_from_info(rows, symbols)
 
     # -- reads ----------------------------------------------------------------
 

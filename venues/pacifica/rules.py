@@ -1,4 +1,4 @@
-"""A stop checked against its market's rules from ``GET /api/v1/info`` (pure).
+"""Pacifica's markets from ``GET /api/v1/info``, and a stop checked against its market's rules (pure).
 
 Pacifica takes prices only as multiples of ``tick_size`` within ``[min_tick, max_tick]`` and
 amounts only as multiples of ``lot_size``
@@ -7,23 +7,41 @@ https://docs.pacifica.fi/api-documentation/api/rest-api/markets/get-market-info)
 worth less than ``min_order_size`` USD is refused. For a stop the venue checks the amount and
 the minimum value only when the stop triggers (pacifica-mcp ``scripts/smoke-1d.ts``): a stop
 accepted today can die at its trigger with ``force_cancel``. stopkit therefore checks before
-sending, and names the nearest valid values.
+sending (the core's :func:`~stopkit.plugin.check_order_fits`, as on every venue that publishes
+rules), and names the nearest valid values.
+
+As :class:`~stopkit.plugin.Market`: ``tick_size`` → ``tick_size``, ``lot_size`` → ``lot_size``,
+``min_tick``/``max_tick`` → ``min_price``/``max_price``, ``min_order_size`` (USD) →
+``min_notional``; unified symbol ``<symbol>/USDC:USDC``. Only perpetuals are listed: ``/info`` rows
+with ``instrument_type: spot`` (e.g. ``SOL-USDC``) are left out, since stopkit places no stop there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from stopkit.plugin import AnyStopOrder, InvalidOrder, StopLimitOrder, format_decimal
-from venues.pacifica.constants import DOC_MARKET_INFO_URL, DOC_TICK_LOT_URL, VENUE_NAME
+from stopkit.plugin import (
+    AnyStopOrder,
+    InvalidOrder,
+    Market,
+    Markets,
+    ResponseShapeError,
+    StopkitError,
+    check_order_fits,
+)
+from venues.pacifica.constants import DOC_MARKET_INFO_URL, VENUE_NAME
 from venues.pacifica.parse import MarketRules, market_rules
 from venues.pacifica.translate import native_symbol
 
-__all__ = ["check_market_rules", "nearest_multiples"]
+__all__ = ["check_market_rules", "markets_from_info", "nearest_multiples", "to_market"]
+
+log = logging.getLogger("stopkit.venues.pacifica")
 
 V = VENUE_NAME
+_QUOTE = "USDC"
 
 
 def nearest_multiples(value: Decimal, step: Decimal) -> tuple[Decimal, Decimal]:
@@ -33,74 +51,68 @@ def nearest_multiples(value: Decimal, step: Decimal) -> tuple[Decimal, Decimal]:
     return lower, upper
 
 
-def _fmt(value: Decimal) -> str:
-    return format_decimal(value)
+def to_market(rules: MarketRules) -> Market:
+    """The neutral :class:`~stopkit.plugin.Market` of one ``/info`` row (a USDC perpetual)."""
+    base = rules.raw.get("base_asset")
+    return Market(
+        venue=V,
+        symbol=f"{rules.symbol}/{_QUOTE}:{_QUOTE}",
+        venue_symbol=rules.symbol,
+        base=base if isinstance(base, str) and base else rules.symbol,
+        quote=_QUOTE,
+        tick_size=rules.tick_size,
+        lot_size=rules.lot_size,
+        min_notional=rules.min_order_size,
+        min_price=rules.min_tick,
+        max_price=rules.max_tick,
+        source=DOC_MARKET_INFO_URL,
+        raw=rules.raw,
+    )
 
 
-def _invalid(field: str, message: str, source: str) -> InvalidOrder:
-    return InvalidOrder(f"{V}: {message} ({source})", field=field, venue=V)
+def _is_perpetual(row: Mapping[str, Any]) -> bool:
+    # A row without instrument_type (older answers) is a perpetual: Pacifica listed only perpetuals then.
+    kind = row.get("instrument_type")
+    return kind is None or kind == "perpetual"
 
 
-def _check_price(field: str, price: Decimal, rules: MarketRules) -> None:
-    # A multiple of tick_size, within [min_tick, max_tick].
-    tick = rules.tick_size
-    lower, upper = nearest_multiples(price, tick)
-    if lower != price:
-        valid = [_fmt(v) for v in (lower, upper) if v > 0]
-        raise _invalid(
-            field,
-            f"{field} {_fmt(price)} is not a multiple of {rules.symbol}'s tick_size {_fmt(tick)}; "
-            f"nearest valid: {' or '.join(valid)}",
-            DOC_TICK_LOT_URL,
-        )
-    if rules.min_tick is not None and price < rules.min_tick:
-        lowest = nearest_multiples(rules.min_tick, tick)[1]
-        raise _invalid(
-            field,
-            f"{field} {_fmt(price)} is below {rules.symbol}'s min_tick {_fmt(rules.min_tick)}; "
-            f"lowest valid: {_fmt(lowest)}",
-            DOC_MARKET_INFO_URL,
-        )
-    if rules.max_tick is not None and price > rules.max_tick:
-        highest = nearest_multiples(rules.max_tick, tick)[0]
-        raise _invalid(
-            field,
-            f"{field} {_fmt(price)} is above {rules.symbol}'s max_tick {_fmt(rules.max_tick)}; "
-            f"highest valid: {_fmt(highest)}",
-            DOC_MARKET_INFO_URL,
-        )
+def markets_from_info(rows: Mapping[str, Mapping[str, Any]], symbols: Iterable[str] | None = None) -> Markets:
+    """The perpetual markets of ``GET /api/v1/info`` (rows by symbol, see
+    :func:`~venues.pacifica.parse.parse_market_info`), all or only ``symbols`` (unified or native).
 
-
-def _check_quantity(order: AnyStopOrder, rules: MarketRules) -> None:
-    # A multiple of lot_size, and worth at least min_order_size USD at the price the stop would
-    # trade at: its limit price, or its stop price for a stop-market (an estimate: it fills at market).
-    quantity = order.quantity
-    if quantity is None:  # the whole position: its size is the venue's to know
-        return
-    lot = rules.lot_size
-    lower, upper = nearest_multiples(quantity, lot)
-    if lower != quantity:
-        valid = [_fmt(v) for v in (lower, upper) if v > 0]
-        raise _invalid(
-            "quantity",
-            f"quantity {_fmt(quantity)} is not a multiple of {rules.symbol}'s lot_size {_fmt(lot)}; "
-            f"nearest valid: {' or '.join(valid)}",
-            DOC_TICK_LOT_URL,
-        )
-    if rules.min_order_size is None:
-        return
-    price = order.limit_price if isinstance(order, StopLimitOrder) else order.stop_price
-    value = quantity * price
-    if value < rules.min_order_size:
-        smallest = nearest_multiples(rules.min_order_size / price, lot)[1]
-        price_field = "limit_price" if isinstance(order, StopLimitOrder) else "stop_price"
-        raise _invalid(
-            "quantity",
-            f"quantity {_fmt(quantity)} at {price_field} {_fmt(price)} is worth {_fmt(value)} USD, below "
-            f"{rules.symbol}'s min_order_size {_fmt(rules.min_order_size)} USD; smallest valid quantity: "
-            f"{_fmt(smallest)} (the venue would accept the stop and cancel it when it triggers)",
-            DOC_MARKET_INFO_URL,
-        )
+    A symbol that is no Pacifica perpetual (a spot or malformed symbol) or not listed is left out; a
+    malformed row is left out with a logged warning, and ``reason`` names both.
+    """
+    wanted: set[str] | None = None
+    missing: list[str] = []
+    if symbols is not None:
+        wanted = set()
+        for symbol in symbols:
+            try:
+                wanted.add(native_symbol(symbol))
+            except StopkitError:
+                missing.append(symbol)
+    markets: list[Market] = []
+    broken: list[str] = []
+    for symbol, row in rows.items():
+        if (wanted is not None and symbol not in wanted) or not _is_perpetual(row):
+            continue
+        try:
+            rules = market_rules(rows, symbol)
+        except ResponseShapeError as exc:
+            log.warning("%s: GET /api/v1/info row %s left out: %s", V, symbol, exc.message)
+            broken.append(symbol)
+            continue
+        if rules is not None:
+            markets.append(to_market(rules))
+    listed = {market.venue_symbol for market in markets} | set(broken)
+    missing += sorted((wanted or set()) - listed)
+    reasons = []
+    if missing:
+        reasons.append(f"not Pacifica perpetuals listed by GET /api/v1/info: {', '.join(missing)}")
+    if broken:
+        reasons.append(f"rows that could not be read: {', '.join(broken)}")
+    return Markets(V, markets, reason="; ".join(reasons) or None, source=DOC_MARKET_INFO_URL)
 
 
 def check_market_rules(order: AnyStopOrder, markets: Mapping[str, Mapping[str, Any]]) -> None:
@@ -110,7 +122,8 @@ def check_market_rules(order: AnyStopOrder, markets: Mapping[str, Mapping[str, A
     Checks ``stop_price`` and ``limit_price`` (multiple of ``tick_size``, within
     ``[min_tick, max_tick]``), ``quantity`` (multiple of ``lot_size``) and the order's value
     (``quantity`` times the limit price, or the stop price for a stop-market, at least ``min_order_size``
-    USD); a whole-position order (``quantity=None``) skips the size checks.
+    USD); a whole-position order (``quantity=None``) skips the size checks. See
+    :func:`stopkit.plugin.check_order_fits`.
 
     Raises:
         InvalidOrder: naming the field (``symbol``, ``stop_price``, ``limit_price``,
@@ -121,12 +134,15 @@ def check_market_rules(order: AnyStopOrder, markets: Mapping[str, Mapping[str, A
     rules = market_rules(markets, symbol)
     if rules is None:
         listed = ", ".join(sorted(markets)[:12]) + (", ..." if len(markets) > 12 else "")
-        raise _invalid(
-            "symbol",
-            f"{symbol} is not a market GET /api/v1/info lists (symbols are case-sensitive; listed: {listed})",
-            DOC_MARKET_INFO_URL,
+        raise InvalidOrder(
+            f"{V}: {symbol} is not a market GET /api/v1/info lists (symbols are case-sensitive; listed: {listed}) "
+            f"({DOC_MARKET_INFO_URL})",
+            field="symbol",
+            venue=V,
         )
-    _check_price("stop_price", order.stop_price, rules)
-    if isinstance(order, StopLimitOrder):
-        _check_price("limit_price", order.limit_price, rules)
-    _check_quantity(order, rules)
+    try:
+        check_order_fits(order, to_market(rules))
+    except InvalidOrder as exc:
+        if exc.field == "quantity":
+            exc.add_note(f"{V} would accept such a stop and cancel it when it triggers (force_cancel)")
+        raise

@@ -128,6 +128,7 @@ from venues.pacifica.constants import (
     PATH_STOP_CREATE,
     WS_PATH,
 )
+from venues.pacifica.translate import native_symbol
 
 __all__ = [
     "BUSINESS_CODES",
@@ -530,7 +531,9 @@ class PacificaSimulator(ServedSimulator):
         )
 
     def set_price(self, symbol: str, price: Decimal) -> None:
-        """Move the mark, last-trade and mid price of ``symbol`` to ``price``; crossed stops trigger."""
+        """Move the mark, last-trade and mid price of ``symbol`` (native ``BTC`` or unified
+        ``BTC/USDC:USDC``) to ``price``; crossed stops trigger. Unknown market: ``KeyError``."""
+        symbol = native_symbol(symbol)
         self._market(symbol)
         for price_type in _PRICE_TYPES:
             self.prices[symbol][price_type] = price

@@ -67,7 +67,7 @@ from venues.pacifica.mapping import (
 
 __all__ = ["PING_FRAME", "PacificaStream", "parse_order_update", "subscribe_frame"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("stopkit.venues.pacifica")
 
 V = VENUE_NAME
 PING_FRAME = '{"method":"ping"}'

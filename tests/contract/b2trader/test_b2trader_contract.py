@@ -192,7 +192,7 @@ def test_documented_stream_item_parses_and_the_simulator_matches_its_shape() -> 
     doc = CORPUS["ws_open_orders_item"]
     documented = json.loads(doc["text"])["item"][0]
     state = parse_child_order(documented)
-    assert (state.status, state.venue_status, state.kind) == (OrderStatus.TRIGGERED, "Pending", OrderKind.STOP_LIMIT)
+    assert (state.status, state.venue_status, state.kind) == (OrderStatus.TRIGGERED, "Pending", OrderKind.LIMIT)
     assert set(doc["documented_item_statuses"]) == mapping.OPEN_CHILD_STATUSES
     sim = B2TraderSimulator(clock=lambda: 1_755_187_645_819, seed=1)
     sim.set_price("spot.btc_usdt", Decimal("120000"))

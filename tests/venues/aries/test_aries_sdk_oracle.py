@@ -244,6 +244,7 @@ async def _session(client: stopkit.VenueClient, sim: AriesSimulator, clock: Any)
             await client.place(stop_order(side=side, position_effect=effect, stop_price=Decimal(price),
                                           time_in_force=tif, client_order_id=f"o-{side}-{effect}-{tif}"))  # fmt: skip
     limit = await client.place(stop_limit_order(client_order_id="sl-1"))
+    small = await client.place(stop_order(quantity=Decimal(20), client_order_id="small-1"))  # fills in one lot
     sim.fill_lot = Decimal(30)
     sim.set_price("AAPL", Decimal("144.5"))  # the sells trigger: partial fills, IOC cancels, FOK cancels
     moved = await client.modify(limit, stop_price=Decimal(144), limit_price=Decimal("143.5"))
@@ -251,8 +252,10 @@ async def _session(client: stopkit.VenueClient, sim: AriesSimulator, clock: Any)
     await client.open_orders()
     await client.get(client_order_id="o-sell-None-day")
     await client.cancel(venue_order_id=moved.venue_order_id)
+    again = await client.cancel(venue_order_id=moved.venue_order_id)  # already cancelled: its state, no write
+    assert again.status is OrderStatus.CANCELED
     with pytest.raises(OrderRejected):
-        await client.cancel(venue_order_id=moved.venue_order_id)  # 200 REJECTED: already canceled
+        await client.cancel(venue_order_id=small.venue_order_id)  # 200 REJECTED: already filled
     sim.pending_new = True
     pending = await client.place(stop_order(stop_price=Decimal(100), client_order_id="pn-1"))
     assert pending.status is OrderStatus.SUBMITTED

@@ -227,7 +227,7 @@ def test_documented_stream_item_as_child_order(b2t) -> None:
     assert state.symbol == "cfd.eur_chf"
     assert state.status is OrderStatus.TRIGGERED
     assert state.venue_status == "Pending"
-    assert state.kind is OrderKind.STOP_LIMIT
+    assert state.kind is OrderKind.LIMIT  # a released order is a plain Limit order, not a stop
     assert state.quantity == Decimal("10000")
     assert state.filled_quantity == 0
     assert state.limit_price == Decimal("0.9")
@@ -256,10 +256,11 @@ def test_child_order_statuses_and_fills(b2t, status, remaining, expected, filled
 
 
 def test_child_market_order_has_no_limit(b2t) -> None:
-    """A Market child (from a stop-market) shows requestedPrice "0": no limit price."""
+    """A Market child (from a stop-market) is a plain MARKET order (not a stop without a stop price) and shows
+    requestedPrice "0": no limit price."""
     item = json.loads(b2t.DOC_WS_ITEM)["item"][0] | {"orderType": "Market", "requestedPrice": "0"}
     state = parse_child_order(item)
-    assert state.kind is OrderKind.STOP_MARKET
+    assert (state.kind, state.stop_price) == (OrderKind.MARKET, None)
     assert state.limit_price is None
 
 

@@ -104,7 +104,8 @@ async def test_demo_scenario_end_to_end(served) -> None:
 
 
 async def test_cancel_a_fresh_stop(served) -> None:
-    """DELETE a WaitingForActivation stop → CANCELED; the book agrees; it no longer triggers."""
+    """DELETE a WaitingForActivation stop → CANCELED; the book agrees; it no longer triggers. Cancelling it
+    again returns the CANCELED state; a client that never saw it gets the venue's refusal."""
     sim, base_url = await _start(served)
     sim.set_price("spot.btc_usdt", Decimal("120000"))
     async with _connect(sim, base_url) as client:
@@ -112,12 +113,16 @@ async def test_cancel_a_fresh_stop(served) -> None:
         canceled = await client.cancel(venue_order_id=placed.venue_order_id)
         assert canceled.status is OrderStatus.CANCELED
         assert canceled.venue_order_id == placed.venue_order_id
+        assert canceled.client_order_id == placed.client_order_id  # carried forward: the answer has none
         assert canceled.raw["cancellationDate"] is not None
         assert sim.book_state(client.venue, placed.venue_order_id).status is OrderStatus.CANCELED
         sim.set_price("spot.btc_usdt", Decimal("130000"))
         assert sim.child_of(placed.venue_order_id) is None
+        again = await client.cancel(venue_order_id=placed.venue_order_id)
+        assert (again.status, again.venue_order_id) == (OrderStatus.CANCELED, placed.venue_order_id)
+    async with _connect(sim, base_url) as stranger:
         with pytest.raises(OrderRejected, match="already cancelled"):
-            await client.cancel(venue_order_id=placed.venue_order_id)
+            await stranger.cancel(venue_order_id=placed.venue_order_id)
 
 
 async def test_cancel_unknown_and_activated(served) -> None:
@@ -139,7 +144,7 @@ async def test_sell_stop_triggers_on_the_way_down(served) -> None:
     order = StopOrder(symbol="ETH/USDT", side=Side.SELL, quantity=Decimal("1.5"), stop_price=Decimal("2900"))
     async with _connect(sim, base_url) as client:
         placed = await client.place(order)
-        assert placed.symbol == "spot.eth_usdt"
+        assert (placed.symbol, placed.venue_symbol) == ("ETH/USDT", "spot.eth_usdt")
         sim.set_price("spot.eth_usdt", Decimal("3100"))
         assert sim.book_state(client.venue, placed.venue_order_id).status is OrderStatus.ACCEPTED
         sim.set_price("spot.eth_usdt", Decimal("2900"))

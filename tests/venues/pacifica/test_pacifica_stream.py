@@ -125,7 +125,7 @@ def test_unknown_values_never_end_the_stream(caplog: pytest.LogCaptureFixture) -
         _stop_row(i=4, s=None),  # malformed: skipped
         _stop_row(i=5),  # a normal stop
     ]
-    with caplog.at_level("WARNING", logger="venues.pacifica.stream"):
+    with caplog.at_level("WARNING", logger="stopkit.venues.pacifica"):
         step = stream.handle_text(json.dumps({"channel": "account_order_updates", "data": rows}))
         again = stream.handle_text(json.dumps({"channel": "account_order_updates", "data": rows[1:3]}))
         others = [stream.handle_text(text) for text in ("not json", '{"channel":"error","data":{}}', "[1]")]
