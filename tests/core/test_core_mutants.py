@@ -299,3 +299,18 @@ def test_an_unreadable_decimal_text_is_quoted_up_to_80_characters() -> None:
     with pytest.raises(stopkit.InvalidOrder) as info:
         parse_decimal_text(text, field="price")
     assert info.value.message == f"price is not a decimal number: {'x' * 80!r}"
+
+
+async def test_acknowledging_a_settled_write_twice_is_harmless() -> None:
+    """Kills `self._writes.pop(record.id, None)` → `pop(record.id)`: a second acknowledge of the same record
+    raises nothing, and the record is gone from pending()."""
+    transport = MockTransport(lambda request: HttpResponse(status=503, body=b"down"))
+    order = stopkit.StopOrder(symbol="X", side="sell", quantity=1, stop_price=10)
+    async with stopkit.connect(FakeAdapter(), credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(VenueUnavailable):
+            await client.place(order)
+        (record,) = client.pending()
+        assert (record.operation, record.outcome.name) == ("place", "UNKNOWN")
+        client.acknowledge(record)
+        client.acknowledge(record)
+        assert client.pending() == []

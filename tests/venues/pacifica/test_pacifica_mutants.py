@@ -6,6 +6,7 @@ Each test names the mutant it kills. Flows are driven by hand (pure, no I/O) wit
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Generator
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,12 @@ import pytest
 import stopkit
 from stopkit.context import AccessToken, RequestContext
 from stopkit.errors import InvalidOrder, OrderRejected, StopkitError
+from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
+from stopkit.testing import MockTransport
 from stopkit.wire import HttpRequest, HttpResponse
 from venues.pacifica import parse, translate
+from venues.pacifica.constants import MARKET_INFO_CACHE_KEY
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 CLOID = "d25ac10b-58cc-4372-a567-0e02b2c3d479"
@@ -312,3 +316,54 @@ def test_a_cancel_needs_an_id() -> None:
         "symbol": "BTC",
         "client_order_id": CLOID,
     }
+
+
+def test_an_unreadable_cancel_answer_has_an_unknown_outcome() -> None:
+    """Kills `_ok_body(response, writes=True)` → None in the cancel parser: a 2xx cancel answer that cannot be
+    read may have cancelled the order."""
+    with pytest.raises(StopkitError) as info:
+        parse.parse_cancel_response(HttpResponse(status=200, body=b"<html>ok</html>"))
+    assert info.value.outcome_known is False
+    with pytest.raises(StopkitError) as read:
+        parse.parse_history_page(HttpResponse(status=200, body=b"<html>ok</html>"))
+    assert read.value.outcome_known is True
+
+
+def test_rows_keep_their_raw_answer_and_an_unknown_type_is_named() -> None:
+    """Kills `raw=raw` dropped in _state and _kind_or_raise's message/raw_value mutants."""
+    row = _history_row(CLOID, SENT_AT_MS, 9)
+    assert parse.parse_history_row(row).raw == row
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_row({**row, "order_type": "iceberg"})
+    assert info.value.message == "pacifica: unknown order_type value 'iceberg'"
+    assert getattr(info.value, "raw_value", None) == "iceberg"
+
+
+async def test_invalidate_cache_forgets_only_the_key_given() -> None:
+    """Kills `self._cache.pop(key, None)` → `pop(None, None)`: after invalidating the market-info key the next
+    placement reads GET /api/v1/info again."""
+    btc = {"symbol": "BTC", "tick_size": "1", "min_tick": "0", "max_tick": "1000000", "lot_size": "0.00001",
+           "min_order_size": "10"}  # fmt: skip
+    calls: list[str] = []
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        path = urlsplit(request.url).path
+        calls.append(path)
+        if path == "/api/v1/info":
+            return _ok([btc])
+        return _ok({"order_id": len(calls)})
+
+    client = stopkit.connect(
+        "pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX}, transport=MockTransport(handler),
+        clock=stopkit.FrozenClock(SENT_AT_MS), retry=RetryPolicy(max_attempts=1, backoff=False),
+    )  # fmt: skip
+    async with client:
+        await client.place(_order(client_order_id=str(uuid.uuid4())))
+        await client.place(_order(client_order_id=str(uuid.uuid4())))
+        assert calls.count("/api/v1/info") == 1
+        client.invalidate_cache("another:key")
+        await client.place(_order(client_order_id=str(uuid.uuid4())))
+        assert calls.count("/api/v1/info") == 1
+        client.invalidate_cache(f"{MARKET_INFO_CACHE_KEY}:{client.venue.config.base_url}")
+        await client.place(_order(client_order_id=str(uuid.uuid4())))
+        assert calls.count("/api/v1/info") == 2
