@@ -82,6 +82,18 @@ PACIFICA: Tables = {
         pacifica.TERMINAL_EVENTS,
         {"cancel": S.CANCELED, "force_cancel": S.CANCELED, "expired": S.EXPIRED},
     ),
+    "stop types": (
+        pacifica.STOP_TYPE_KIND,
+        {
+            "stop_market": OrderKind.STOP_MARKET,
+            "stop_limit": OrderKind.STOP_LIMIT,
+            "take_profit_limit": OrderKind.STOP_LIMIT,
+            "stop_loss_limit": OrderKind.STOP_LIMIT,
+            "take_profit_market": OrderKind.STOP_MARKET,
+            "stop_loss_market": OrderKind.STOP_MARKET,
+        },
+    ),
+    "plain types": (pacifica.PLAIN_TYPE_KIND, {"limit": OrderKind.LIMIT, "market": OrderKind.MARKET}),
     "order_type": (
         pacifica.ORDER_TYPE_KIND,
         {
