@@ -3,7 +3,7 @@
 Run as ``python -m benchmarks._server``; it prints ``CONTROL <url>`` and serves a
 control app on 127.0.0.1:
 
-- ``POST /reset?mode=sim``: a fresh :class:`~venues.pacifica.simulator.PacificaSimulator`
+- ``POST /reset?mode=sim``: a fresh :class:`~stopkit_venues.pacifica.simulator.PacificaSimulator`
   (public constructor; defaults, but its rate limits raised out of reach) served with
   :func:`stopkit.testing.simkit.serve`; answers
   ``{"base_url", "simulator_parameters"}``. A fresh one per run: the simulator keeps
@@ -55,7 +55,7 @@ class _Control:
         mode = request.query.get("mode", "sim")
         parameters: list[str] = []
         if mode == "sim":
-            from venues.pacifica.simulator import PacificaSimulator
+            from stopkit_venues.pacifica.simulator import PacificaSimulator
 
             parameters = list(inspect.signature(PacificaSimulator).parameters)
             app = PacificaSimulator(**unlimited_kwargs(parameters)).make_app()

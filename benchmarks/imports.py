@@ -33,7 +33,7 @@ SNIPPETS: dict[str, str] = {
 LAZY_CHECK = (
     "import sys, json, stopkit; "
     "print(json.dumps({m: m in sys.modules for m in ('aiohttp', 'tenacity', 'aiolimiter', 'venues', "
-    "'venues.pacifica', 'nacl', 'cattrs', 'importlib.metadata')}))"
+    "'stopkit_venues.pacifica', 'nacl', 'cattrs', 'importlib.metadata')}))"
 )
 
 

@@ -96,6 +96,12 @@ def refresh_copies() -> None:
     """
     import shutil
 
+    # The folder venues/ is installed as the package stopkit_venues: mutants/stopkit_venues must be the
+    # mutated copy, or `import stopkit_venues` would find the original through the editable install.
+    MUTANTS.mkdir(exist_ok=True)
+    link = MUTANTS / "stopkit_venues"
+    if not link.exists():
+        link.symlink_to("venues", target_is_directory=True)
     for package in ("stopkit", "venues"):
         for source in (ROOT / package).rglob("*"):
             copy = MUTANTS / source.relative_to(ROOT)
@@ -133,7 +139,7 @@ def run(patterns: Sequence[str], *, sample_size: int | None, pending: bool = Fal
 
 def _table_mutants(venue: str) -> Iterator[tuple[str, object, object]]:
     # (table name, key, replacement) for every value of every module-level dict literal in the venue's mapping.
-    module = __import__(f"venues.{venue}.mapping", fromlist=["*"])
+    module = __import__(f"stopkit_venues.{venue}.mapping", fromlist=["*"])
     tree = ast.parse((ROOT / "venues" / venue / "mapping.py").read_text(encoding="utf-8"))
     for node in tree.body:
         target: ast.expr | None = node.target if isinstance(node, ast.AnnAssign) else None
@@ -157,7 +163,7 @@ def _run_table_mutant(venue: str, table: str, key: object, replacement: object) 
     if pid == 0:  # pragma: no cover - the child
         import pytest
 
-        module = __import__(f"venues.{venue}.mapping", fromlist=["*"])
+        module = __import__(f"stopkit_venues.{venue}.mapping", fromlist=["*"])
         getattr(module, table)[key] = replacement
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)

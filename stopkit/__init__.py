@@ -70,6 +70,7 @@ from stopkit.wire import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from stopkit.client import VenueClient
+    from stopkit.journal import EntryStatus, Journal, JournalBinding, JournalEntry
     from stopkit.retry import ReconnectPolicy, RetryPolicy
     from stopkit.transport import Transport
 
@@ -89,11 +90,15 @@ __all__ = [
     "Credentials",
     "DemoScenario",
     "DuplicateClientOrderId",
+    "EntryStatus",
     "FrozenClock",
     "HttpRequest",
     "HttpResponse",
     "InvalidArgument",
     "InvalidOrder",
+    "Journal",
+    "JournalBinding",
+    "JournalEntry",
     "LocalError",
     "Market",
     "Markets",
@@ -169,4 +174,8 @@ def __getattr__(name: str) -> Any:
         from stopkit.transport import Transport
 
         return Transport
+    if name in ("EntryStatus", "Journal", "JournalBinding", "JournalEntry"):  # stopkit.journal: sqlite3 on use
+        import stopkit.journal
+
+        return getattr(stopkit.journal, name)
     raise AttributeError(f"module 'stopkit' has no attribute {name!r}")

@@ -16,6 +16,7 @@ from stopkit.wire import HttpRequest
 
 if TYPE_CHECKING:
     from stopkit.client import VenueClient
+    from stopkit.journal import Journal
     from stopkit.ratelimit import RateLimit, Throttle
     from stopkit.retry import RetryPolicy
     from stopkit.transport import Transport
@@ -174,6 +175,9 @@ def connect(
     rate_limit: RateLimit | None = None,
     throttle: Throttle | None = None,
     paper: bool = False,
+    journal: str | Journal | None = None,
+    budget: str | None = None,
+    claim_wait_s: float = 30.0,
 ) -> VenueClient:
     """A :class:`~stopkit.client.VenueClient` for ``venue``; use it with ``async with``.
 
@@ -188,6 +192,19 @@ def connect(
     ``base_url`` (other ``config`` keys apply). ``client.paper.set_price(symbol, price)`` moves
     the simulated price.
 
+    ``journal`` places each client order id at most once across crashes, restarts, processes and
+    hosts, recording every outcome or reporting it unknown (see :mod:`stopkit.journal`):
+    ``"sqlite:///path/orders.db"`` (one host),
+    ``"redis://host:6379/0"`` (many processes and hosts), or a :class:`~stopkit.journal.Journal`
+    (which you open and close). Entries are namespaced by venue and account. ``claim_wait_s``:
+    how long a placement waits for another live client placing the same client order id.
+    Without a journal, behaviour is as before (in-process guarantees only).
+
+    ``budget="redis://host:6379/0"`` shares the rate-limit budget (``rate_limit`` or the venue's
+    documented one, with the venue's costs) with every process and host using the same venue
+    account, through Redis (:class:`~stopkit.ratelimit_redis.RedisBudget`, key
+    ``stopkit:budget:{venue:account}``). The in-process limiter stays the default.
+
     Besides the venue's own keys, ``config`` takes two keys for every venue:
 
     - ``allow_insecure`` (default ``False``): allow ``http://``/``ws://`` to hosts other than
@@ -200,7 +217,8 @@ def connect(
     Raises:
         PluginError: unknown or broken venue.
         ConfigurationError: missing or malformed credentials or config; ``paper=True`` for a
-            venue that ships no simulator.
+            venue that ships no simulator; a malformed journal or budget URL, or a Redis
+            journal/budget without the ``redis`` package (``pip install 'stopkit[redis]'``).
     """
     from stopkit.client import VenueClient
     from stopkit.ratelimit import Throttle
@@ -215,6 +233,30 @@ def connect(
         credentials, config = market.credentials, paper_config(market, config)
     venue_config, client_config = _split_config(adapter, config)
     bound = adapter.bind(_credentials(adapter, credentials), venue_config)
+    binding = None
+    if journal is not None or budget is not None:
+        from stopkit.journal import JournalBinding, account_of, open_journal
+
+        account = account_of(bound)
+        if budget is not None:
+            if throttle is not None:
+                raise ConfigurationError("give budget or throttle, not both", venue=adapter.name)
+            limit = rate_limit or bound.rate_limit
+            if limit is None:
+                raise ConfigurationError(
+                    f"{adapter.name}: no rate limit to share: pass rate_limit=", venue=adapter.name
+                )
+            from stopkit.ratelimit_redis import RedisBudget
+
+            throttle = RedisBudget(budget, limit, key=f"stopkit:budget:{{{adapter.name}:{account}}}")
+        if journal is not None:
+            binding = JournalBinding(
+                open_journal(journal),
+                venue=adapter.name,
+                account=account,
+                owned=not _is_journal(journal),
+                claim_wait_s=claim_wait_s,
+            )
     if throttle is None and rate_limit is not None:
         throttle = Throttle(rate_limit)
     max_body = client_config.get("max_response_bytes", adapter.max_response_bytes)
@@ -231,7 +273,14 @@ def connect(
         throttle=throttle,
         allow_insecure=client_config.get("allow_insecure", False),
         paper=market,
+        journal=binding,
     )
+
+
+def _is_journal(value: object) -> bool:
+    from stopkit.journal import Journal
+
+    return isinstance(value, Journal)
 
 
 def simulator(venue: str | VenueAdapter) -> Simulator:

@@ -18,6 +18,9 @@
 - ``stopkit markets VENUE [--symbol S ...] [--json] [--paper]``: print the venue's markets and
   their order rules (tick and lot size, quantity bounds, minimum notional, price bounds), or why
   there are none.
+- ``stopkit watch VENUE [--simulator]``: print the venue's live order updates as a table, one
+  line per change (see :mod:`stopkit.watch`).
+- ``stopkit journal list|recover VENUE|prune``: the order journal (see :mod:`stopkit.journal.cli`).
 
 ``--json`` on every command prints JSON (NDJSON from ``watch``). Errors are one line on stderr
 (and with ``--json`` also ``{"error": ...}`` on stdout), no traceback. Exit statuses: 0 done;
@@ -114,6 +117,32 @@ def _build_parser() -> argparse.ArgumentParser:
     mkt.add_argument(
         "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
     )
+    jour = commands.add_parser("journal", help="the order journal: list, recover, prune")
+    jour.add_argument("--json", dest="journal_json", action="store_true", help="JSON output (as the subcommands')")
+    jour_commands = jour.add_subparsers(dest="journal_command", required=True, parser_class=_Parser)
+    url_help = "journal URL, e.g. sqlite:///var/lib/bot/orders.db or redis://host:6379/0 (default $STOPKIT_JOURNAL)"
+    jlist = jour_commands.add_parser("list", help="print the journal's entries, oldest first")
+    jlist.add_argument("--journal", default=os.environ.get("STOPKIT_JOURNAL"), help=url_help)
+    jlist.add_argument("--venue", help="only this venue's entries")
+    jlist.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        choices=[s.value for s in _entry_statuses()],
+        help="only entries with this status (repeatable)",
+    )
+    jlist.add_argument("--json", action="store_true", help="one JSON object per line")
+    jrec = jour_commands.add_parser("recover", help="settle the venue's entries left in flight or unknown")
+    jrec.add_argument("venue", help="the venue whose entries to settle (credentials from its environment variables)")
+    jrec.add_argument("--journal", default=os.environ.get("STOPKIT_JOURNAL"), help=url_help)
+    jrec.add_argument("--json", action="store_true", help="one JSON object per line")
+    jrec.add_argument(
+        "--venue-config", action="append", default=[], metavar="KEY=VALUE", help="venue config value (repeatable)"
+    )
+    jprune = jour_commands.add_parser("prune", help="delete settled entries older than the retention")
+    jprune.add_argument("--journal", default=os.environ.get("STOPKIT_JOURNAL"), help=url_help)
+    jprune.add_argument("--older-than-days", type=float, help="age in days (default: the journal's retention_days)")
+    jprune.add_argument("--json", action="store_true", help='print {"pruned": N, "older_than_days": D}')
 
     ven = commands.add_parser("venues", help="list registered venues and their capabilities")
     ven.add_argument("--markdown", action="store_true", help="print the capability matrix as a Markdown table")
@@ -316,6 +345,27 @@ def _cmd_markets(args: argparse.Namespace) -> int:
     return asyncio.run(_markets(args))
 
 
+def _entry_statuses() -> list[Any]:
+    from stopkit.journal import EntryStatus
+
+    return list(EntryStatus)
+
+
+def _cmd_journal(args: argparse.Namespace) -> int:
+    from stopkit.journal.cli import run_list, run_prune, run_recover
+
+    if not args.journal:
+        _fail("give --journal URL (or set STOPKIT_JOURNAL), e.g. sqlite:///var/lib/bot/orders.db")
+    as_json = bool(args.json or args.journal_json)
+    if args.journal_command == "list":
+        return asyncio.run(run_list(args.journal, venue=args.venue, statuses=args.status, as_json=as_json))
+    if args.journal_command == "recover":
+        get_venue(args.venue)  # an unknown venue fails before anything starts
+        config = _venue_config(args.venue_config)
+        return asyncio.run(run_recover(args.journal, args.venue, config=config, as_json=as_json))
+    return asyncio.run(run_prune(args.journal, older_than_days=args.older_than_days, as_json=as_json))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``stopkit`` command; returns the exit status (raises ``SystemExit`` for errors).
 
@@ -333,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cancel": _cmd_trade,
         "orders": _cmd_trade,
         "simulate": _cmd_simulate,
+        "journal": _cmd_journal,
     }
     try:
         return handlers[args.command](args)

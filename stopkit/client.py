@@ -34,7 +34,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 import attrs
@@ -69,6 +69,9 @@ from stopkit.transport import Transport, WebSocket
 from stopkit.validate import check_id, check_symbol
 from stopkit.venue import Amendment, BoundVenue, Candidates, Exchange, OrderRef
 from stopkit.wire import HttpResponse
+
+if TYPE_CHECKING:
+    from stopkit.journal import JournalBinding, JournalEntry
 
 __all__ = ["VenueClient"]
 
@@ -191,9 +194,11 @@ class VenueClient:
         memory_size: int = 100_000,
         settle_timeout_s: float | None = None,
         paper: PaperMarket | None = None,
+        journal: JournalBinding | None = None,
     ) -> None:
         self.venue = venue
         self._paper = paper
+        self._journal = journal
         self._transport = transport
         self._clock: Clock = clock or SystemClock()
         self._clock_offset_ms = 0
@@ -253,6 +258,11 @@ class VenueClient:
         """Wait for background settlements (each bounded in time), then close the transport's connections."""
         while self._settlers:
             await asyncio.gather(*list(self._settlers), return_exceptions=True)
+        if self._journal is not None:
+            await self._journal.close()
+        closer = getattr(self.throttle, "aclose", None)  # a shared budget's connection (stopkit.ratelimit_redis)
+        if closer is not None:
+            await closer()
         await self._transport.close()
 
     # -- operations -----------------------------------------------------------
@@ -261,6 +271,9 @@ class VenueClient:
         """Place a stop-market or stop-limit order.
 
         Returns the venue's answer as an :class:`OrderState` (normally ACCEPTED).
+
+        With a journal (:mod:`stopkit.journal`), a client order id whose outcome is recorded returns
+        it (or raises the recorded refusal) without sending; one left unknown is reconciled first.
 
         Raises:
             InvalidOrder, UnsupportedOrder: before any I/O.
@@ -278,6 +291,8 @@ class VenueClient:
         record = PendingWrite(
             operation="place", order=order, client_order_id=order.client_order_id, started_at_ms=self._now_ms()
         )
+        if self._journal is not None:  # exactly once per client order id (stopkit.journal)
+            return await self._journal.place(self, order, record)
         return await self._write(record, lambda: self._place(order, record), lambda: self._settle_place(order, record))
 
     async def get(
@@ -293,7 +308,10 @@ class VenueClient:
             UnsupportedOrder: the venue documents no way to read orders.
             OrderNotFound: the venue does not know the order.
         """
-        ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
+        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        if self._journal is not None:  # a restarted client learns the venue order id from the journal
+            await self._journal.recall(self, ref)
+        ref = self._known_ref(ref)
         state = await self._run(self.venue.get_flow(ref))
         return self._remember(state)
 
@@ -320,7 +338,10 @@ class VenueClient:
                 (e.g. filled) so nothing was cancelled.
             OutcomeUnknown (and the other errors with ``outcome_known=False``): not settled.
         """
-        ref = self._known_ref(_order_ref(venue_order_id, client_order_id, symbol))
+        ref = _order_ref(venue_order_id, client_order_id, symbol)
+        if self._journal is not None:  # a restarted client learns the venue order id from the journal
+            await self._journal.recall(self, ref)
+        ref = self._known_ref(ref)
         if ref.venue_order_id is not None:
             seen = self._seen.get(ref.venue_order_id)
             if seen is not None and seen.venue_order_id == ref.venue_order_id and seen.status is OrderStatus.CANCELED:
@@ -331,6 +352,8 @@ class VenueClient:
             venue_order_id=ref.venue_order_id,
             started_at_ms=self._now_ms(),
         )
+        if self._journal is not None:
+            self._journal.note(record, ref)
         return await self._write(record, lambda: self._cancel(ref, record), lambda: self._settle_cancel(ref, record))
 
     async def modify(
@@ -402,6 +425,11 @@ class VenueClient:
             venue_order_id=state.venue_order_id,
             started_at_ms=self._now_ms(),
         )
+        if self._journal is not None:
+            ref = OrderRef(
+                venue_order_id=state.venue_order_id, client_order_id=state.client_order_id, symbol=state.symbol
+            )
+            self._journal.note(record, ref, state=state, amendment=amendment)
         return await self._write(
             record,
             lambda: self._modify(state, amendment, record),
@@ -495,6 +523,31 @@ class VenueClient:
             if record.outcome in (WriteOutcome.IN_FLIGHT, WriteOutcome.SETTLING, WriteOutcome.UNKNOWN)
             or not record.caller_informed
         ]
+
+    async def recover(self) -> list[JournalEntry]:
+        """Settle every journal entry of this venue and account left in flight by a client that is
+        gone (crashed or closed mid-write), or left UNKNOWN, and return them (oldest first).
+
+        Each is settled by the same reconciliation as a live unknown outcome: a placement is
+        looked up (and, on venues that refuse reused client order ids, resent inside the
+        reconciliation); a cancel or modify is read back, never sent again. An entry never
+        marked sent becomes NOT_APPLIED (placing its client order id again sends it). Entries a
+        live client is working on are returned as they are. The results are recorded.
+
+        Returns: :class:`~stopkit.journal.JournalEntry` s with their settled ``status``, ``state``
+        and ``error``.
+
+        Raises:
+            ConfigurationError: the client has no journal (``stopkit.connect(..., journal=...)``).
+        """
+        if self._journal is None:
+            raise ConfigurationError(f"{self.name}: recover() needs a journal: stopkit.connect(..., journal=...)")
+        return await self._journal.recover(self)
+
+    @property
+    def journal(self) -> JournalBinding | None:
+        """The client's journal binding (``journal.journal`` is the :class:`~stopkit.journal.Journal`), or ``None``."""
+        return self._journal
 
     def acknowledge(self, *records: PendingWrite) -> None:
         """Drop settled ``records`` from :meth:`pending` (writes in flight or settling stay)."""
@@ -720,6 +773,8 @@ class VenueClient:
         settle: Callable[[], Awaitable[OrderState]],
     ) -> OrderState:
         # Run one write call, keeping `record` current; a cancelled caller leaves `settle` running.
+        if self._journal is not None:  # intent before the request leaves, outcome after (stopkit.journal)
+            run, settle = self._journal.wrap(self, record, run, settle)
         self._writes.put(record.id, record)
         marker = _CURRENT_WRITE.set(record)
         try:
@@ -867,6 +922,8 @@ class VenueClient:
             raise error
         mine = [state for state in states if self._may_be_ours(state, order, record)]
         rivals = self._rivals(order, record)
+        if self._journal is not None and self._journal.rivals(record):  # same terms, unsettled, in the journal
+            rivals.append(record)
         if len(mine) == 1 and not rivals:
             log.warning("%s: reconciliation matched the order by its terms: %s", self.name, mine[0].venue_order_id)
             return self._claim(record, attrs.evolve(mine[0], client_order_id=order.client_order_id))
@@ -1388,7 +1445,10 @@ class VenueClient:
         if exchange.writes:
             record = _CURRENT_WRITE.get()
             if record is not None:
+                first = not record.sent
                 record.sent = True  # from here on the venue may act on it
+                if first and self._journal is not None:
+                    await self._journal.mark_sent(self, record)  # durably, before the request leaves
         return await self._transport.send(request, timeout_s=self._retry.timeout_s)
 
     async def _current_token(self) -> AccessToken | None:

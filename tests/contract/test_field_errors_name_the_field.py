@@ -19,9 +19,9 @@ import pytest
 from stopkit.errors import StopkitError
 from stopkit.state import OrderState
 from stopkit.wire import HttpResponse
-from venues.aries import parse as aries
-from venues.b2trader import parse as b2trader
-from venues.pacifica import parse as pacifica
+from stopkit_venues.aries import parse as aries
+from stopkit_venues.b2trader import parse as b2trader
+from stopkit_venues.pacifica import parse as pacifica
 
 HERE = Path(__file__).resolve().parent
 NOT_A_SCALAR = {"unexpected": ["object"]}

@@ -13,9 +13,9 @@ import pytest
 from stopkit.api import CLIENT_CONFIG_KEYS
 from stopkit.cli import _markdown_matrix
 from stopkit.registry import get_venue
-from venues.aries.adapter import AriesConfig
-from venues.b2trader.adapter import B2TraderConfig
-from venues.pacifica.config import PacificaConfig
+from stopkit_venues.aries.adapter import AriesConfig
+from stopkit_venues.b2trader.adapter import B2TraderConfig
+from stopkit_venues.pacifica.config import PacificaConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

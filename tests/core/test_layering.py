@@ -24,7 +24,7 @@ def _imports(path: Path) -> set[str]:
 def test_stopkit_never_imports_venues() -> None:
     """The core does not depend on any venue; venues are found through entry points."""
     for path in (ROOT / "stopkit").rglob("*.py"):
-        assert not any(m == "venues" or m.startswith("venues.") for m in _imports(path)), path
+        assert not any(m.split(".")[0] in ("venues", "stopkit_venues") for m in _imports(path)), path
 
 
 def test_only_transport_imports_aiohttp_and_only_retry_imports_tenacity() -> None:
@@ -52,7 +52,7 @@ def test_import_stopkit_loads_no_http_stack() -> None:
     """`import stopkit` loads the model only: no aiohttp, tenacity or venue."""
     code = (
         "import sys, stopkit; "
-        "bad = [m for m in ('aiohttp', 'tenacity', 'venues', 'nacl', 'aiolimiter') if m in sys.modules]; "
+        "bad = [m for m in ('aiohttp', 'tenacity', 'stopkit_venues', 'nacl', 'aiolimiter') if m in sys.modules]; "
         "print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -66,6 +66,35 @@ def test_venues_use_only_the_public_plugin_api() -> None:
         extra = {"stopkit.testing", "stopkit.testing.simkit"} if path.name == "simulator.py" else set()
         used = {m for m in _imports(path) if m == "stopkit" or m.startswith("stopkit.")}
         assert used <= allowed | extra, f"{path} imports {sorted(used - allowed - extra)}"
+
+
+def test_a_bots_own_venues_module_breaks_nothing(tmp_path: Path) -> None:
+    """A bot with its own venues.py (or venues/ package) beside its script still gets every built-in venue:
+    they are installed as stopkit_venues, and nothing imports a top-level venues."""
+    (tmp_path / "venues.py").write_text("raise ImportError('the bot's own venues module was imported')\n")
+    code = (
+        "import stopkit; "
+        "names = stopkit.available_venues(); "
+        "assert {'pacifica', 'aries', 'b2trader'} <= set(names), names; "
+        "[stopkit.get_venue(n) for n in ('pacifica', 'aries', 'b2trader')]; "
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_no_module_imports_a_top_level_venues_package() -> None:
+    """Every import of a built-in venue goes through stopkit_venues (the installed name), never venues."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        f"{path.relative_to(root)}: {module}"
+        for folder in ("stopkit", "venues", "tests", "examples", "benchmarks")
+        for path in (root / folder).rglob("*.py")
+        for module in _imports(path)
+        if module == "venues" or module.startswith("venues.")
+    ]
+    assert offenders == []
 
 
 def test_the_repository_stands_alone() -> None:

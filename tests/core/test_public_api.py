@@ -13,6 +13,11 @@ import stopkit
 import stopkit.plugin
 
 EXPECTED = {
+    # the order journal (issue 17): in connect()'s and VenueClient's signatures
+    "EntryStatus",
+    "Journal",
+    "JournalBinding",
+    "JournalEntry",
     "CancelReplaceFailed",
     "Market",
     "Markets",

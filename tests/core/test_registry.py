@@ -16,7 +16,7 @@ def test_builtin_venues_are_discovered_through_entry_points() -> None:
     assert {"pacifica", "aries", "b2trader"} <= set(names)
     eps = registry._entry_points()
     for name in ("pacifica", "aries", "b2trader"):
-        assert eps[name].value == f"venues.{name}:VENUE"
+        assert eps[name].value == f"stopkit_venues.{name}:VENUE"
         assert registry.get_venue(name).name == name
 
 
@@ -28,7 +28,7 @@ def _fake_eps(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
 
 def test_broken_plugin_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """A plugin whose import fails raises PluginError naming it; others still load."""
-    _fake_eps(monkeypatch, broken="no_such_module_xyz:VENUE", good="venues.pacifica:VENUE")
+    _fake_eps(monkeypatch, broken="no_such_module_xyz:VENUE", good="stopkit_venues.pacifica:VENUE")
     with pytest.raises(PluginError) as info:
         registry.get_venue("broken")
     assert info.value.plugin == "broken"
@@ -36,7 +36,7 @@ def test_broken_plugin_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     # "good" loads but names itself "pacifica": refused too, while the real name works.
     with pytest.raises(PluginError, match="names itself"):
         registry.get_venue("good")
-    _fake_eps(monkeypatch, broken="no_such_module_xyz:VENUE", pacifica="venues.pacifica:VENUE")
+    _fake_eps(monkeypatch, broken="no_such_module_xyz:VENUE", pacifica="stopkit_venues.pacifica:VENUE")
     assert registry.get_venue("pacifica").name == "pacifica"
 
 
@@ -45,7 +45,7 @@ def test_broken_plugin_fails_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("stopkit.orders:Side", "not a stopkit VenueAdapter"),
         ("stopkit.venue:VenueAdapter", "registers the class"),
-        ("venues.aries:VENUE", "names itself 'aries'"),
+        ("stopkit_venues.aries:VENUE", "names itself 'aries'"),
     ],
 )
 def test_invalid_plugins(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:

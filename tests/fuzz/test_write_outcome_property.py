@@ -85,19 +85,19 @@ class Venue:
 
 
 def _pacifica() -> Any:
-    from venues.pacifica.simulator import PacificaSimulator
+    from stopkit_venues.pacifica.simulator import PacificaSimulator
 
     return PacificaSimulator(credits_per_ip=10**9, credits_per_api_key=10**9)
 
 
 def _aries() -> Any:
-    from venues.aries.simulator import AriesSimulator
+    from stopkit_venues.aries.simulator import AriesSimulator
 
     return AriesSimulator()
 
 
 def _b2trader() -> Any:
-    from venues.b2trader.simulator import B2TraderSimulator
+    from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
     return B2TraderSimulator()
 

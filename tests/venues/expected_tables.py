@@ -13,9 +13,9 @@ from typing import Any
 
 from stopkit.orders import OrderKind, PositionEffect, Side, TimeInForce, TriggerType
 from stopkit.state import OrderStatus
-from venues.aries import mapping as aries
-from venues.b2trader import mapping as b2trader
-from venues.pacifica import mapping as pacifica
+from stopkit_venues.aries import mapping as aries
+from stopkit_venues.b2trader import mapping as b2trader
+from stopkit_venues.pacifica import mapping as pacifica
 
 S = OrderStatus
 Tables = Mapping[str, tuple[Mapping[Any, object], Mapping[Any, object]]]

@@ -12,9 +12,9 @@ from typing import ClassVar
 from expected_tables import ARIES, B2TRADER, PACIFICA
 
 from stopkit.testing.conformance import VenueConformance
-from venues.aries import mapping as aries
-from venues.b2trader import mapping as b2trader
-from venues.pacifica import mapping as pacifica
+from stopkit_venues.aries import mapping as aries
+from stopkit_venues.b2trader import mapping as b2trader
+from stopkit_venues.pacifica import mapping as pacifica
 
 EnumTables = Mapping[str, tuple[Iterable[str], Mapping[str, object], Iterable[str]]]
 

@@ -22,7 +22,7 @@ ARIES_401 = json.dumps(
 async def test_aries_401_after_the_order_landed_returns_it_once(served: Any) -> None:
     """Aries takes the order, then answers a documented 401: the client refreshes the token, looks the order up
     by its terms, finds it and returns it; nothing is sent twice."""
-    from venues.aries.simulator import AriesSimulator
+    from stopkit_venues.aries.simulator import AriesSimulator
 
     sim = AriesSimulator()
     server = await served(sim.make_app())
@@ -40,7 +40,7 @@ async def test_aries_401_after_the_order_landed_returns_it_once(served: Any) -> 
 
 async def test_aries_401_before_the_order_landed_sends_it_once_more(served: Any) -> None:
     """A documented 401 that the venue meant (it did not act): refresh, look up (nothing), send again: one order."""
-    from venues.aries.simulator import AriesSimulator
+    from stopkit_venues.aries.simulator import AriesSimulator
 
     sim = AriesSimulator()
     server = await served(sim.make_app())
@@ -58,7 +58,7 @@ async def test_aries_401_before_the_order_landed_sends_it_once_more(served: Any)
 async def test_b2trader_401_after_the_order_landed_is_unknown_and_not_resent(served: Any, body: bytes) -> None:
     """B2TRADER takes the stop, then answers 401 (no documented refusal, no way to look a stop up): the
     outcome is unknown, the token is refreshed for the next call, and the stop is not sent again."""
-    from venues.b2trader.simulator import B2TraderSimulator
+    from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
     sim = B2TraderSimulator()
     server = await served(sim.make_app())

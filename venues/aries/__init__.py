@@ -6,7 +6,7 @@ Docs: https://finance.dev/api-reference; evidence ledger: ``docs/venues/aries.md
 
 from __future__ import annotations
 
-from venues.aries.adapter import AriesAdapter, AriesBoundVenue, AriesConfig
+from stopkit_venues.aries.adapter import AriesAdapter, AriesBoundVenue, AriesConfig
 
 __all__ = ["VENUE", "AriesAdapter", "AriesBoundVenue", "AriesConfig"]
 

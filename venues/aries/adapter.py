@@ -10,7 +10,7 @@ does, and why (every wire fact's source is in the evidence ledger of ``docs/venu
   see :meth:`AriesBoundVenue.token_exchange`. ``ARIES_ACCOUNT_ID`` (the ``tradingAccountId``) is required.
 - **Place** ``POST /v1/orders`` (type STOP / STOP_LIMIT). The ack's ``clOrdId`` is the venue
   order id. Aries stores no client order id (``clientId`` is the OAuth application), so ours
-  is kept by this client only (:class:`~venues.aries.memory.OrderMemory`).
+  is kept by this client only (:class:`~stopkit_venues.aries.memory.OrderMemory`).
 - **No duplicates**: there is no idempotency key, so a placement whose outcome is unknown is
   never resent; :meth:`AriesBoundVenue.reconcile_flow` lists the active orders with the same
   terms placed since, and the core claims one only when it is unambiguous.
@@ -72,8 +72,8 @@ from stopkit.plugin import (
     format_decimal,
     structure_config,
 )
-from venues.aries import auth, parse, translate
-from venues.aries.constants import (
+from stopkit_venues.aries import auth, parse, translate
+from stopkit_venues.aries.constants import (
     ACCOUNT_ID_MAX_LEN,
     CHAIN_FIELD,
     DEFAULT_REQUESTS_PER_S,
@@ -95,9 +95,9 @@ from venues.aries.constants import (
     VENUE_NAME,
     WS_PATH,
 )
-from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE
-from venues.aries.memory import KnownOrder, OrderMemory
-from venues.aries.refusals import REFUSALS
+from stopkit_venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE
+from stopkit_venues.aries.memory import KnownOrder, OrderMemory
+from stopkit_venues.aries.refusals import REFUSALS
 
 __all__ = ["AriesAdapter", "AriesBoundVenue", "AriesConfig"]
 
@@ -231,7 +231,7 @@ class AriesBoundVenue(BoundVenue):
     (tickers are case-insensitive), so ``aapl`` places ``AAPL``. Options are not supported.
 
     The bound venue remembers (bounded, in memory) what it has seen of its orders: our client
-    order ids, replace chains and creation times (:class:`~venues.aries.memory.OrderMemory`),
+    order ids, replace chains and creation times (:class:`~stopkit_venues.aries.memory.OrderMemory`),
     because Aries keeps none of the first and hides old chain links from its history.
     """
 
@@ -390,7 +390,7 @@ class AriesBoundVenue(BoundVenue):
         )
 
     def parse_place_response(self, order: AnyStopOrder, response: HttpResponse) -> OrderState:
-        """See :func:`venues.aries.parse.parse_place_response`."""
+        """See :func:`stopkit_venues.aries.parse.parse_place_response`."""
         return parse.parse_place_response(order, response, symbol=self.native_symbol(order.symbol))
 
     def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
@@ -401,11 +401,11 @@ class AriesBoundVenue(BoundVenue):
         return state
 
     def classify_error(self, response: HttpResponse, *, writes: bool = False) -> RemoteError:
-        """See :func:`venues.aries.parse.classify_error`."""
+        """See :func:`stopkit_venues.aries.parse.classify_error`."""
         return parse.classify_error(response, writes=writes)
 
     def parse_trade_order(self, row: Mapping[str, Any], *, client_order_id: str | None = None) -> OrderState:
-        """See :func:`venues.aries.parse.parse_trade_order`."""
+        """See :func:`stopkit_venues.aries.parse.parse_trade_order`."""
         return parse.parse_trade_order(row, client_order_id=client_order_id)
 
     # -- reads ----------------------------------------------------------------
@@ -526,9 +526,9 @@ class AriesBoundVenue(BoundVenue):
         return state
 
     def stream(self) -> StreamProtocol:
-        """The account-updates WebSocket session (see :mod:`venues.aries.stream`); after a reconnect,
+        """The account-updates WebSocket session (see :mod:`stopkit_venues.aries.stream`); after a reconnect,
         missed transitions are read back through the active list (the default resync)."""
-        from venues.aries.stream import AriesStream
+        from stopkit_venues.aries.stream import AriesStream
 
         return AriesStream(self, ws_url=self.config.stream_url, account_id=self.account_id)
 
@@ -578,7 +578,7 @@ class AriesBoundVenue(BoundVenue):
 
         ``POST /v1/orders`` has no idempotency key and Aries stores no client order id, so the
         order is never resent, and rows are matched by terms only
-        (:func:`venues.aries.parse.reconcile_candidates`: equity stop, symbol, venue side, type,
+        (:func:`stopkit_venues.aries.parse.reconcile_candidates`: equity stop, symbol, venue side, type,
         time in force, qty, prices, ``createdAt`` ≥ ``sent_at_ms`` minus ``reconcile_clock_skew_ms``)
         and returned as :class:`~stopkit.plugin.Candidates` (``by_client_order_id=False``): the
         client claims one only when it is the single match no other call of the client owns or
@@ -793,8 +793,8 @@ class AriesAdapter(VenueAdapter):
     )
 
     def simulator(self) -> Simulator:
-        """A fresh :class:`~venues.aries.simulator.AriesSimulator` (imports aiohttp)."""
-        from venues.aries.simulator import AriesSimulator
+        """A fresh :class:`~stopkit_venues.aries.simulator.AriesSimulator` (imports aiohttp)."""
+        from stopkit_venues.aries.simulator import AriesSimulator
 
         return AriesSimulator()
 

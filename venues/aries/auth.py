@@ -37,7 +37,7 @@ from stopkit.plugin import (
     compact_json,
     retry_after_s,
 )
-from venues.aries.constants import TOKEN_PATH, VENUE_NAME
+from stopkit_venues.aries.constants import TOKEN_PATH, VENUE_NAME
 
 __all__ = ["TokenEncoding", "build_token_request", "parse_token_response"]
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import attrs
 
 from stopkit.plugin import OrderState
-from venues.aries.constants import CHAIN_FIELD
+from stopkit_venues.aries.constants import CHAIN_FIELD
 
 __all__ = ["KnownOrder", "OrderMemory"]
 

@@ -54,14 +54,14 @@ from stopkit.plugin import (
     require_mapping,
     retry_after_s,
 )
-from venues.aries.constants import (
+from stopkit_venues.aries.constants import (
     CHAIN_FIELD,
     SECURITY_TYPE_EQUITY,
     SECURITY_TYPE_OPTION,
     SERVER_SIDE_ERROR_TYPES,
     VENUE_NAME,
 )
-from venues.aries.mapping import ORDER_STATUS, SIDE_FROM_VENUE, TYPE_TO_KIND
+from stopkit_venues.aries.mapping import ORDER_STATUS, SIDE_FROM_VENUE, TYPE_TO_KIND
 
 __all__ = [
     "OrdersPage",
@@ -402,7 +402,7 @@ def cancel_security_type(row: Mapping[str, Any]) -> str:
 def parse_trade_order(row: Mapping[str, Any], *, client_order_id: str | None = None) -> OrderState:
     """An :class:`OrderState` from one ``TradeOrderV2`` object (list endpoints and WebSocket).
 
-    - ``ordStatus`` via :data:`~venues.aries.mapping.ORDER_STATUS`; absent/empty → SUBMITTED
+    - ``ordStatus`` via :data:`~stopkit_venues.aries.mapping.ORDER_STATUS`; absent/empty → SUBMITTED
       with ``venue_status=""`` ("Omitted when the broker has not yet reported a status").
       NEW (and REPLACED) stays ACCEPTED (armed or triggered: indistinguishable) until ``cumQty``
       shows fills: then PARTIALLY_FILLED, or FILLED at ``qty``.
@@ -516,7 +516,7 @@ def parse_replace_response(previous: OrderState, amendment: Amendment, response:
     order had already filled in part (the fills stay); PENDING_REPLACE or no ``status`` →
     PENDING_UPDATE. Terms come from the answer where it states them (non-empty, non-zero), else
     from ``amendment``, else from ``previous``. ``raw`` is the answer plus
-    :data:`~venues.aries.constants.CHAIN_FIELD`: every ``clOrdId`` of the order, oldest first, so
+    :data:`~stopkit_venues.aries.constants.CHAIN_FIELD`: every ``clOrdId`` of the order, oldest first, so
     earlier ids stay reachable.
 
     Raises:

@@ -106,7 +106,7 @@ from stopkit.plugin import (
 )
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from venues.aries.constants import WS_PATH
+from stopkit_venues.aries.constants import WS_PATH
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
 

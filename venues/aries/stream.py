@@ -20,7 +20,7 @@ https://finance.dev/websockets/account-updates and the SDK ``finance-dev`` 0.9.0
 - the snapshot is ``AccountSnapshot{account, positions, ordersV2}`` and the later changes are
   ``AccountEvent{topic, name, target, data}`` with the v2 order (``TradeOrderV2``) in ``data``
   (``websocket/models/account.py``), each the ``payload`` of an ``event`` message
-  (``EventMessage``); stop orders are read with :func:`venues.aries.parse.parse_trade_order`;
+  (``EventMessage``); stop orders are read with :func:`stopkit_venues.aries.parse.parse_trade_order`;
 - ``refreshAuth`` → re-send ``/auth`` with a fresh token; ``authExpired`` → reconnect
   (``transport/async_connection.py``: "Internal signal to reconnect after server-side token expiry");
 - keep-alive ``{"type":"ping","id":"ping-…"}`` answered by ``pong`` (``PingMessage``/``PongMessage``);
@@ -56,8 +56,8 @@ from stopkit.plugin import (
     WsRequest,
     json_frames,
 )
-from venues.aries.constants import DOC_WS, VENUE_NAME
-from venues.aries.parse import is_equity_stop_row, parse_trade_order
+from stopkit_venues.aries.constants import DOC_WS, VENUE_NAME
+from stopkit_venues.aries.parse import is_equity_stop_row, parse_trade_order
 
 __all__ = ["AriesStream", "auth_frame", "subscribe_frame"]
 

@@ -28,7 +28,7 @@ from stopkit.plugin import (
     compact_json,
     format_decimal,
 )
-from venues.aries.constants import (
+from stopkit_venues.aries.constants import (
     CANCEL_PATH,
     ORDERS_PATH,
     PAGE_LIMIT,
@@ -37,7 +37,7 @@ from venues.aries.constants import (
     active_orders_path,
     history_orders_path,
 )
-from venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TIF_EXTENDED_HOURS, TIF_TO_VENUE
+from stopkit_venues.aries.mapping import KIND_TO_TYPE, SIDE_TO_VENUE, TIF_EXTENDED_HOURS, TIF_TO_VENUE
 
 __all__ = [
     "auth_headers",

@@ -76,8 +76,8 @@ from stopkit.plugin import (
     VenueAdapter,
     structure_config,
 )
-from venues.b2trader import auth, parse, translate
-from venues.b2trader.constants import (
+from stopkit_venues.b2trader import auth, parse, translate
+from stopkit_venues.b2trader.constants import (
     CANCEL_ORDER_DOC_URL,
     DEFAULT_MARKETS_TTL_S,
     DEFAULT_REQUESTS_PER_S,
@@ -92,15 +92,15 @@ from venues.b2trader.constants import (
     TITLE,
     VENUE_NAME,
 )
-from venues.b2trader.mapping import market_id_for
-from venues.b2trader.markets import (
+from stopkit_venues.b2trader.mapping import market_id_for
+from stopkit_venues.b2trader.markets import (
     MarketSpec,
     check_order_fits,
     parse_market_response,
     parse_markets_response,
     to_market,
 )
-from venues.b2trader.refusals import REFUSALS
+from stopkit_venues.b2trader.refusals import REFUSALS
 
 __all__ = ["CAPABILITIES", "B2TraderAdapter", "B2TraderBound", "B2TraderConfig"]
 
@@ -237,7 +237,7 @@ class B2TraderBound(BoundVenue):
         # Markets whose "Get market" answer could not be read: warned about once each.
         self._warned_markets: set[str] = set()
         # Stops known to have activated: stop orderId -> (its TRIGGERED state, the child's orderId),
-        # learnt by the OpenOrders stream (venues.b2trader.stream); cancel_flow cancels the child.
+        # learnt by the OpenOrders stream (stopkit_venues.b2trader.stream); cancel_flow cancels the child.
         self._activated: dict[str, tuple[OrderState, str]] = {}
         # Children this client cancelled (child orderId -> the cancel answer): when the stream sees one
         # leave the open set, that answer is its final state, not a gap.
@@ -304,7 +304,7 @@ class B2TraderBound(BoundVenue):
     # -- placement --------------------------------------------------------------------
 
     def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
-        """``POST /frontoffice/api/v3/stop-orders`` (see :mod:`venues.b2trader.translate`)."""
+        """``POST /frontoffice/api/v3/stop-orders`` (see :mod:`stopkit_venues.b2trader.translate`)."""
         self.check_order(order)
         return translate.build_place_request(
             order,
@@ -330,7 +330,7 @@ class B2TraderBound(BoundVenue):
 
     def markets_list_exchange(self) -> Exchange[list[MarketSpec]]:
         """The read "Get markets" ``GET /frontoffice/api/v5/markets`` (every market; the answer's shape is
-        an assumption, see :func:`venues.b2trader.markets.parse_markets_response`), cached by the core per
+        an assumption, see :func:`stopkit_venues.b2trader.markets.parse_markets_response`), cached by the core per
         client for ``markets_ttl_s``."""
         return Exchange(
             build=lambda ctx: translate.build_markets_request(base_url=self.base_url, token=ctx.access_token),
@@ -409,7 +409,7 @@ class B2TraderBound(BoundVenue):
                 ``amountScale`` / ``minAmount`` / ``maxBaseAmount``; nothing is posted.
             UnsupportedOrder: as :meth:`check_order`.
             AuthenticationError: the token was refused (on the market read or the place).
-            RemoteError: from the place request (see :func:`venues.b2trader.parse.classify_error`).
+            RemoteError: from the place request (see :func:`stopkit_venues.b2trader.parse.classify_error`).
         """
         self.check_order(order)
         market_id = translate.check_spot_order(order)
@@ -457,16 +457,16 @@ class B2TraderBound(BoundVenue):
         return parse.parse_child_order(obj)
 
     def classify_error(self, response: HttpResponse, *, writes: bool = False) -> RemoteError:
-        """See :func:`venues.b2trader.parse.classify_error`."""
+        """See :func:`stopkit_venues.b2trader.parse.classify_error`."""
         return parse.classify_error(response, writes=writes)
 
     # -- live order updates -------------------------------------------------------------
 
     def stream(self) -> StreamProtocol:
-        """The account's SignalR ``OpenOrders`` stream (see :mod:`venues.b2trader.stream`): the
+        """The account's SignalR ``OpenOrders`` stream (see :mod:`stopkit_venues.b2trader.stream`): the
         children activated stops release, and their parents as TRIGGERED where a heuristic links
         them. An order leaving the open set without a final status is named by a ``StreamGap``."""
-        from venues.b2trader.stream import B2TraderStream
+        from stopkit_venues.b2trader.stream import B2TraderStream
 
         return B2TraderStream(self, base_url=self.base_url, account_id=self.account_id, snapshots=self.stream_snapshots)
 
@@ -606,8 +606,8 @@ class B2TraderAdapter(VenueAdapter):
     )
 
     def simulator(self) -> Simulator:
-        """A fresh :class:`~venues.b2trader.simulator.B2TraderSimulator` (imports aiohttp)."""
-        from venues.b2trader.simulator import B2TraderSimulator
+        """A fresh :class:`~stopkit_venues.b2trader.simulator.B2TraderSimulator` (imports aiohttp)."""
+        from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
         return B2TraderSimulator()
 

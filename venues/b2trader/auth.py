@@ -36,7 +36,7 @@ from stopkit.plugin import (
     compact_json,
     server_time_ms,
 )
-from venues.b2trader.constants import (
+from stopkit_venues.b2trader.constants import (
     ACCEPT,
     DEFAULT_TOKEN_LIFETIME_S,
     DEFAULT_TOKEN_PATH,
@@ -46,7 +46,7 @@ from venues.b2trader.constants import (
     TOKEN_CONTENT_TYPE,
     VENUE_NAME,
 )
-from venues.b2trader.parse import classify_status
+from stopkit_venues.b2trader.parse import classify_status
 
 __all__ = [
     "build_token_request",

@@ -20,7 +20,7 @@ from stopkit.plugin import (
     TimeInForce,
     UnsupportedOrder,
 )
-from venues.b2trader.constants import SPOT_MARKET_TYPE, VENUE_NAME
+from stopkit_venues.b2trader.constants import SPOT_MARKET_TYPE, VENUE_NAME
 
 __all__ = [
     "CHILD_KIND_OF_STOP",

@@ -55,9 +55,9 @@ from stopkit.plugin import (
 from stopkit.plugin import (
     check_order_fits as check_market_fit,
 )
-from venues.b2trader.constants import MARKET_DOC_URL, SETTINGS_DOC_URL, VENUE_NAME
-from venues.b2trader.mapping import unified_symbol
-from venues.b2trader.parse import classify_error
+from stopkit_venues.b2trader.constants import MARKET_DOC_URL, SETTINGS_DOC_URL, VENUE_NAME
+from stopkit_venues.b2trader.mapping import unified_symbol
+from stopkit_venues.b2trader.parse import classify_error
 
 __all__ = [
     "MarketSpec",
@@ -161,7 +161,7 @@ def parse_market_response(response: HttpResponse, *, market_id: str) -> MarketSp
     A 2xx whose body cannot be read gives a spec with ``problem`` (cached like any answer).
 
     Raises:
-        RemoteError: a non-2xx answer, through :func:`venues.b2trader.parse.classify_error` (a read);
+        RemoteError: a non-2xx answer, through :func:`stopkit_venues.b2trader.parse.classify_error` (a read);
             the place flow catches it and places without the check.
     """
     if not 200 <= response.status < 300:
@@ -201,7 +201,7 @@ def parse_markets_response(response: HttpResponse) -> list[MarketSpec]:
     (assumed shape: see the module docstring); an entry that cannot be read gives a spec with ``problem``.
 
     Raises:
-        RemoteError: a non-2xx answer, through :func:`venues.b2trader.parse.classify_error` (a read).
+        RemoteError: a non-2xx answer, through :func:`stopkit_venues.b2trader.parse.classify_error` (a read).
         ResponseShapeError: the answer is neither an array of objects nor an object holding exactly one.
     """
     if not 200 <= response.status < 300:

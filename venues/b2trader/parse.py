@@ -44,8 +44,8 @@ from stopkit.plugin import (
     require_mapping,
     retry_after_s,
 )
-from venues.b2trader.constants import VENUE_NAME
-from venues.b2trader.mapping import (
+from stopkit_venues.b2trader.constants import VENUE_NAME
+from stopkit_venues.b2trader.mapping import (
     CHILD_ORDER_STATUS,
     CHILD_ORDER_TYPE,
     ORDER_TYPE_FROM_VENUE,
@@ -124,7 +124,7 @@ def parse_stop_order(
 ) -> OrderState:
     """An :class:`OrderState` from one stop-order object (the value of ``"order"``).
 
-    Status: ``status`` through :data:`~venues.b2trader.mapping.STOP_STATUS`, except that
+    Status: ``status`` through :data:`~stopkit_venues.b2trader.mapping.STOP_STATUS`, except that
     ``cancel_answer=True`` (a 200 answer to the cancel DELETE, "The canceled order") is CANCELED
     whatever its status text: the venue said it cancelled the stop (a ``Rejected`` stop stays
     REJECTED: it never was live).
@@ -175,13 +175,13 @@ def parse_child_order(obj: Mapping[str, Any]) -> OrderState:
     """An :class:`OrderState` from a regular-order object, e.g. the order a stop released
     (``source: "StopOrder"``) as the ``OpenOrders`` stream or the "Cancel order" answer shows it.
 
-    Status through :data:`~venues.b2trader.mapping.CHILD_ORDER_STATUS`; ``Working`` with
+    Status through :data:`~stopkit_venues.b2trader.mapping.CHILD_ORDER_STATUS`; ``Working`` with
     ``remainingAmount < requestedAmount`` → PARTIALLY_FILLED. ``filled_quantity`` =
     ``requestedAmount - remainingAmount``, except 0 for ``Reverted`` (its trade was rolled back).
     ``stop_price`` is ``None`` (a child carries none); ``kind`` is the plain order's type
     (``Market`` → :attr:`OrderKind.MARKET`, ``Limit`` → :attr:`OrderKind.LIMIT`): a released
     child is no stop. No field links the child to its stop: callers correlate by source, market,
-    side and amount (see :data:`~venues.b2trader.mapping.CHILD_KIND_OF_STOP`).
+    side and amount (see :data:`~stopkit_venues.b2trader.mapping.CHILD_KIND_OF_STOP`).
 
     Raises:
         ResponseShapeError, UnknownVenueValue: as :func:`parse_stop_order`.

@@ -44,7 +44,7 @@ and gets a ``cancellationDate``; cancelling an activated stop is refused (400). 
 Gtd/Day stops never expire here (undocumented).
 
 WebSocket ``GET /frontoffice/ws/v4/account?access_token=<JWT>`` (SignalR JSON protocol, see
-:mod:`venues.b2trader.stream`): the JWT in the query is verified like a bearer token before the
+:mod:`stopkit_venues.b2trader.stream`): the JWT in the query is verified like a bearer token before the
 upgrade (401 otherwise); the first message must be the handshake ``{"protocol":"json","version":1}``;
 ``invocationId`` must start at 0 and increase by 1 per message that carries one; an ``OpenOrders``
 invocation (type 4) for the token's account gets an item listing the open children, and a new item
@@ -96,7 +96,7 @@ from stopkit.plugin import (
 )
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from venues.b2trader.constants import (
+from stopkit_venues.b2trader.constants import (
     DEFAULT_TOKEN_PATH,
     DOC_URL,
     ENV_ACCOUNT_ID,
@@ -107,8 +107,8 @@ from venues.b2trader.constants import (
     STOP_CONTENT_TYPE,
     STOP_ORDERS_PATH,
 )
-from venues.b2trader.mapping import market_id_for
-from venues.b2trader.stream import RS, WS_PATH
+from stopkit_venues.b2trader.mapping import market_id_for
+from stopkit_venues.b2trader.stream import RS, WS_PATH
 
 __all__ = ["DEFAULT_MARKETS", "DEMO_ACCOUNT_ID", "DEMO_API_TOKEN", "B2TraderSimulator"]
 

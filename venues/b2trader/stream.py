@@ -17,7 +17,7 @@ https://api-docs.b2prime.com/websocket-api/trading):
 What the stream shows: **there is no stop-order stream.** The items are regular orders, and the
 documented ``item.status`` values are only ``Started``, ``Pending`` and ``Working`` (open orders).
 Those with ``source: "StopOrder"`` are the children activated stops released (their own
-``orderId``; :func:`venues.b2trader.parse.parse_child_order`). No field links a child to its stop:
+``orderId``; :func:`stopkit_venues.b2trader.parse.parse_child_order`). No field links a child to its stop:
 the parent stop is reported TRIGGERED (``Activated``) only when exactly one known armed stop
 matches the child by market, side, kind, amount, limit price and ``createdAt`` at or after the
 stop's — a **heuristic**; the parent's ``raw`` then carries ``stopkit.childOrderId`` and
@@ -60,12 +60,12 @@ from stopkit.plugin import (
     WsRequest,
     json_frames,
 )
-from venues.b2trader.constants import VENUE_NAME
-from venues.b2trader.mapping import CHILD_KIND_OF_STOP
-from venues.b2trader.parse import parse_child_order
+from stopkit_venues.b2trader.constants import VENUE_NAME
+from stopkit_venues.b2trader.mapping import CHILD_KIND_OF_STOP
+from stopkit_venues.b2trader.parse import parse_child_order
 
 if TYPE_CHECKING:
-    from venues.b2trader.adapter import B2TraderBound
+    from stopkit_venues.b2trader.adapter import B2TraderBound
 
 log = logging.getLogger("stopkit.venues.b2trader")
 

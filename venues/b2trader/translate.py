@@ -18,7 +18,7 @@ prefix). Decimals are sent as canonical strings, the declared type ("decimal str
 default; with ``numbers=True`` (config ``decimals_as_numbers``) as exact JSON numbers, as the
 docs' example sends them, written from the ``Decimal`` itself, never through ``float``.
 
-Time in force per order kind (:data:`~venues.b2trader.mapping.TIME_IN_FORCE_BY_KIND`): a
+Time in force per order kind (:data:`~stopkit_venues.b2trader.mapping.TIME_IN_FORCE_BY_KIND`): a
 stop-market releases a Market order, whose documented time in force is ``Ioc``; GTD and DAY
 apply to limit orders only and are refused before any I/O for a stop-market. stopkit's default
 GTC on a stop-market is sent as ``market_stop_tif`` (config ``market_stop_time_in_force``,
@@ -53,9 +53,15 @@ from stopkit.plugin import (
     compact_json,
     format_decimal,
 )
-from venues.b2trader.auth import market_headers, order_cancel_headers, stop_headers
-from venues.b2trader.constants import MARKETS_PATH, ORDERS_PATH, STOP_ORDERS_PATH, TIME_IN_FORCE_DOC_URL, VENUE_NAME
-from venues.b2trader.mapping import (
+from stopkit_venues.b2trader.auth import market_headers, order_cancel_headers, stop_headers
+from stopkit_venues.b2trader.constants import (
+    MARKETS_PATH,
+    ORDERS_PATH,
+    STOP_ORDERS_PATH,
+    TIME_IN_FORCE_DOC_URL,
+    VENUE_NAME,
+)
+from stopkit_venues.b2trader.mapping import (
     ORDER_TYPE_TO_VENUE,
     SIDE_TO_VENUE,
     TIME_IN_FORCE_BY_KIND,
@@ -84,7 +90,7 @@ def check_spot_order(order: AnyStopOrder) -> str:
     - BUY + CLOSE would cover a short → :class:`UnsupportedOrder`;
     - BUY + OPEN, SELL + CLOSE and ``None`` are what a spot order does anyway and pass.
 
-    The time in force must suit the order kind (:data:`~venues.b2trader.mapping.TIME_IN_FORCE_BY_KIND`):
+    The time in force must suit the order kind (:data:`~stopkit_venues.b2trader.mapping.TIME_IN_FORCE_BY_KIND`):
     a stop-market with DAY or GTD → :class:`UnsupportedOrder`.
 
     Raises:

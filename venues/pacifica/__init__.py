@@ -6,7 +6,7 @@ Docs: https://docs.pacifica.fi/api-documentation/api/rest-api/orders/create-stop
 
 from __future__ import annotations
 
-from venues.pacifica.adapter import PacificaAdapter, PacificaVenue
+from stopkit_venues.pacifica.adapter import PacificaAdapter, PacificaVenue
 
 __all__ = ["VENUE", "PacificaAdapter", "PacificaVenue"]
 

@@ -44,10 +44,10 @@ from stopkit.plugin import (
     TriggerType,
     VenueAdapter,
 )
-from venues.pacifica import parse, rules, translate
-from venues.pacifica.auth import PacificaKeys
-from venues.pacifica.config import PacificaConfig, parse_config
-from venues.pacifica.constants import (
+from stopkit_venues.pacifica import parse, rules, translate
+from stopkit_venues.pacifica.auth import PacificaKeys
+from stopkit_venues.pacifica.config import PacificaConfig, parse_config
+from stopkit_venues.pacifica.constants import (
     CANCEL_COST,
     CREDIT_WINDOW_S,
     CREDITS_PER_IP,
@@ -69,7 +69,7 @@ from venues.pacifica.constants import (
     TITLE,
     VENUE_NAME,
 )
-from venues.pacifica.refusals import REFUSALS
+from stopkit_venues.pacifica.refusals import REFUSALS
 
 __all__ = ["PacificaAdapter", "PacificaVenue"]
 
@@ -230,7 +230,7 @@ class PacificaVenue(BoundVenue):
         Raises:
             InvalidOrder: the stop does not fit its market (``symbol``, ``stop_price``,
                 ``limit_price`` or ``quantity`` named, with the nearest valid values), before
-                the order is sent; see :func:`venues.pacifica.rules.check_market_rules`.
+                the order is sent; see :func:`stopkit_venues.pacifica.rules.check_market_rules`.
         """
         if self.config.check_market_rules:
             markets: Mapping[str, Mapping[str, Any]] = yield self._market_info_exchange()
@@ -242,7 +242,8 @@ class PacificaVenue(BoundVenue):
         """The USDC perpetuals of ``GET /api/v1/info`` (public, 1 credit; cached per client for
         ``market_info_ttl_s``, the same answer :meth:`place_flow` checks stops against), as
         :class:`~stopkit.plugin.Markets`: tick and lot size, ``min_tick``/``max_tick`` as the price
-        bounds, ``min_order_size`` (USD) as the minimum notional; see :func:`venues.pacifica.rules.markets_from_info`.
+        bounds, ``min_order_size`` (USD) as the minimum notional; see
+        :func:`stopkit_venues.pacifica.rules.markets_from_info`.
         """
         rows: Mapping[str, Mapping[str, Any]] = yield self._market_info_exchange()
         return rules.markets_from_info(rows, symbols)
@@ -432,10 +433,10 @@ class PacificaVenue(BoundVenue):
 
     def stream(self) -> StreamProtocol:
         """The ``account_order_updates`` WebSocket session of :attr:`account` (config ``ws_url``),
-        see :mod:`venues.pacifica.stream`: stop orders only, unless config ``stream_all_orders``.
+        see :mod:`stopkit_venues.pacifica.stream`: stop orders only, unless config ``stream_all_orders``.
         After a reconnect, missed transitions are read back through open orders and each known
         order's events (the default resync)."""
-        from venues.pacifica.stream import PacificaStream
+        from stopkit_venues.pacifica.stream import PacificaStream
 
         return PacificaStream(
             self, ws_url=str(self.config.ws_url), account=self.account, all_orders=self.config.stream_all_orders
@@ -531,7 +532,7 @@ class PacificaAdapter(VenueAdapter):
 
     Environment: ``PACIFICA_PRIVATE_KEY`` (required, secret), ``PACIFICA_ACCOUNT``
     (when the key is an agent wallet's), ``PACIFICA_API_KEY`` (optional, secret).
-    Config: see :class:`~venues.pacifica.config.PacificaConfig`.
+    Config: see :class:`~stopkit_venues.pacifica.config.PacificaConfig`.
     """
 
     name = VENUE_NAME
@@ -570,7 +571,7 @@ class PacificaAdapter(VenueAdapter):
         return PacificaVenue(self, keys=keys, config=parsed, api_key=credentials.get(ENV_API_KEY))
 
     def simulator(self) -> Simulator:
-        """A fresh :class:`~venues.pacifica.simulator.PacificaSimulator` (imports aiohttp)."""
-        from venues.pacifica.simulator import PacificaSimulator
+        """A fresh :class:`~stopkit_venues.pacifica.simulator.PacificaSimulator` (imports aiohttp)."""
+        from stopkit_venues.pacifica.simulator import PacificaSimulator
 
         return PacificaSimulator()

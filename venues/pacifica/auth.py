@@ -30,7 +30,7 @@ from stopkit.plugin import (
     b58decode,
     canonical_json,
 )
-from venues.pacifica.constants import UNSIGNED_BODY_FIELDS, VENUE_NAME
+from stopkit_venues.pacifica.constants import UNSIGNED_BODY_FIELDS, VENUE_NAME
 
 __all__ = ["PacificaKeys", "decode_pubkey", "sign_payload", "signing_message"]
 

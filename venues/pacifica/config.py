@@ -14,7 +14,7 @@ from stopkit.plugin import (
     ConfigurationError,
     structure_config,
 )
-from venues.pacifica.constants import (
+from stopkit_venues.pacifica.constants import (
     API_PREFIX,
     DEFAULT_EXPIRY_WINDOW_MS,
     LIVE_BASE_URL,

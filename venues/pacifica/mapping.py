@@ -12,7 +12,7 @@ handled depends on where it is met (never a silent default):
   :class:`~stopkit.errors.UnknownVenueValue` (the one place where refusing to guess is
   the safe thing: the caller asked for that order's state);
 - the order stream: nothing raises; a row that cannot be normalized is logged once and
-  skipped (see :mod:`venues.pacifica.stream`).
+  skipped (see :mod:`stopkit_venues.pacifica.stream`).
 
 Sources: https://docs.pacifica.fi/api-documentation/api/rest-api/orders/get-order-history,
 https://docs.pacifica.fi/api-documentation/api/rest-api/orders/get-order-history-by-id,

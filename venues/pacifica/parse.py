@@ -42,8 +42,8 @@ from stopkit.plugin import (
     require_mapping,
     retry_after_s,
 )
-from venues.pacifica.constants import VENUE_NAME
-from venues.pacifica.mapping import (
+from stopkit_venues.pacifica.constants import VENUE_NAME
+from stopkit_venues.pacifica.mapping import (
     CANCEL_REASON,
     EVENT_PHASE,
     ORDER_STATUS,
@@ -52,7 +52,7 @@ from venues.pacifica.mapping import (
     TERMINAL_EVENTS,
     VENUE_SIDE,
 )
-from venues.pacifica.translate import native_symbol
+from stopkit_venues.pacifica.translate import native_symbol
 
 __all__ = [
     "BUSINESS_CODES",
@@ -491,7 +491,7 @@ def _closed_status(order_status: str, reason: str | None) -> OrderStatus:
 def parse_history_row(row: Mapping[str, Any]) -> OrderState:
     """One ``GET /api/v1/orders/history`` row (summary of one order) as a state, with its real kind.
 
-    ``order_status`` maps through :data:`~venues.pacifica.mapping.ORDER_STATUS`
+    ``order_status`` maps through :data:`~stopkit_venues.pacifica.mapping.ORDER_STATUS`
     (``cancelled`` refined by a known ``reason``; an unknown reason is kept raw in
     ``reason``); ``venue_status`` is ``order_status``. Quantity and limit price come from
     ``amount``/``initial_price`` (the documented row), or ``initial_amount``/``price`` where a

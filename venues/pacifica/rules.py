@@ -32,9 +32,9 @@ from stopkit.plugin import (
     StopkitError,
     check_order_fits,
 )
-from venues.pacifica.constants import DOC_MARKET_INFO_URL, VENUE_NAME
-from venues.pacifica.parse import MarketRules, market_rules
-from venues.pacifica.translate import native_symbol
+from stopkit_venues.pacifica.constants import DOC_MARKET_INFO_URL, VENUE_NAME
+from stopkit_venues.pacifica.parse import MarketRules, market_rules
+from stopkit_venues.pacifica.translate import native_symbol
 
 __all__ = ["check_market_rules", "markets_from_info", "nearest_multiples", "to_market"]
 
@@ -78,7 +78,7 @@ def _is_perpetual(row: Mapping[str, Any]) -> bool:
 
 def markets_from_info(rows: Mapping[str, Mapping[str, Any]], symbols: Iterable[str] | None = None) -> Markets:
     """The perpetual markets of ``GET /api/v1/info`` (rows by symbol, see
-    :func:`~venues.pacifica.parse.parse_market_info`), all or only ``symbols`` (unified or native).
+    :func:`~stopkit_venues.pacifica.parse.parse_market_info`), all or only ``symbols`` (unified or native).
 
     A symbol that is no Pacifica perpetual (a spot or malformed symbol) or not listed is left out; a
     malformed row is left out with a logged warning, and ``reason`` names both.
@@ -118,7 +118,7 @@ def markets_from_info(rows: Mapping[str, Mapping[str, Any]], symbols: Iterable[s
 def check_market_rules(order: AnyStopOrder, markets: Mapping[str, Mapping[str, Any]]) -> None:
     """Raise :class:`InvalidOrder` when ``order`` does not fit its market's rules.
 
-    ``markets``: the ``GET /api/v1/info`` rows by symbol (:func:`~venues.pacifica.parse.parse_market_info`).
+    ``markets``: the ``GET /api/v1/info`` rows by symbol (:func:`~stopkit_venues.pacifica.parse.parse_market_info`).
     Checks ``stop_price`` and ``limit_price`` (multiple of ``tick_size``, within
     ``[min_tick, max_tick]``), ``quantity`` (multiple of ``lot_size``) and the order's value
     (``quantity`` times the limit price, or the stop price for a stop-market, at least ``min_order_size``

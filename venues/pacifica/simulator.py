@@ -115,7 +115,7 @@ from stopkit.plugin import (
 )
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from venues.pacifica.constants import (
+from stopkit_venues.pacifica.constants import (
     DOC_URL,
     ENV_ACCOUNT,
     ENV_PRIVATE_KEY,
@@ -128,7 +128,7 @@ from venues.pacifica.constants import (
     PATH_STOP_CREATE,
     WS_PATH,
 )
-from venues.pacifica.translate import native_symbol
+from stopkit_venues.pacifica.translate import native_symbol
 
 __all__ = [
     "BUSINESS_CODES",

@@ -54,8 +54,8 @@ from stopkit.plugin import (
     parse_id,
     parse_unix_ms,
 )
-from venues.pacifica.constants import VENUE_NAME
-from venues.pacifica.mapping import (
+from stopkit_venues.pacifica.constants import VENUE_NAME
+from stopkit_venues.pacifica.mapping import (
     CANCEL_REASON,
     EVENT_PHASE,
     ORDER_STATUS,

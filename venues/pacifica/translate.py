@@ -24,9 +24,9 @@ from stopkit.plugin import (
     compact_json,
     format_decimal,
 )
-from venues.pacifica.auth import PacificaKeys, sign_payload
-from venues.pacifica.config import PacificaConfig
-from venues.pacifica.constants import (
+from stopkit_venues.pacifica.auth import PacificaKeys, sign_payload
+from stopkit_venues.pacifica.config import PacificaConfig
+from stopkit_venues.pacifica.constants import (
     DOC_MARKET_SYMBOLS_URL,
     HEADER_API_KEY,
     HEADER_CONTENT_TYPE,
@@ -41,7 +41,7 @@ from venues.pacifica.constants import (
     PATH_STOP_CREATE,
     VENUE_NAME,
 )
-from venues.pacifica.mapping import SIDE_TO_VENUE, TRIGGER_TYPE_TO_VENUE
+from stopkit_venues.pacifica.mapping import SIDE_TO_VENUE, TRIGGER_TYPE_TO_VENUE
 
 __all__ = [
     "build_cancel_request",

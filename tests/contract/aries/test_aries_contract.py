@@ -20,10 +20,10 @@ from stopkit.orders import StopLimitOrder, StopOrder
 from stopkit.state import OrderStatus
 from stopkit.venue import Amendment, Credentials
 from stopkit.wire import HttpResponse
-from venues.aries import VENUE, auth, parse, translate
-from venues.aries.adapter import AriesBoundVenue
-from venues.aries.simulator import AriesSimulator
-from venues.aries.stream import AriesStream
+from stopkit_venues.aries import VENUE, auth, parse, translate
+from stopkit_venues.aries.adapter import AriesBoundVenue
+from stopkit_venues.aries.simulator import AriesSimulator
+from stopkit_venues.aries.stream import AriesStream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "venues" / "aries"))
 from sdk_oracle import check_client_frame, check_model, check_response  # the shared SDK judge

@@ -12,11 +12,11 @@ import pytest
 
 import stopkit
 from stopkit import AccessToken, HttpResponse, OrderKind, OrderStatus, RequestContext, Side, StopOrder, TimeInForce
-from venues.b2trader import mapping, translate
-from venues.b2trader.markets import parse_market
-from venues.b2trader.parse import parse_child_order, parse_stop_response
-from venues.b2trader.simulator import DEFAULT_MARKETS, B2TraderSimulator
-from venues.b2trader.stream import RS, B2TraderStream
+from stopkit_venues.b2trader import mapping, translate
+from stopkit_venues.b2trader.markets import parse_market
+from stopkit_venues.b2trader.parse import parse_child_order, parse_stop_response
+from stopkit_venues.b2trader.simulator import DEFAULT_MARKETS, B2TraderSimulator
+from stopkit_venues.b2trader.stream import RS, B2TraderStream
 
 CORPUS: dict[str, Any] = json.loads((Path(__file__).parent / "corpus.json").read_text(encoding="utf-8"))
 CTX = RequestContext(now_ms=1_755_187_645_819, access_token=AccessToken("JWT"))
@@ -106,7 +106,7 @@ def test_simulator_stop_answer_has_the_documented_shape() -> None:
 
 def _sim_stop(sim: B2TraderSimulator) -> Any:
     # A stop held by the simulator, as its place handler creates it.
-    from venues.b2trader.simulator import _Stop
+    from stopkit_venues.b2trader.simulator import _Stop
 
     now = sim._timestamp()
     return _Stop(

@@ -25,9 +25,9 @@ from stopkit import OrderState, StopLimitOrder, StopOrder
 from stopkit.context import FrozenClock
 from stopkit.errors import InvalidOrder, RemoteError
 from stopkit.wire import HttpResponse, compact_json
-from venues.pacifica import parse, rules, translate
-from venues.pacifica.simulator import PacificaSimulator
-from venues.pacifica.stream import PING_FRAME, PacificaStream, subscribe_frame
+from stopkit_venues.pacifica import parse, rules, translate
+from stopkit_venues.pacifica.simulator import PacificaSimulator
+from stopkit_venues.pacifica.stream import PING_FRAME, PacificaStream, subscribe_frame
 
 CORPUS = Path(__file__).resolve().parent
 RETRIEVED = "2026-12-03"
@@ -452,7 +452,7 @@ def _error_cases() -> list[Any]:
 def test_refusal_table_knows_exactly_the_documented_refusals(case: Mapping[str, Any]) -> None:
     """Every 4xx error answer of the corpus is a declared refusal of a place and a cancel (the venue did not
     act); a 5xx is not (unknown outcome, reconciled)."""
-    from venues.pacifica.refusals import REFUSALS
+    from stopkit_venues.pacifica.refusals import REFUSALS
 
     response = _response(case)
     err = parse.classify_error(response, writes=True)
@@ -462,7 +462,7 @@ def test_refusal_table_knows_exactly_the_documented_refusals(case: Mapping[str, 
 
 def test_refusal_table_ignores_an_undocumented_body() -> None:
     """A 400 or 422 whose body is not the venue's envelope (e.g. a proxy's page) is not a refusal; a 429 is."""
-    from venues.pacifica.refusals import REFUSALS
+    from stopkit_venues.pacifica.refusals import REFUSALS
 
     for status, refused in ((400, False), (403, False), (422, False), (429, True)):
         response = HttpResponse(status=status, body=b"<html>proxy</html>")

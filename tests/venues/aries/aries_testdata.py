@@ -7,8 +7,8 @@ from typing import Any
 
 from stopkit.orders import StopLimitOrder, StopOrder
 from stopkit.venue import Credentials
-from venues.aries import VENUE
-from venues.aries.adapter import AriesBoundVenue
+from stopkit_venues.aries import VENUE
+from stopkit_venues.aries.adapter import AriesBoundVenue
 
 ACCOUNT = "ACC123456"
 CLIENT_ID = "test-client-id"

@@ -19,8 +19,8 @@ from stopkit.errors import (
 )
 from stopkit.venue import Credentials
 from stopkit.wire import HttpResponse
-from venues.aries import VENUE
-from venues.aries.adapter import AriesBoundVenue
+from stopkit_venues.aries import VENUE
+from stopkit_venues.aries.adapter import AriesBoundVenue
 
 CTX = RequestContext(now_ms=0)
 ISSUED = "issued-access-token-0f9e8d"

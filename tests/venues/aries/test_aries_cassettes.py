@@ -36,8 +36,8 @@ from stopkit.state import OrderStatus
 from stopkit.testing.simkit import Fault
 from stopkit.transport import AiohttpTransport
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.aries.constants import CHAIN_FIELD
-from venues.aries.simulator import DEMO_CLIENT_SECRET, AriesSimulator
+from stopkit_venues.aries.constants import CHAIN_FIELD
+from stopkit_venues.aries.simulator import DEMO_CLIENT_SECRET, AriesSimulator
 
 CASSETTE_DIR = Path(__file__).resolve().parents[3] / "cassettes" / "aries"
 UNREACHABLE_BASE_URL = "http://127.0.0.1:9"

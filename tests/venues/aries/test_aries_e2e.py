@@ -20,7 +20,7 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.aries.simulator import DEMO_CLIENT_SECRET, AriesSimulator
+from stopkit_venues.aries.simulator import DEMO_CLIENT_SECRET, AriesSimulator
 
 START_MS = 1_768_487_400_000  # 2026-01-15T14:30:00Z
 NO_BACKOFF = RetryPolicy(backoff=False)

@@ -17,7 +17,7 @@ from stopkit.state import OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.transport import AiohttpTransport
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.aries.simulator import AriesSimulator
+from stopkit_venues.aries.simulator import AriesSimulator
 
 NO_BACKOFF = RetryPolicy(backoff=False)
 

@@ -29,8 +29,8 @@ from stopkit.errors import (
 from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.testing.simkit import Fault
-from venues.aries.constants import CHAIN_FIELD
-from venues.aries.simulator import AriesSimulator
+from stopkit_venues.aries.constants import CHAIN_FIELD
+from stopkit_venues.aries.simulator import AriesSimulator
 
 START_MS = 1_768_487_400_000  # 2026-01-15T14:30:00Z
 HOUR_MS = 3_600_000

@@ -10,8 +10,8 @@ import pytest
 
 from stopkit.orders import OrderKind, Side
 from stopkit.state import OrderState, OrderStatus
-from venues.aries.constants import CHAIN_FIELD
-from venues.aries.memory import OrderMemory
+from stopkit_venues.aries.constants import CHAIN_FIELD
+from stopkit_venues.aries.memory import OrderMemory
 
 
 def _state(venue_id: str, client_id: str | None = None, created_s: int | None = None, **raw: Any) -> OrderState:

@@ -18,7 +18,7 @@ from stopkit.context import AccessToken, RequestContext
 from stopkit.errors import ConfigurationError, InvalidOrder, OrderRejected, ResponseShapeError, StopkitError
 from stopkit.state import OrderStatus
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.aries import parse
+from stopkit_venues.aries import parse
 
 SENT = datetime(2026, 1, 15, 14, 30, 0, 500_000, tzinfo=UTC)  # half a second past: no whole-second clocks
 SENT_MS = int(SENT.timestamp() * 1000)

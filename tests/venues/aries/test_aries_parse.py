@@ -30,7 +30,7 @@ from stopkit.errors import (
 from stopkit.orders import OrderKind, Side
 from stopkit.state import OrderStatus
 from stopkit.wire import HttpResponse
-from venues.aries import parse
+from stopkit_venues.aries import parse
 
 
 def _ok(body: bytes | dict[str, object]) -> HttpResponse:

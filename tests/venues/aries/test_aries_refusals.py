@@ -18,10 +18,10 @@ from stopkit.errors import OrderRejected, VenueUnavailable
 from stopkit.state import OrderStatus
 from stopkit.testing.simkit import Fault
 from stopkit.wire import HttpResponse
-from venues.aries import VENUE, parse
-from venues.aries.constants import SERVER_SIDE_ERROR_TYPES
-from venues.aries.refusals import REFUSALS
-from venues.aries.simulator import AriesSimulator
+from stopkit_venues.aries import VENUE, parse
+from stopkit_venues.aries.constants import SERVER_SIDE_ERROR_TYPES
+from stopkit_venues.aries.refusals import REFUSALS
+from stopkit_venues.aries.simulator import AriesSimulator
 
 
 def _nested(etype: str) -> bytes:

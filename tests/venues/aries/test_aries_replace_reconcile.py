@@ -15,8 +15,8 @@ from stopkit.orders import OrderKind, Side
 from stopkit.state import OrderState, OrderStatus
 from stopkit.venue import Amendment, Candidates
 from stopkit.wire import HttpResponse
-from venues.aries import VENUE, mapping, parse, translate
-from venues.aries.constants import CHAIN_FIELD
+from stopkit_venues.aries import VENUE, mapping, parse, translate
+from stopkit_venues.aries.constants import CHAIN_FIELD
 
 CTX = RequestContext(now_ms=1_768_487_400_000, access_token=AccessToken("tok-abc"))
 T0_MS = 1_768_487_400_000  # 2026-01-15T14:30:00Z

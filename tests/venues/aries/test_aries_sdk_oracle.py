@@ -46,9 +46,9 @@ from stopkit.testing import SimSocket
 from stopkit.transport import AiohttpTransport
 from stopkit.venue import Amendment, OrderRef
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.aries import translate
-from venues.aries.simulator import AriesSimulator
-from venues.aries.stream import AriesStream
+from stopkit_venues.aries import translate
+from stopkit_venues.aries.simulator import AriesSimulator
+from stopkit_venues.aries.stream import AriesStream
 
 START_MS = 1_768_487_400_000  # 2026-01-15T14:30:00Z
 CTX = RequestContext(now_ms=START_MS, access_token=AccessToken("tok-abc"))

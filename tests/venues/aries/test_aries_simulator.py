@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from stopkit.state import OrderStatus
-from venues.aries import VENUE
-from venues.aries.simulator import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, AriesSimulator
+from stopkit_venues.aries import VENUE
+from stopkit_venues.aries.simulator import DEMO_ACCOUNT_ID, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, AriesSimulator
 
 GOOD_STOP = {
     "tradingAccountId": DEMO_ACCOUNT_ID, "symbol": "AAPL", "side": "SELL", "type": "STOP", "qty": "100",

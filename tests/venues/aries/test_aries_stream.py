@@ -14,8 +14,8 @@ import pytest
 import stopkit
 from stopkit import AccessToken, OrderState, OrderStatus, RequestContext, StreamGap
 from stopkit.retry import ReconnectPolicy
-from venues.aries.simulator import AriesSimulator
-from venues.aries.stream import AriesStream
+from stopkit_venues.aries.simulator import AriesSimulator
+from stopkit_venues.aries.stream import AriesStream
 
 # The documented TradeOrderV2 example (https://finance.dev/api-reference/accounts/list-active-orders),
 # verbatim; it is a LIMIT order.

@@ -12,7 +12,7 @@ from stopkit.context import AccessToken, RequestContext
 from stopkit.errors import ConfigurationError, InvalidOrder, UnsupportedOrder
 from stopkit.orders import PositionEffect, Side, TimeInForce, TriggerType
 from stopkit.state import OrderStatus
-from venues.aries import VENUE, mapping, translate
+from stopkit_venues.aries import VENUE, mapping, translate
 
 CTX = RequestContext(now_ms=1_768_487_400_000, access_token=AccessToken("tok-abc"))
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from stopkit import AccessToken, RequestContext, Side, StopLimitOrder, StopOrder, TimeInForce
-from venues.b2trader import VENUE
-from venues.b2trader.adapter import B2TraderBound
+from stopkit_venues.b2trader import VENUE
+from stopkit_venues.b2trader.adapter import B2TraderBound
 
 ACCOUNT_ID = "685a7eaa360f9e7416221a61"
 API_TOKEN = "test-api-token-0b6f1d"

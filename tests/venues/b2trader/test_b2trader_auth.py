@@ -21,9 +21,9 @@ from stopkit import (
     VenueUnavailable,
 )
 from stopkit.testing import MockTransport
-from venues.b2trader import VENUE
-from venues.b2trader.adapter import B2TraderBound
-from venues.b2trader.auth import jwt_expiry_ms
+from stopkit_venues.b2trader import VENUE
+from stopkit_venues.b2trader.adapter import B2TraderBound
+from stopkit_venues.b2trader.auth import jwt_expiry_ms
 
 
 @pytest.fixture

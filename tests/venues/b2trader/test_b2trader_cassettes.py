@@ -42,7 +42,7 @@ from stopkit.retry import RetryPolicy
 from stopkit.testing import SECRET_FIELDS
 from stopkit.testing import vcr_config as stopkit_vcr_config
 from stopkit.testing.simkit import Fault
-from venues.b2trader.simulator import DEMO_ACCOUNT_ID, DEMO_API_TOKEN, B2TraderSimulator
+from stopkit_venues.b2trader.simulator import DEMO_ACCOUNT_ID, DEMO_API_TOKEN, B2TraderSimulator
 
 
 @pytest.fixture

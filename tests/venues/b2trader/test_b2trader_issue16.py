@@ -27,8 +27,8 @@ from stopkit import (
     round_quantity,
 )
 from stopkit.retry import ReconnectPolicy, RetryPolicy
-from venues.b2trader.simulator import B2TraderSimulator
-from venues.b2trader.stream import link_parent
+from stopkit_venues.b2trader.simulator import B2TraderSimulator
+from stopkit_venues.b2trader.stream import link_parent
 
 NO_BACKOFF = RetryPolicy(backoff=False)
 

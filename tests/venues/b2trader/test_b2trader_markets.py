@@ -23,7 +23,13 @@ from stopkit import (
 )
 from stopkit.retry import RetryPolicy
 from stopkit.testing import MockTransport
-from venues.b2trader.markets import MarketSpec, check_order_fits, decimal_places, parse_market, parse_market_response
+from stopkit_venues.b2trader.markets import (
+    MarketSpec,
+    check_order_fits,
+    decimal_places,
+    parse_market,
+    parse_market_response,
+)
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from stopkit.errors import RemoteError, ResponseShapeError, StopkitError
 from stopkit.state import OrderStatus
 from stopkit.venue import OrderRef
 from stopkit.wire import HttpResponse
-from venues.b2trader import parse, translate
-from venues.b2trader.simulator import B2TraderSimulator
+from stopkit_venues.b2trader import parse, translate
+from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
 # The documented "Place SPOT Stop order" answer's order object (https://api-docs.b2trader.b2broker.com/rest-api).
 DOCUMENTED: dict[str, Any] = {

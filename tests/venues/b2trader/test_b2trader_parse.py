@@ -23,9 +23,9 @@ from stopkit import (
     UnknownVenueValue,
     VenueUnavailable,
 )
-from venues.b2trader.adapter import B2TraderBound
-from venues.b2trader.mapping import CHILD_ORDER_STATUS, STOP_STATUS
-from venues.b2trader.parse import classify_error, parse_child_order, parse_stop_response, parse_timestamp
+from stopkit_venues.b2trader.adapter import B2TraderBound
+from stopkit_venues.b2trader.mapping import CHILD_ORDER_STATUS, STOP_STATUS
+from stopkit_venues.b2trader.parse import classify_error, parse_child_order, parse_stop_response, parse_timestamp
 
 
 @pytest.fixture

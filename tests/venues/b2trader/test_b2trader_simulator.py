@@ -34,7 +34,7 @@ from stopkit import (
 )
 from stopkit.retry import RetryPolicy
 from stopkit.testing.simkit import Fault
-from venues.b2trader.simulator import B2TraderSimulator
+from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 import stopkit
 from stopkit import AccessToken, OrderKind, OrderState, OrderStatus, RequestContext, Side, StreamGap
 from stopkit.retry import ReconnectPolicy
-from venues.b2trader.simulator import B2TraderSimulator
-from venues.b2trader.stream import HANDSHAKE, RS, B2TraderStream, link_parent
+from stopkit_venues.b2trader.simulator import B2TraderSimulator
+from stopkit_venues.b2trader.stream import HANDSHAKE, RS, B2TraderStream, link_parent
 
 # The documented OpenOrders stream item (https://api-docs.b2trader.b2broker.com/websocket-api), verbatim.
 DOC_ITEM = (

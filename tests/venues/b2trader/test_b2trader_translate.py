@@ -21,10 +21,10 @@ from stopkit import (
     TriggerType,
     UnsupportedOrder,
 )
-from venues.b2trader import translate
-from venues.b2trader.adapter import B2TraderBound
-from venues.b2trader.mapping import market_id_for
-from venues.b2trader.translate import format_cancellation_date
+from stopkit_venues.b2trader import translate
+from stopkit_venues.b2trader.adapter import B2TraderBound
+from stopkit_venues.b2trader.mapping import market_id_for
+from stopkit_venues.b2trader.translate import format_cancellation_date
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from stopkit import (
 from stopkit.retry import ReconnectPolicy, RetryPolicy
 from stopkit.testing import MockTransport
 from stopkit.testing.simkit import Fault
-from venues.b2trader.simulator import B2TraderSimulator
+from stopkit_venues.b2trader.simulator import B2TraderSimulator
 
 NO_BACKOFF = RetryPolicy(backoff=False)
 BUY_STOP = StopOrder(

@@ -10,7 +10,7 @@ import stopkit
 from stopkit.context import FrozenClock
 from stopkit.orders import PositionEffect, Side, StopLimitOrder, StopOrder
 from stopkit.retry import RetryPolicy
-from venues.pacifica.simulator import PacificaSimulator
+from stopkit_venues.pacifica.simulator import PacificaSimulator
 
 NOW_MS = 1_750_000_000_000
 NO_RETRY = RetryPolicy(max_attempts=1, backoff=False)

@@ -41,9 +41,9 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.transport import AiohttpTransport
 from stopkit.wire import HttpRequest, HttpResponse, compact_json
-from venues.pacifica import parse
-from venues.pacifica.adapter import PacificaVenue
-from venues.pacifica.simulator import DEMO_API_KEY, PacificaSimulator
+from stopkit_venues.pacifica import parse
+from stopkit_venues.pacifica.adapter import PacificaVenue
+from stopkit_venues.pacifica.simulator import DEMO_API_KEY, PacificaSimulator
 
 CASSETTES = Path(__file__).resolve().parents[3] / "cassettes" / "pacifica"
 UNREACHABLE_BASE_URL = "http://127.0.0.1:9"  # as tests/conftest.py: nothing listens there

@@ -10,7 +10,7 @@ import pytest
 import stopkit
 from stopkit import FrozenClock, HttpResponse, RetryPolicy
 from stopkit.parsing import server_time_ms
-from venues.pacifica.simulator import PacificaSimulator
+from stopkit_venues.pacifica.simulator import PacificaSimulator
 
 CREATE = "/api/v1/orders/stop/create"
 NOW_MS = 1_750_000_000_000

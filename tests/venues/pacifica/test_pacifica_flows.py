@@ -14,8 +14,8 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.pacifica import parse
-from venues.pacifica.adapter import RECONCILE_ROUNDS
+from stopkit_venues.pacifica import parse
+from stopkit_venues.pacifica.adapter import RECONCILE_ROUNDS
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 ACCOUNT = "FAe4sisG95oZ42w7buUn5qEE4TAnfTTFPiguZUHmhiF"

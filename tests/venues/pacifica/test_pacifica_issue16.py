@@ -17,7 +17,7 @@ from stopkit import (
     round_price,
     round_quantity,
 )
-from venues.pacifica.rules import markets_from_info
+from stopkit_venues.pacifica.rules import markets_from_info
 
 
 async def test_markets_are_the_perpetuals_of_info_with_their_rules(served: Served) -> None:

@@ -44,10 +44,16 @@ from stopkit.orders import PositionEffect, Side, StopOrder, TriggerType
 from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.wire import compact_json
-from venues.pacifica import parse, translate
-from venues.pacifica.adapter import RECONCILE_ROUNDS
-from venues.pacifica.auth import sign_payload
-from venues.pacifica.simulator import BUSINESS_CODES, DEMO_API_KEY, DOCUMENTED_FAILURES, Market, PacificaSimulator
+from stopkit_venues.pacifica import parse, translate
+from stopkit_venues.pacifica.adapter import RECONCILE_ROUNDS
+from stopkit_venues.pacifica.auth import sign_payload
+from stopkit_venues.pacifica.simulator import (
+    BUSINESS_CODES,
+    DEMO_API_KEY,
+    DOCUMENTED_FAILURES,
+    Market,
+    PacificaSimulator,
+)
 
 # -- placement options --------------------------------------------------------------------------
 

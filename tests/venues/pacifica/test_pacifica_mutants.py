@@ -21,8 +21,8 @@ from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.testing import MockTransport
 from stopkit.wire import HttpRequest, HttpResponse
-from venues.pacifica import parse, translate
-from venues.pacifica.constants import MARKET_INFO_CACHE_KEY
+from stopkit_venues.pacifica import parse, translate
+from stopkit_venues.pacifica.constants import MARKET_INFO_CACHE_KEY
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 CLOID = "d25ac10b-58cc-4372-a567-0e02b2c3d479"

@@ -21,8 +21,8 @@ from stopkit.errors import (
 from stopkit.orders import OrderKind, PositionEffect, Side, StopLimitOrder, StopOrder, TriggerType
 from stopkit.state import OrderStatus
 from stopkit.wire import HttpResponse
-from venues.pacifica import mapping
-from venues.pacifica.parse import (
+from stopkit_venues.pacifica import mapping
+from stopkit_venues.pacifica.parse import (
     classify_error,
     parse_cancel_response,
     parse_history_by_id,
@@ -448,7 +448,7 @@ def test_whole_position_order_state_has_no_quantity() -> None:
 def test_business_code_table_is_the_current_numbering() -> None:
     """Every stop-relevant code of the current table is mapped, with its name (the error-codes page, CCXT
     exceptions.exact)."""
-    from venues.pacifica.parse import BUSINESS_CODES
+    from stopkit_venues.pacifica.parse import BUSINESS_CODES
 
     assert {code: name for code, (name, _cls, _retry) in BUSINESS_CODES.items()} == {
         3: "BOOK_NOT_FOUND", 6: "ORDER_NOT_FOUND", 7: "ORDER_AMOUNT_TOO_LOW", 10: "OPEN_ORDER_LIMIT_REACHED",
@@ -481,7 +481,7 @@ def test_business_code_outside_422_is_not_read_as_one() -> None:
 
 def test_ratelimit_header_units() -> None:
     """r= and q= are credits x10, t= is seconds: r=1200;t=32 → 120 credits left, retry after 32 s."""
-    from venues.pacifica.parse import remaining_credits
+    from stopkit_venues.pacifica.parse import remaining_credits
 
     headers = {"ratelimit": '"credits";r=1200;t=32', "ratelimit-policy": '"credits";q=1250;w=60'}
     response = _resp(429, {"success": False, "data": None, "error": "Rate limit exceeded", "code": 429}, headers)

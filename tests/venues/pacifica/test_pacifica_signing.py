@@ -13,7 +13,7 @@ import stopkit
 from stopkit.errors import ConfigurationError, InvalidOrder
 from stopkit.signing import Ed25519Signer, b58decode, b58encode
 from stopkit.wire import compact_json
-from venues.pacifica.auth import PacificaKeys, sign_payload, signing_message
+from stopkit_venues.pacifica.auth import PacificaKeys, sign_payload, signing_message
 
 # Signing vectors generated with the official Python SDK's signer (python-sdk common/utils.py), see its source field.
 VECTORS_PATH = Path(__file__).resolve().parent / "pacifica_signing.json"

@@ -25,8 +25,8 @@ from stopkit.orders import OrderKind, PositionEffect, Side, StopLimitOrder, Stop
 from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
 from stopkit.wire import compact_json
-from venues.pacifica.adapter import RECONCILE_ROUNDS
-from venues.pacifica.simulator import PacificaSimulator
+from stopkit_venues.pacifica.adapter import RECONCILE_ROUNDS
+from stopkit_venues.pacifica.simulator import PacificaSimulator
 
 CANCEL = "/api/v1/orders/stop/cancel"
 

@@ -13,9 +13,9 @@ import pytest
 import stopkit
 from stopkit import OrderKind, OrderState, OrderStatus, Side, StreamGap, UnknownVenueValue
 from stopkit.retry import ReconnectPolicy
-from venues.pacifica.config import parse_config
-from venues.pacifica.simulator import PacificaSimulator
-from venues.pacifica.stream import PING_FRAME, PacificaStream, parse_order_update, subscribe_frame
+from stopkit_venues.pacifica.config import parse_config
+from stopkit_venues.pacifica.simulator import PacificaSimulator
+from stopkit_venues.pacifica.stream import PING_FRAME, PacificaStream, parse_order_update, subscribe_frame
 
 # Verbatim from https://docs.pacifica.fi/api-documentation/api/websocket/subscriptions/account-order-updates
 # (two versions of the page: the older without lp/tp/li, the newer with them).

@@ -13,9 +13,9 @@ import pytest
 import stopkit
 from stopkit.errors import ConfigurationError, InvalidOrder, UnsupportedOrder
 from stopkit.orders import PositionEffect, Side, StopLimitOrder, StopOrder, TimeInForce, TriggerType
-from venues.pacifica import VENUE
-from venues.pacifica.adapter import PacificaVenue
-from venues.pacifica.translate import cancel_payload, native_symbol, place_payload
+from stopkit_venues.pacifica import VENUE
+from stopkit_venues.pacifica.adapter import PacificaVenue
+from stopkit_venues.pacifica.translate import cancel_payload, native_symbol, place_payload
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 CLOID = "d25ac10b-58cc-4372-a567-0e02b2c3d479"
@@ -244,7 +244,7 @@ def test_cancel_payloads() -> None:
 
 def test_read_requests_are_unsigned_gets() -> None:
     """Reads are plain GETs with the account in the query; PF-API-KEY only when set."""
-    from venues.pacifica import translate
+    from stopkit_venues.pacifica import translate
 
     venue = _bind()
     request = translate.build_open_orders_request(account="Acc", config=venue.config, api_key=None)
@@ -268,7 +268,7 @@ def test_docs_config_table_matches_the_code() -> None:
 
     import attrs
 
-    from venues.pacifica.config import PacificaConfig
+    from stopkit_venues.pacifica.config import PacificaConfig
 
     doc = (Path(__file__).resolve().parents[3] / "docs" / "venues" / "pacifica.md").read_text()
     defaults = {field.name: field.default for field in attrs.fields(PacificaConfig)}

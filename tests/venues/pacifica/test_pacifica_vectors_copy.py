@@ -21,7 +21,7 @@ import pytest
 
 import stopkit
 from stopkit.signing import Ed25519Signer
-from venues.pacifica.auth import PacificaKeys, sign_payload, signing_message
+from stopkit_venues.pacifica.auth import PacificaKeys, sign_payload, signing_message
 
 COPY = Path(__file__).resolve().parent / "pacifica_signing.json"
 VECTORS: dict[str, Any] = json.loads(COPY.read_text(encoding="utf-8"))
