@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from stopkit.journal._base import DEFAULT_RETENTION_DAYS, Journal
 from stopkit.journal._model import EntryStatus, JournalEntry
@@ -61,6 +61,30 @@ _SETTLED_PRUNABLE = (EntryStatus.APPLIED.value, EntryStatus.REFUSED.value, Entry
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+_Condition = Literal["status = ? AND owner IS ?", "owner = ?"]
+
+
+def _store(conn: sqlite3.Connection, entry: JournalEntry, condition: _Condition, *params: object) -> bool:
+    # Write `entry` over its row only where `condition` (one of the fixed fragments above; every value
+    # is a bound parameter) still holds.
+    cursor = conn.execute(
+        "UPDATE entries SET status = ?, owner = ?, venue_order_id = ?, updated_ms = ?, data = ?"  # noqa: S608  # fixed SQL
+        f" WHERE venue = ? AND account = ? AND id = ? AND {condition}",
+        (
+            entry.status.value,
+            entry.owner,
+            entry.venue_order_id,
+            entry.updated_at_ms,
+            entry.to_json(),
+            entry.venue,
+            entry.account,
+            entry.id,
+            *params,
+        ),
+    )
+    return cursor.rowcount == 1
 
 
 class SQLiteJournal(Journal):
@@ -188,23 +212,7 @@ class SQLiteJournal(Journal):
     async def take_over(self, entry: JournalEntry, *, owner_was: str | None, status_was: EntryStatus) -> bool:
         def run(conn: sqlite3.Connection) -> bool:
             with _immediate(conn):
-                cursor = conn.execute(
-                    "UPDATE entries SET status = ?, owner = ?, venue_order_id = ?, updated_ms = ?, data = ?"
-                    " WHERE venue = ? AND account = ? AND id = ? AND status = ? AND owner IS ?",
-                    (
-                        entry.status.value,
-                        entry.owner,
-                        entry.venue_order_id,
-                        entry.updated_at_ms,
-                        entry.to_json(),
-                        entry.venue,
-                        entry.account,
-                        entry.id,
-                        status_was.value,
-                        owner_was,
-                    ),
-                )
-                return cursor.rowcount == 1
+                return _store(conn, entry, "status = ? AND owner IS ?", status_was.value, owner_was)
 
         return await self._call(run)
 
@@ -214,22 +222,7 @@ class SQLiteJournal(Journal):
 
         def run(conn: sqlite3.Connection) -> bool:
             with _immediate(conn):
-                cursor = conn.execute(
-                    "UPDATE entries SET status = ?, owner = ?, venue_order_id = ?, updated_ms = ?, data = ?"
-                    " WHERE venue = ? AND account = ? AND id = ? AND owner = ?",
-                    (
-                        entry.status.value,
-                        entry.owner,
-                        entry.venue_order_id,
-                        entry.updated_at_ms,
-                        entry.to_json(),
-                        entry.venue,
-                        entry.account,
-                        entry.id,
-                        owner,
-                    ),
-                )
-                return cursor.rowcount == 1
+                return _store(conn, entry, "owner = ?", owner)
 
         return await self._call(run)
 

@@ -14,6 +14,8 @@ What it checks:
   give the same bytes, and building touches no socket, clock or environment;
 - every enum table is complete: each documented venue value is mapped or listed
   as deliberately unmapped (and the table holds nothing undocumented);
+- every table declared in ``expected_tables`` holds exactly the expected values, key by key
+  (a table test that checked only the keys would let ``DONE_FOR_DAY → EXPIRED`` pass);
 - every declared capability is honoured and every undeclared one raises
   :class:`~stopkit.errors.UnsupportedOrder` before any I/O (order kinds,
   trigger types, time in force, position effects, whole-position quantity, and
@@ -188,12 +190,15 @@ class VenueConformance:
         config: venue config (default: the simulator's ``demo_config(base_url)``).
         enum_tables: name → (every documented venue value, the mapping table keyed by
             venue value, the values deliberately left unmapped).
+        expected_tables: name → (the adapter's table, the expected table written out literally
+            from the venue's documentation); every key and every value must agree.
     """
 
     venue: ClassVar[str | VenueAdapter]
     credentials: ClassVar[Mapping[str, str] | None] = None
     config: ClassVar[Mapping[str, Any] | None] = None
     enum_tables: ClassVar[Mapping[str, tuple[Iterable[str], Mapping[str, object], Iterable[str]]]] = {}
+    expected_tables: ClassVar[Mapping[str, tuple[Mapping[Any, object], Mapping[Any, object]]]] = {}
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -261,6 +266,20 @@ class VenueConformance:
             assert not both, f"{name}: values both mapped and listed as unmapped: {sorted(both)}"
             extra = set(table) - documented_set
             assert not extra, f"{name}: mapped values that are not documented: {sorted(extra)}"
+
+    def test_enum_tables_hold_the_expected_values(self) -> None:
+        """Each declared table equals its literal expected table, value by value (not only its keys)."""
+        for name, (table, expected) in self.expected_tables.items():
+            actual = dict(table)
+            absent = object()  # a key missing from the table differs from every expected value, None included
+            wrong = {
+                key: (actual.get(key, absent), value)
+                for key, value in expected.items()
+                if actual.get(key, absent) != value
+            }
+            assert not wrong, f"{name}: (actual, expected) per key: {wrong}"
+            extra = set(actual) - set(expected)
+            assert not extra, f"{name}: keys not in the expected table: {sorted(map(str, extra))}"
 
     def test_declared_capabilities_are_honoured(self) -> None:
         """Declared features build for at least one side; undeclared ones raise UnsupportedOrder."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
+from expected_tables import ARIES, B2TRADER, PACIFICA
+
 from stopkit.testing.conformance import VenueConformance
 from stopkit_venues.aries import mapping as aries
 from stopkit_venues.b2trader import mapping as b2trader
@@ -46,6 +48,7 @@ B2_TIME_IN_FORCE = ("Gtc", "Ioc", "Fok", "Gtd", "Day")
 
 class TestPacificaConformance(VenueConformance):
     venue = "pacifica"
+    expected_tables = PACIFICA
     enum_tables: ClassVar[EnumTables] = {
         "order_status": (PACIFICA_STATUSES, pacifica.ORDER_STATUS, ()),
         "reason": (PACIFICA_REASONS, pacifica.CANCEL_REASON, ()),
@@ -58,6 +61,7 @@ class TestPacificaConformance(VenueConformance):
 
 class TestAriesConformance(VenueConformance):
     venue = "aries"
+    expected_tables = ARIES
     enum_tables: ClassVar[EnumTables] = {
         "ordStatus": (ARIES_STATUSES, aries.ORDER_STATUS, ()),
         "side": (ARIES_SIDES, aries.SIDE_FROM_VENUE, ()),
@@ -68,6 +72,7 @@ class TestAriesConformance(VenueConformance):
 
 class TestB2TraderConformance(VenueConformance):
     venue = "b2trader"
+    expected_tables = B2TRADER
     enum_tables: ClassVar[EnumTables] = {
         "stop status": (B2_STOP_STATUSES, b2trader.STOP_STATUS, ()),
         "order status": (B2_ORDER_STATUSES, b2trader.CHILD_ORDER_STATUS, ()),

@@ -384,8 +384,10 @@ def is_option_row(row: Mapping[str, Any]) -> bool:
 
 
 def is_equity_stop_row(row: Mapping[str, Any]) -> bool:
-    """True for a row stopkit reads: an equity ``STOP``/``STOP_LIMIT`` order (not an option, not LIMIT/MARKET)."""
-    return row.get("type") in TYPE_TO_KIND and not is_option_row(row)
+    """True for a row stopkit reads: an equity ``STOP``/``STOP_LIMIT`` order (not an option, not LIMIT/MARKET).
+    A ``type`` that is not a string (a JSON object would not even be hashable) is not a stop."""
+    order_type = row.get("type")
+    return isinstance(order_type, str) and order_type in TYPE_TO_KIND and not is_option_row(row)
 
 
 def cancel_security_type(row: Mapping[str, Any]) -> str:

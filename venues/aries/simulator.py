@@ -96,7 +96,10 @@ from aiohttp import web
 from stopkit.plugin import (
     BoundVenue,
     DemoScenario,
+    OrderKind,
     OrderState,
+    OrderStatus,
+    Side,
     StopLimitOrder,
     StopOrder,
     format_decimal,
@@ -104,7 +107,6 @@ from stopkit.plugin import (
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
 from stopkit_venues.aries.constants import WS_PATH
-from stopkit_venues.aries.parse import parse_trade_order
 
 __all__ = ["DEMO_ACCOUNT_ID", "DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "AriesSimulator"]
 
@@ -136,6 +138,14 @@ _REPLACE_FIELDS = frozenset(
     | {"timeInForce", "side", "clientId"}
 )
 _WORKING = frozenset({"NEW", "PARTIALLY_FILLED"})
+# The simulator's own reading of its records (book_state), kept apart from the adapter's table.
+_SIM_STATUS = {
+    "PENDING_NEW": OrderStatus.SUBMITTED, "NEW": OrderStatus.ACCEPTED, "REPLACED": OrderStatus.ACCEPTED,
+    "PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED, "FILLED": OrderStatus.FILLED,
+    "PENDING_CANCEL": OrderStatus.PENDING_CANCEL, "CANCELED": OrderStatus.CANCELED,
+    "PENDING_REPLACE": OrderStatus.PENDING_UPDATE, "REJECTED": OrderStatus.REJECTED, "EXPIRED": OrderStatus.EXPIRED,
+    "SUPERSEDED": OrderStatus.CANCELED,
+}  # fmt: skip
 _PENDING = frozenset({"PENDING_CANCEL", "PENDING_REPLACE"})
 _LOSS_MODES = frozenset({"drop", "delay", "5xx"})
 _DECIMAL_RE = re.compile(r"\d+(\.\d{1,5})?")
@@ -470,19 +480,34 @@ class AriesSimulator(ServedSimulator):
                 self._evaluate(order, price)
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
-        """The simulator's record of ``venue_order_id`` as a ``TradeOrderV2`` row, parsed by the adapter.
+        """The simulator's own record of ``venue_order_id`` as an :class:`OrderState`, read directly (not
+        through the adapter's parser, so that tests can judge the parser against it). The simulator knows
+        what the wire does not show: a working stop that fired is TRIGGERED here.
 
         An id from before a replace finds the order under its newest ``clOrdId``.
 
         Raises:
             KeyError: no such order.
         """
-        row = self.render(self._orders[self._alias.get(venue_order_id, venue_order_id)])
-        parser = getattr(venue, "parse_trade_order", None)
-        if callable(parser):
-            result: OrderState = parser(row)
-            return result
-        return parse_trade_order(row)
+        order = self._orders[self._alias.get(venue_order_id, venue_order_id)]
+        status = _SIM_STATUS[order.status]
+        if status is OrderStatus.ACCEPTED and order.triggered:
+            status = OrderStatus.TRIGGERED
+        return OrderState(
+            venue="aries",
+            venue_order_id=order.cl_ord_id,
+            client_order_id=None,
+            symbol=order.symbol,
+            side=Side.BUY if order.side in _BUY_SIDES else Side.SELL,
+            kind=OrderKind.STOP_LIMIT if order.type == "STOP_LIMIT" else OrderKind.STOP_MARKET,
+            status=status,
+            venue_status=order.status,
+            quantity=order.qty,
+            filled_quantity=order.cum_qty,
+            stop_price=order.stop_price,
+            limit_price=order.price if order.type == "STOP_LIMIT" else None,
+            raw={"clOrdId": order.cl_ord_id, "ordStatus": order.status, "triggered": order.triggered},
+        )
 
     # -- test controls ----------------------------------------------------------
 

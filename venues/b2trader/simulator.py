@@ -84,7 +84,7 @@ from aiohttp import web
 from stopkit.plugin import (
     BoundVenue,
     DemoScenario,
-    HttpResponse,
+    OrderKind,
     OrderNotFound,
     OrderState,
     OrderStatus,
@@ -226,6 +226,14 @@ async def _refusals(
         return await handler(request)
     except _Refused as refused:
         return refused.response
+
+
+# The simulator's own reading of its stop records (book_state), kept apart from the adapter's table.
+_SIM_STOP_STATUS = {
+    "WaitingForActivation": OrderStatus.ACCEPTED,
+    "Activated": OrderStatus.TRIGGERED,
+    "Rejected": OrderStatus.REJECTED,
+}
 
 
 @attrs.define
@@ -560,25 +568,35 @@ class B2TraderSimulator(ServedSimulator):
         return json.dumps(body).encode()
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
-        """The stop ``venue_order_id`` rendered as the venue's ``{"order": {...}}`` and parsed by ``venue``.
+        """The stop ``venue_order_id`` as the simulator holds it, read directly into an :class:`OrderState`
+        (not through the adapter's parser, so that tests can judge the parser against it). A stop the
+        simulator cancelled is CANCELED (the wire status has no Cancelled: it keeps WaitingForActivation).
 
         Raises:
             OrderNotFound: the simulator holds no such stop.
-            TypeError: ``venue`` is not a bound B2TRADER adapter.
         """
-        from stopkit_venues.b2trader.adapter import B2TraderBound
-
-        if not isinstance(venue, B2TraderBound):
-            raise TypeError(f"expected a bound b2trader venue, got {type(venue).__name__}")
         stop = self.stops.get(venue_order_id)
         if stop is None:
             raise OrderNotFound(f"b2trader simulator: no stop order {venue_order_id!r}", venue="b2trader")
-        body = json.dumps({"order": self.render_stop(stop)}).encode()
-        state = venue.parse_stop_response(HttpResponse(status=200, body=body))
         if stop.cancellation_date is not None and stop.status == "WaitingForActivation":
-            # The simulator's own record: it cancelled the stop (the wire status has no Cancelled).
-            state = attrs.evolve(state, status=OrderStatus.CANCELED)
-        return state
+            status = OrderStatus.CANCELED
+        else:
+            status = _SIM_STOP_STATUS[stop.status]
+        limit = stop.order_type == "Limit"
+        return OrderState(
+            venue="b2trader",
+            venue_order_id=stop.order_id,
+            client_order_id=None,
+            symbol=stop.market_id,
+            side=Side.BUY if stop.side == "Buy" else Side.SELL,
+            kind=OrderKind.STOP_LIMIT if limit else OrderKind.STOP_MARKET,
+            status=status,
+            venue_status=stop.status,
+            quantity=stop.requested_amount,
+            stop_price=stop.activation_price,
+            limit_price=stop.requested_price if limit else None,
+            raw={"orderId": stop.order_id, "status": stop.status, "cancellationDate": stop.cancellation_date},
+        )
 
     # -- inspection helpers (tests, demo) --------------------------------------------
 

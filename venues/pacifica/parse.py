@@ -403,8 +403,10 @@ def row_order_id(row: Mapping[str, Any]) -> str:
 
 def is_stop_row(row: Mapping[str, Any]) -> bool:
     """True when the row's ``order_type`` is one of the documented stop types (``stop_market``,
-    ``stop_limit``, the four TP/SL types); plain ``limit``/``market`` rows and unknown types are not."""
-    return row.get("order_type") in STOP_ORDER_TYPES
+    ``stop_limit``, the four TP/SL types); plain ``limit``/``market`` rows and unknown types are not
+    (nor is a value that is not a string: a JSON object there would not even be hashable)."""
+    value = row.get("order_type")
+    return isinstance(value, str) and value in STOP_ORDER_TYPES
 
 
 def row_kind(row: Mapping[str, Any], field: str = "order_type") -> OrderKind | None:

@@ -104,9 +104,10 @@ from aiohttp import web
 from stopkit.plugin import (
     BoundVenue,
     DemoScenario,
-    HttpResponse,
+    OrderKind,
     OrderNotFound,
     OrderState,
+    OrderStatus,
     PositionEffect,
     Side,
     StopLimitOrder,
@@ -114,7 +115,6 @@ from stopkit.plugin import (
 )
 from stopkit.testing import SimSocket, SimSocketHub
 from stopkit.testing.simkit import ServedSimulator, limit_fill_price, should_trigger
-from stopkit_venues.pacifica import parse
 from stopkit_venues.pacifica.constants import (
     DOC_URL,
     ENV_ACCOUNT,
@@ -300,6 +300,12 @@ def _business(code: int, **fields: object) -> _Reject:
 
 def _deserialize_error(detail: str) -> _Reject:
     return _Reject(400, f"Failed to deserialize the JSON body into the target type: {detail}")
+
+
+# The simulator's own reading of its records (book_state), kept apart from the adapter's tables.
+_SIM_STATUSES = {"filled": OrderStatus.FILLED, "partially_filled": OrderStatus.PARTIALLY_FILLED,
+                 "rejected": OrderStatus.REJECTED}  # fmt: skip
+_SIM_CANCEL_REASONS = {"expired": OrderStatus.EXPIRED, "post_only_rejected": OrderStatus.REJECTED}
 
 
 @attrs.define
@@ -542,15 +548,34 @@ class PacificaSimulator(ServedSimulator):
         self._evaluate(symbol)
 
     def book_state(self, venue: BoundVenue, venue_order_id: str) -> OrderState:
-        """The order's events rendered as ``history_by_id`` returns them, parsed by the adapter."""
+        """The simulator's own record of the order as an :class:`OrderState`, read directly (not through
+        the adapter's parser, so that tests can judge the parser against it): ``open`` is ACCEPTED, or
+        TRIGGERED once the stop fired; ``cancelled`` is EXPIRED, REJECTED or CANCELED by its reason."""
         order = self.orders.get(int(venue_order_id))
         if order is None:
             raise OrderNotFound(f"pacifica simulator: no order {venue_order_id}", venue="pacifica")
-        body = json.dumps(self._envelope(self._event_rows(order))).encode()
-        state = parse.parse_history_by_id(HttpResponse(status=200, body=body))
-        if state is None:  # pragma: no cover - an order always has its stop_created event
-            raise OrderNotFound(f"pacifica simulator: no events for {venue_order_id}", venue="pacifica")
-        return state
+        if order.status == "open":
+            status = OrderStatus.TRIGGERED if order.triggered else OrderStatus.ACCEPTED
+        elif order.status == "cancelled":
+            status = _SIM_CANCEL_REASONS.get(order.reason or "", OrderStatus.CANCELED)
+        else:
+            status = _SIM_STATUSES[order.status]
+        return OrderState(
+            venue="pacifica",
+            venue_order_id=str(order.order_id),
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=Side.BUY if order.side == "bid" else Side.SELL,
+            kind=OrderKind.STOP_MARKET if order.limit_price is None else OrderKind.STOP_LIMIT,
+            status=status,
+            venue_status=order.status,
+            quantity=order.amount,
+            filled_quantity=order.filled,
+            stop_price=order.stop_price,
+            limit_price=order.limit_price,
+            reason=order.reason,
+            raw={"order_id": order.order_id, "status": order.status, "triggered": order.triggered},
+        )
 
     # -- test hooks ---------------------------------------------------------------------
 

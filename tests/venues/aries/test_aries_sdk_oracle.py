@@ -31,6 +31,7 @@ import pytest
 from aries_testdata import ACCOUNT, CLIENT_ID, CLIENT_SECRET, bound, stop_limit_order, stop_order
 from finance_dev import FinanceDev
 from finance_dev import models as sdk
+from finance_dev._hooks.clientcredentials import ClientCredentialsHook
 from finance_dev.utils import RetryConfig
 from finance_dev.websocket import WebSocketAuthenticationError, WebSocketConfig
 from finance_dev.websocket.models import AccountEvent, AccountSnapshot
@@ -62,6 +63,8 @@ class SdkRequests:
 
     def __init__(self) -> None:
         self.sent: list[httpx.Request] = []
+        # The SDK caches tokens per (client id, secret) for the whole process: start from none, whatever ran before.
+        ClientCredentialsHook._sessions.clear()
         client = httpx.Client(transport=httpx.MockTransport(self._answer))
         security = sdk.Security(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
         self.sdk = FinanceDev(security=security, client=client, retry_config=NO_RETRY)

@@ -446,9 +446,14 @@ async def test_cassette_rate_limited(venue: StartSim) -> None:
 
 
 def _recorded() -> Iterator[tuple[str, dict[str, Any]]]:
-    for path in sorted(CASSETTES.glob("*.yaml")):
-        for interaction in yaml.safe_load(path.read_text())["interactions"]:
-            yield path.name, interaction
+    # Every recorded interaction; a loop over none would pass vacuously, so an empty set fails here.
+    recorded = [
+        (path.name, interaction)
+        for path in sorted(CASSETTES.glob("*.yaml"))
+        for interaction in yaml.safe_load(path.read_text())["interactions"]
+    ]
+    assert len(recorded) >= 50, "cassettes missing: re-record with --record-mode=rewrite"
+    yield from recorded
 
 
 def test_cassettes_hold_no_secret() -> None:

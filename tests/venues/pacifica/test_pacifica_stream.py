@@ -263,6 +263,14 @@ async def test_drop_then_rest_resync_recovers_missed_fill() -> None:
         await sim.stop()
 
 
+async def _until(predicate: Any) -> None:
+    # Poll a simulator counter (it offers no event to wait on).
+    for _ in range(1_000_000):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+
+
 async def test_stall_is_detected_and_the_stream_resumes() -> None:
     """A venue that stops answering (pings included) is replaced by a new connection within stall_timeout_s."""
     sim = PacificaSimulator()
@@ -272,7 +280,8 @@ async def test_stall_is_detected_and_the_stream_resumes() -> None:
             watch = _Watch(c, ping_interval_s=0.05, stall_timeout_s=0.3)
             await asyncio.wait_for(watch.ready.wait(), 3)
             sim.ws_stall(True)
-            await asyncio.sleep(0.4)
+            # Wait for the reconnect itself, not a fixed time: a loaded machine may take longer than 0.4 s.
+            await asyncio.wait_for(_until(lambda: sim.ws_hub.connections >= 2), 10)
             sim.ws_stall(False)
             placed = await c.place(sim.demo_scenario().orders[0])
             await watch.until(lambda: watch.states(placed.venue_order_id) == [OrderStatus.ACCEPTED])
