@@ -143,6 +143,13 @@ class _KnownOrders(Sequence[OrderState]):
     def __iter__(self) -> Iterator[OrderState]:
         return iter(self._current())
 
+    def find(self, venue_order_id: str) -> OrderState | None:
+        # O(1): the order this client keeps under its venue order id (stopkit.stream.find_known).
+        state = self._client._seen.get(venue_order_id)
+        if state is None or state.venue_order_id != venue_order_id:
+            return None
+        return _native(state)
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):

@@ -28,7 +28,8 @@ Contents:
 - parsing helpers and the converter factory :func:`make_converter`;
 - the Ed25519 signer :class:`Ed25519Signer` and base58 helpers;
 - live order updates: :class:`StreamProtocol` (what :meth:`BoundVenue.stream` returns),
-  :class:`StreamStep`, :class:`WsRequest`, :class:`Resync`, :class:`StreamGap`, :func:`json_frames`.
+  :class:`StreamStep`, :class:`WsRequest`, :class:`Resync`, :class:`StreamGap`, :func:`json_frames`,
+  :func:`find_known`.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ from stopkit.parsing import (
 from stopkit.ratelimit import RateLimit
 from stopkit.signing import Ed25519Signer, b58decode, b58encode
 from stopkit.state import OrderState, OrderStatus
-from stopkit.stream import Resync, StreamGap, StreamProtocol, StreamStep, WsRequest, json_frames
+from stopkit.stream import Resync, StreamGap, StreamProtocol, StreamStep, WsRequest, find_known, json_frames
 from stopkit.venue import (
     Amendment,
     BoundVenue,
@@ -170,6 +171,7 @@ __all__ = [
     "canonical_json",
     "check_order_fits",
     "compact_json",
+    "find_known",
     "format_decimal",
     "is_sensitive_header",
     "json_frames",

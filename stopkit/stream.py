@@ -35,7 +35,16 @@ from stopkit.state import OrderState
 if TYPE_CHECKING:
     from stopkit.venue import BoundVenue, Flow
 
-__all__ = ["Resync", "StreamGap", "StreamProtocol", "StreamStep", "WsRequest", "json_frames", "mask_query"]
+__all__ = [
+    "Resync",
+    "StreamGap",
+    "StreamProtocol",
+    "StreamStep",
+    "WsRequest",
+    "find_known",
+    "json_frames",
+    "mask_query",
+]
 
 # Query parameters whose values are secrets (masked in logs, errors and reprs).
 _SECRET_QUERY = frozenset({"access_token", "token", "accessToken", "api_key", "apiKey", "signature"})
@@ -209,6 +218,25 @@ class StreamProtocol(abc.ABC):
         if unresolved:
             reason = f"{self.venue.name}: could not read back {', '.join(unresolved)} after the reconnect"
         return Resync(states=tuple(states), gap_reason=reason)
+
+
+def find_known(known: Sequence[OrderState], venue_order_id: str) -> OrderState | None:
+    """The state in ``known`` (the orders :meth:`StreamProtocol.handle_text` is given) of the order
+    with ``venue_order_id``, or ``None``.
+
+    O(1) on the sequence the client passes (it looks orders up by id, however many it knows), so
+    a protocol can ask about each row of each frame; any other sequence is scanned (the last
+    match wins).
+    """
+    finder = getattr(known, "find", None)
+    if finder is not None:
+        found: OrderState | None = finder(venue_order_id)
+        return found
+    match = None
+    for state in known:
+        if state.venue_order_id == venue_order_id:
+            match = state
+    return match
 
 
 def json_frames(text: str, separator: str) -> list[str]:

@@ -24,7 +24,8 @@ PINNED = {
     "StopLimitOrder", "StopOrder", "StopkitError", "StreamGap", "StreamProtocol", "StreamStep", "TimeInForce",
     "TokenGrant", "TransportError", "TriggerType", "UnknownVenueValue", "UnsupportedOrder", "VenueAdapter",
     "VenueUnavailable", "WsRequest", "b58decode", "b58encode", "canonical_json", "compact_json", "format_decimal",
-    "is_sensitive_header", "json_frames", "lookup", "make_converter", "masked_headers", "parse_decimal", "parse_id",
+    "find_known", "is_sensitive_header", "json_frames", "lookup", "make_converter", "masked_headers", "parse_decimal",
+    "parse_id",
     "parse_iso8601", "parse_unix_ms", "require_mapping", "retry_after_s", "structure_config", "to_decimal",
 }  # fmt: skip
 
