@@ -49,6 +49,7 @@ from stopkit.plugin import (
     StreamStep,
     UnknownVenueValue,
     WsRequest,
+    find_known,
     lookup,
     parse_decimal,
     parse_id,
@@ -72,6 +73,16 @@ log = logging.getLogger("stopkit.venues.pacifica")
 V = VENUE_NAME
 PING_FRAME = '{"method":"ping"}'
 SOURCE = "account_order_updates"
+
+
+_DECIMAL_JSON = json.JSONDecoder(parse_float=Decimal)
+
+
+def _read_json(text: str) -> Any:
+    # json.loads(text, parse_float=Decimal) without building a decoder per frame.
+    if text.startswith("\ufeff"):
+        raise ValueError("a UTF-8 BOM before the JSON")
+    return _DECIMAL_JSON.decode(text)
 
 
 def subscribe_frame(account: str) -> str:
@@ -210,7 +221,7 @@ class PacificaStream(StreamProtocol):
         ignored. Never raises and never ends the session: an unreadable frame, an ``error``
         channel or a row that cannot be normalized is logged once and skipped."""
         try:
-            message = json.loads(text, parse_float=Decimal)
+            message = _read_json(text)
         except ValueError:
             self._log_once("frame", text[:80], "not JSON")
             return StreamStep()
@@ -227,19 +238,21 @@ class PacificaStream(StreamProtocol):
         if not isinstance(rows, list):
             self._log_once("data", type(rows).__name__, f"{SOURCE} data is not a list")
             return StreamStep()
-        stops = dict(self._stops)
-        stops.update(
-            (state.venue_order_id, state.kind)
-            for state in known
-            if state.venue == V and state.venue_order_id and state.kind.is_stop
-        )
+        # Which orders are stops: the client's known orders first, then this session's as they were
+        # before this frame (each looked up by id: O(1) however many orders the client knows).
+        seen_now: dict[str, OrderKind] = {}
         updates: list[OrderState] = []
         for row in rows:
             if not isinstance(row, dict) or row.get("u") not in (None, self.account):
                 continue
             order_id = str(row.get("i"))
+            known_state = find_known(known, order_id)
+            if known_state is not None and known_state.venue == V and known_state.kind.is_stop:
+                stop_kind: OrderKind | None = known_state.kind
+            else:
+                stop_kind = self._stops.get(order_id)
             try:
-                state = parse_order_update(row, stop_kind=stops.get(order_id))
+                state = parse_order_update(row, stop_kind=stop_kind)
             except UnknownVenueValue as exc:
                 self._log_once(f"unknown {exc.field}", exc.raw_value, json.dumps(row, default=str)[:300])
                 continue
@@ -247,8 +260,9 @@ class PacificaStream(StreamProtocol):
                 self._log_once("malformed row of order", order_id, f"{exc}: {json.dumps(row, default=str)[:300]}")
                 continue
             if state.kind.is_stop:
-                self._stops[order_id] = state.kind
+                seen_now[order_id] = state.kind
             elif not self.all_orders:
                 continue
             updates.append(state)
+        self._stops.update(seen_now)
         return StreamStep(updates=tuple(updates))

@@ -336,3 +336,44 @@ async def test_watch_fed_the_documented_example_yields_no_stop_and_survives_unkn
             assert not any(s.venue_order_id == "1559665359" for s in states)
     finally:
         await sim.stop()
+
+
+def test_a_stop_seen_in_a_frame_counts_from_the_next_frame() -> None:
+    """Within one frame, rows are judged by what was known before it (as always): a released row beside its
+    stop's first row is not yet that stop's; in the next frame it is."""
+    stream = PacificaStream(_bound(), ws_url="wss://ws.pacifica.fi/ws", account="acct")
+    released = _stop_row(i=9, ot="limit", oe="fulfill_limit", os="filled", f="0.1")
+    frame = json.dumps({"channel": "account_order_updates", "data": [_stop_row(i=9), released]})
+    (armed,) = stream.handle_text(frame).updates
+    assert (armed.venue_order_id, armed.kind, armed.status) == ("9", OrderKind.STOP_LIMIT, OrderStatus.ACCEPTED)
+    (fill,) = stream.handle_text(json.dumps({"channel": "account_order_updates", "data": [released]})).updates
+    assert (fill.venue_order_id, fill.kind, fill.status) == ("9", OrderKind.STOP_LIMIT, OrderStatus.FILLED)
+
+
+async def test_the_client_answers_the_stream_s_lookups_from_its_memory() -> None:
+    """watch_orders gives the protocol a view of the client's orders whose lookup by id agrees with a scan."""
+    from stopkit.plugin import find_known
+    from stopkit.testing import MockTransport
+
+    rows = [
+        {"order_id": 100 + n, "client_order_id": f"00000000-0000-4000-8000-{n:012d}", "symbol": "BTC",
+         "side": "ask", "price": "47950", "initial_amount": "0.1", "filled_amount": "0", "stop_price": "48000",
+         "order_type": "stop_limit", "reduce_only": True, "created_at": 1, "updated_at": 1}
+        for n in range(50)
+    ]  # fmt: skip
+    body = json.dumps({"success": True, "data": rows, "error": None, "code": None}).encode()
+    transport = MockTransport(lambda request: stopkit.HttpResponse(status=200, body=body))
+    async with stopkit.connect(
+        "pacifica", credentials=PacificaSimulator().demo_credentials(), transport=transport
+    ) as client:
+        await client.open_orders()
+        view = client._known_view
+        assert len(view) == 50
+        for state in view:
+            assert (
+                find_known(view, str(state.venue_order_id))
+                == state
+                == find_known(list(view), str(state.venue_order_id))
+            )
+        assert find_known(view, "99") is None
+        assert find_known(list(view), "99") is None
