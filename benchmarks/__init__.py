@@ -8,6 +8,12 @@ Scenarios (modules):
 
 - :mod:`benchmarks.build_sign`: one signed Pacifica stop-limit request, stopkit vs
   CCXT's offline ``create_order_request`` vs the floor (canonical JSON + Ed25519 + base58).
+- :mod:`benchmarks.place`: one Pacifica stop-limit placement end to end, ``VenueClient.place``
+  (every default kept) vs CCXT async ``create_order`` vs bare aiohttp posting pre-built bodies,
+  client CPU per order and orders/s at concurrency 1 and 16, against a stand-in server in another
+  process.
+- :mod:`benchmarks.scaling`: memory and client CPU per placement from 1 to 1,000 concurrent
+  callers, and ``watch_orders`` CPU per event as the known orders grow to 100,000.
 - :mod:`benchmarks.throughput`: 2,000 placements at concurrency 64 through
   ``VenueClient.place`` vs bare aiohttp posting pre-built bodies, against the Pacifica
   simulator served on 127.0.0.1 in a separate process (:mod:`benchmarks._server`).

@@ -15,7 +15,7 @@ from typing import Any
 
 from benchmarks._core import Row, Settings, render_table
 
-SCENARIOS = ("build_sign", "place", "throughput", "imports", "memory", "cassette", "model")
+SCENARIOS = ("build_sign", "place", "scaling", "throughput", "imports", "memory", "cassette", "model")
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
