@@ -24,6 +24,8 @@ from __future__ import annotations
 import abc
 import functools
 import re
+import types
+import typing
 from collections.abc import Callable, Generator, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -693,6 +695,34 @@ def _config_converter() -> Any:
     return converter
 
 
+_PLAIN_TYPES = (str, bool, int, float)
+
+
+def _exact_types(annotation: object) -> tuple[type, ...] | None:
+    # The value types a field of this type takes unchanged (str, bool, int, float, and X | None), else None.
+    if annotation in _PLAIN_TYPES:
+        return (annotation,)
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        (inner,) = (arg for arg in args if arg is not type(None))
+        if inner in _PLAIN_TYPES:
+            return (inner, type(None))
+    return None
+
+
+@functools.cache
+def _plain_fields(cls: type) -> dict[str, tuple[type, ...]] | None:
+    # Per field, the value types passed to the class unchanged; None when any field is of another kind.
+    attrs.resolve_types(cls)
+    plain: dict[str, tuple[type, ...]] = {}
+    for field in attrs.fields(cls):
+        exact = _exact_types(field.type)
+        if exact is None or not field.init or field.alias != field.name:
+            return None
+        plain[field.name] = exact
+    return plain
+
+
 def structure_config(cls: type[C], values: Mapping[str, Any] | None, *, venue: str) -> C:
     """Build the attrs config class ``cls`` from ``values`` (typed or string values).
 
@@ -706,6 +736,14 @@ def structure_config(cls: type[C], values: Mapping[str, Any] | None, *, venue: s
             raise ConfigurationError(
                 f"{venue}: unknown config key {key!r}; known keys: {', '.join(sorted(known))}", venue=venue
             )
+    plain = _plain_fields(typing.cast(type, cls))
+    if plain is not None and all(type(value) in plain[key] for key, value in data.items()):
+        # Every value already has its field's type (the defaults, or typed values): the converter
+        # would pass them through unchanged, so it is not loaded (cattrs costs ~10 ms to import).
+        try:
+            return cls(**data)
+        except Exception:  # noqa: BLE001, S110  # a refused value: the converter below reports it in its words
+            pass
     try:
         return _config_converter().structure(data, cls)  # type: ignore[no-any-return]
     except ExceptionGroup as exc:  # cattrs.BaseValidationError is an ExceptionGroup

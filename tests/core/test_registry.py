@@ -76,3 +76,19 @@ def test_disable_autoload_and_register(monkeypatch: pytest.MonkeyPatch, fake_ada
     assert registry.available_venues() == []
     with pytest.raises(PluginError):
         registry.register(object())  # type: ignore[arg-type]
+
+
+def test_builtin_venues_load_by_name_without_the_entry_point_scan() -> None:
+    """The built-in names are exactly stopkit's own entry points; by name they load without importlib.metadata."""
+    import subprocess
+    import sys
+
+    own = {name for name, ep in registry._entry_points().items() if ep.value.startswith("stopkit_venues.")}
+    assert own == set(registry.BUILTIN_VENUES)
+    code = (
+        "import sys, stopkit\n"
+        "names = [stopkit.get_venue(n).name for n in ('pacifica', 'aries', 'b2trader')]\n"
+        "print(names, 'importlib.metadata' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['pacifica', 'aries', 'b2trader'] False"
