@@ -52,6 +52,10 @@ Amount: TypeAlias = Decimal | str | int
 class Side(enum.Enum):
     """Order side."""
 
+    __hash__ = (
+        object.__hash__
+    )  # members are singletons compared by identity: hashed as such (Enum hashes its name in Python)
+
     BUY = "buy"
     SELL = "sell"
 
@@ -63,12 +67,20 @@ class PositionEffect(enum.Enum):
     BUY_TO_COVER / SELL on equities; SELL + OPEN is a short sale.
     """
 
+    __hash__ = (
+        object.__hash__
+    )  # members are singletons compared by identity: hashed as such (Enum hashes its name in Python)
+
     OPEN = "open"
     CLOSE = "close"
 
 
 class TriggerType(enum.Enum):
     """The reference price compared with the stop (trigger) price."""
+
+    __hash__ = (
+        object.__hash__
+    )  # members are singletons compared by identity: hashed as such (Enum hashes its name in Python)
 
     DEFAULT = "default"
     MARK_PRICE = "mark"
@@ -79,6 +91,10 @@ class TriggerType(enum.Enum):
 
 class TimeInForce(enum.Enum):
     """Time in force of the order the stop releases (venue rules vary)."""
+
+    __hash__ = (
+        object.__hash__
+    )  # members are singletons compared by identity: hashed as such (Enum hashes its name in Python)
 
     GTC = "gtc"
     DAY = "day"
@@ -94,6 +110,10 @@ class OrderKind(enum.Enum):
     which a venue's order stream reports only when asked to (e.g. Pacifica
     ``stream_all_orders``); see :attr:`is_stop`.
     """
+
+    __hash__ = (
+        object.__hash__
+    )  # members are singletons compared by identity: hashed as such (Enum hashes its name in Python)
 
     STOP_MARKET = "stop-market"
     STOP_LIMIT = "stop-limit"

@@ -26,6 +26,10 @@ class OrderStatus(enum.Enum):
     - CANCELED, REJECTED, EXPIRED: terminal without a full fill.
     """
 
+    __hash__ = (
+        object.__hash__
+    )  # members are singletons compared by identity: hashed as such (Enum hashes its name in Python)
+
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     TRIGGERED = "triggered"

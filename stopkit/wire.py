@@ -168,7 +168,9 @@ def format_decimal(value: Decimal) -> str:
     """
     if value.is_zero():
         return "0"
-    text = format(value, "f")
+    text = str(value)  # fixed-point already unless it needs an exponent (then format it)
+    if "E" in text:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

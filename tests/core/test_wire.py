@@ -171,3 +171,12 @@ def test_response_json_fails_where_json_loads_fails(body: bytes) -> None:
             HttpResponse(status=200, body=body).json()
     else:
         assert HttpResponse(status=200, body=body).json() == expected
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_format_decimal_is_fixed_point_text_without_trailing_zeros(value: Decimal) -> None:
+    """Whatever the exponent: the fixed-point text (format 'f') without trailing zeros, '0' for zero."""
+    expected = "0" if value.is_zero() else format(value, "f")
+    if "." in expected:
+        expected = expected.rstrip("0").rstrip(".")
+    assert format_decimal(value) == expected
