@@ -66,6 +66,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _QUOTE = "USDC"
 
 
+@functools.lru_cache(maxsize=1024)
 def native_symbol(symbol: str) -> str:
     """Pacifica's market symbol for a unified (``BTC/USDC:USDC``) or native (``BTC``) symbol.
 
@@ -75,6 +76,9 @@ def native_symbol(symbol: str) -> str:
     Raises:
         UnsupportedOrder: a spot symbol (``BTC/USDC``): Pacifica lists perpetuals only.
         InvalidOrder: any other shape, or a quote/settle currency other than USDC.
+
+    Pure, and asked about every order several times: answers are remembered (1,024 symbols;
+    refusals are not).
     """
     if "/" in symbol:
         base, _, rest = symbol.partition("/")
