@@ -17,6 +17,10 @@ bodies), so the client process's CPU time is the client's own cost:
 - ``bare``: one :class:`aiohttp.ClientSession` posting pre-built signed bodies
   (``stopkit.preview``, built before the clock starts) and reading the answer: the floor of
   any aiohttp client.
+- ``signed`` (a reference only): the same bare session, each body built and signed inline at
+  the floor cost (canonical JSON, one Ed25519 signature, base58, compact JSON; no checks): the
+  floor of any client that signs Pacifica orders. Signing is part of every placement, not of
+  ``bare``'s.
 
 Every run uses a fresh client (and a fresh stand-in): ``WARMUP`` untimed placements open the
 connections (and stopkit's first one fetches ``/api/v1/info`` into the client's cache), then
@@ -27,8 +31,8 @@ bookkeeping but never has to wait. Runs of the three clients are interleaved (th
 rotates every repeat) and each figure is the median over the repeats.
 
 Reported per concurrency: client CPU per order (``time.process_time``; the targets: stopkit
-≤ 0.5x CCXT and ≤ 1.5x bare aiohttp) and orders per second (wall clock; the server shares the
-machine, so these are noisier).
+≤ 0.5x CCXT and ≤ 1.5x bare aiohttp; stopkit against ``signed`` is shown beside them) and orders
+per second (wall clock; the server shares the machine, so these are noisier).
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ CONCURRENCIES = (1, 16)
 WARMUP = 16
 ORDERS = 80
 EXPIRY_WINDOW_MS = 30_000
-VARIANTS = ("stopkit", "ccxt", "bare")
+VARIANTS = ("stopkit", "ccxt", "bare", "signed")
 TARGET_CCXT = 0.5
 TARGET_BARE = 1.5
 
@@ -148,10 +152,61 @@ async def run_bare(base_url: str, concurrency: int, count: int = ORDERS) -> Resu
         return await _timed(requests, send, concurrency)
 
 
+def floor_signer() -> Callable[[str], bytes]:
+    """``client_order_id -> body``: the least any Pacifica client does per order (no checks): canonical JSON
+    of the message, one Ed25519 signature (pynacl, key decoded once), base58, compact JSON of the body."""
+    import json
+
+    import based58
+    import nacl.signing
+
+    key = nacl.signing.SigningKey(SEED)
+    account = based58.b58encode(bytes(key.verify_key)).decode("ascii")
+
+    def body(client_order_id: str) -> bytes:
+        payload = {
+            "symbol": "BTC",
+            "side": "ask",
+            "reduce_only": True,
+            "stop_order": {
+                "stop_price": "48000",
+                "limit_price": "47950",
+                "client_order_id": client_order_id,
+                "amount": "0.1",
+                "trigger_price_type": "mark",
+            },
+        }
+        now_ms = time.time_ns() // 1_000_000
+        message = {"type": "create_stop_order", "timestamp": now_ms, "expiry_window": EXPIRY_WINDOW_MS, "data": payload}
+        signed = json.dumps(message, sort_keys=True, separators=(",", ":")).encode()
+        signature = based58.b58encode(key.sign(signed).signature).decode("ascii")
+        head = {"account": account, "signature": signature, "timestamp": now_ms, "expiry_window": EXPIRY_WINDOW_MS}
+        return json.dumps({**head, **payload}, separators=(",", ":")).encode()
+
+    return body
+
+
+async def run_signed(base_url: str, concurrency: int, count: int = ORDERS) -> Result:
+    """``count`` timed posts through one bare aiohttp session, each body built and signed at the floor cost."""
+    sign = floor_signer()
+    url = base_url + "/api/v1/orders/stop/create"
+    headers = {"Content-Type": "application/json"}
+    ids = [str(uuid.uuid4()) for _ in range(WARMUP + count)]
+    async with aiohttp.ClientSession() as session:
+
+        async def send(client_order_id: str) -> bool:
+            async with session.post(url, data=sign(client_order_id), headers=headers) as response:
+                await response.read()
+                return response.status == 200
+
+        return await _timed(ids, send, concurrency)
+
+
 RUNNERS: dict[str, Callable[[str, int], Awaitable[Result]]] = {
     "stopkit": run_stopkit,
     "ccxt": run_ccxt,
     "bare": run_bare,
+    "signed": run_signed,
 }
 
 
@@ -216,8 +271,25 @@ def rows_of(result: dict[str, Any], concurrencies: tuple[int, ...] = CONCURRENCI
                 target=f"≤ {TARGET_BARE:.2f}x bare",
                 met=mine.median <= TARGET_BARE * bare.median and not failed,
             ),
+            Row(
+                NAME,
+                f"client CPU per place @ {c} vs bare aiohttp signing each body",
+                mine,
+                "s",
+                reference="bare aiohttp + floor signing",
+                reference_stats=cpu[f"signed@{c}"],
+                notes="the floor of any Pacifica client: a bare post plus canonical JSON, Ed25519, base58, JSON",
+            ),
             Row(NAME, f"client CPU per create_order @ {c} (ccxt)", ccxt, "s"),
             Row(NAME, f"client CPU per post @ {c} (bare aiohttp)", bare, "s"),
+            Row(
+                NAME,
+                f"client CPU per post @ {c} (bare aiohttp + floor signing)",
+                cpu[f"signed@{c}"],
+                "s",
+                reference="bare aiohttp",
+                reference_stats=bare,
+            ),
         ]
     for c in concurrencies:
         for name, label in (("stopkit", "place"), ("ccxt", "ccxt create_order"), ("bare", "bare aiohttp post")):
