@@ -13,7 +13,8 @@ into ``mutants/`` and rewrites every function of the listed modules so that each
 by name; each mutant runs in a forked pytest with only the tests that reached the mutated function (``-x``,
 fastest first). ``mutants/`` comes first on ``sys.path``, so the copy shadows the editable install: mutmut's
 forced-fail check (every test run with the "fail" mutant switched on must fail) proves the mutated copy is
-what runs, and :func:`check_setup` repeats that check for one known mutant before a run.
+what runs for the core; :func:`check_venue_alias` checks that ``import stopkit_venues.X`` in ``mutants/`` is the
+mutated ``venues.X`` (mutmut's trampolines switch a mutant on by the module's ``__name__``).
 
 **Modules**: ``venues/*/{translate,parse,mapping,adapter}.py`` and ``stopkit/{orders,client,retry,signing,wire,
 outcomes,validate}.py``. mutmut mutates code inside functions only, so the mapping tables (module-level
@@ -88,6 +89,43 @@ def sample(size: int, *, full_below: int = FULL_BELOW, seed: int = SEED) -> list
     return names
 
 
+# The folder venues/ is installed as the package stopkit_venues, but mutmut names each mutant after the
+# file's path (`venues.aries.parse.x_f__mutmut_3`), and its trampolines switch a mutant on only in the module
+# whose __name__ is that prefix (and record which tests reach a function under that __name__). So in mutants/,
+# `stopkit_venues` is an alias: `import stopkit_venues.aries.parse` returns the module `venues.aries.parse`,
+# imported once, from the mutated copy, under the name the mutants carry. (A symlink stopkit_venues -> venues
+# would import every module a second time as stopkit_venues.*: the tests would run the unswitchable copy and
+# every venue mutant would survive with "no tests".)
+_ALIAS_PACKAGE = '''"""Written by benchmarks/mutation.py: stopkit_venues.X is the module venues.X (mutmut's names)."""
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+_PREFIX = "stopkit_venues."
+_SPECS = {}
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_loader(name, self) if name.startswith(_PREFIX) else None
+
+    def create_module(self, spec):
+        module = importlib.import_module("venues." + spec.name.removeprefix(_PREFIX))
+        _SPECS[module.__name__] = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = _SPECS[module.__name__]  # the import machinery set the alias's spec: give its own back
+
+
+if not any(type(finder).__name__ == "_Alias" for finder in sys.meta_path):
+    sys.meta_path.insert(0, _Alias())
+sys.modules[__name__] = importlib.import_module("venues")
+'''
+
+
 def refresh_copies() -> None:
     """Bring mutants/'s copies of the modules mutmut does not mutate up to date.
 
@@ -96,12 +134,14 @@ def refresh_copies() -> None:
     """
     import shutil
 
-    # The folder venues/ is installed as the package stopkit_venues: mutants/stopkit_venues must be the
-    # mutated copy, or `import stopkit_venues` would find the original through the editable install.
     MUTANTS.mkdir(exist_ok=True)
-    link = MUTANTS / "stopkit_venues"
-    if not link.exists():
-        link.symlink_to("venues", target_is_directory=True)
+    alias = MUTANTS / "stopkit_venues"
+    if alias.is_symlink():
+        alias.unlink()  # an earlier harness linked the folder: modules imported twice, under the wrong name
+    alias.mkdir(exist_ok=True)
+    init = alias / "__init__.py"
+    if not init.exists() or init.read_text(encoding="utf-8") != _ALIAS_PACKAGE:
+        init.write_text(_ALIAS_PACKAGE, encoding="utf-8")
     for package in ("stopkit", "venues"):
         for source in (ROOT / package).rglob("*"):
             copy = MUTANTS / source.relative_to(ROOT)
@@ -113,11 +153,31 @@ def refresh_copies() -> None:
                 shutil.copy2(source, copy)
 
 
+def check_venue_alias() -> None:
+    """Refuse to run unless ``import stopkit_venues.<venue>.<module>`` in mutants/ is the mutated copy, named as
+    mutmut names its mutants (else every venue mutant would run the original code and survive)."""
+    if not any((MUTANTS / "venues").rglob("*.py.meta")):
+        return  # not generated yet
+    probe = (
+        "import stopkit_venues.aries.parse as p, stopkit_venues.b2trader.adapter as a; "
+        "print(p.__name__, a.__name__, p.__file__, a.__file__)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(MUTANTS)}
+    command = [sys.executable, "-c", probe]
+    out = subprocess.run(command, cwd=MUTANTS, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    names = out.stdout.split()
+    if names[:2] != ["venues.aries.parse", "venues.b2trader.adapter"] or not all(
+        Path(path).is_relative_to(MUTANTS) for path in names[2:4]
+    ):
+        raise SystemExit(f"mutants/stopkit_venues is not the mutated copy under mutmut's names: {out.stdout}")
+
+
 def run(patterns: Sequence[str], *, sample_size: int | None, pending: bool = False) -> int:
     """mutmut over the configured modules (or the given mutant-name globs, or a sample), one worker, then the
     tables and the report. ``pending``: only the sample's mutants not yet killed (new tests cannot un-kill)."""
     check_setup()
     refresh_copies()
+    check_venue_alias()
     if sample_size is not None:
         if not any(MUTANTS.rglob("*.py.meta")):
             _mutmut("run", "--max-children", "1", "generate-only: matches no mutant")
