@@ -18,7 +18,7 @@ import pytest
 from aries_testdata import ACCOUNT, STATIC_TOKEN, TRADE_ORDER_V2, bound, drive, json_answer, stop_order
 
 import stopkit
-from stopkit.errors import ConfigurationError, InvalidOrder, OrderNotFound
+from stopkit.errors import ConfigurationError, InvalidOrder, OrderNotFound, ResponseShapeError
 from stopkit.retry import RetryPolicy
 from stopkit.testing import MockTransport
 from stopkit.venue import Amendment, Credentials, Markets, OrderRef
@@ -212,3 +212,53 @@ def test_a_lookup_reads_the_active_list_then_the_history_and_says_how_far_back_i
     with pytest.raises(OrderNotFound) as seen:
         flow.send(empty)
     assert seen.value.message.endswith("in the active orders or the history since its creation")
+
+
+def test_a_refresh_token_without_client_credentials_is_refused_saying_why() -> None:
+    """ARIES_REFRESH_TOKEN without the client id and secret is a configuration error (the grant sends both)."""
+    credentials = Credentials(
+        "aries", {"ARIES_ACCESS_TOKEN": STATIC_TOKEN, "ARIES_REFRESH_TOKEN": "r-1", "ARIES_ACCOUNT_ID": ACCOUNT}
+    )
+    with pytest.raises(ConfigurationError) as info:
+        VENUE.bind(credentials)
+    assert info.value.message == (
+        "aries: ARIES_REFRESH_TOKEN needs ARIES_CLIENT_ID and ARIES_CLIENT_SECRET (the refresh_token grant sends both)"
+    )
+
+
+def test_a_repeating_cursor_stops_the_listing_with_a_shape_error_of_aries() -> None:
+    """An active list whose nextCursor comes back again would loop forever: ResponseShapeError of aries."""
+    cursors = iter([5, 5])
+
+    def answer(request: HttpRequest) -> HttpResponse:
+        return json_answer({"orders": [_row()], "nextCursor": next(cursors)})
+
+    with pytest.raises(ResponseShapeError) as info:
+        drive(bound().open_orders_flow(), answer, now_ms=NOW_MS)
+    assert (info.value.venue, info.value.message) == ("aries", "aries: nextCursor 5 repeats; stopping")
+
+
+def test_listings_are_bounded_in_pages_and_the_error_names_the_listing() -> None:
+    """The active list stops after 100 pages, a history lookup after history_max_pages; the error names which."""
+    pages = 0
+
+    def endless(request: HttpRequest) -> HttpResponse:
+        nonlocal pages
+        pages += 1
+        return json_answer({"orders": [], "nextCursor": pages})
+
+    with pytest.raises(ResponseShapeError) as active:
+        drive(bound().open_orders_flow(), endless, now_ms=NOW_MS)
+    assert active.value.message == (
+        "aries: more than 100 pages of list active orders; stopped there (history lookups: history_max_pages)"
+    )
+    assert (pages, active.value.venue) == (100, "aries")
+
+    def history_endless(request: HttpRequest) -> HttpResponse:
+        if "/history" not in request.url:
+            return _page()
+        return endless(request)
+
+    with pytest.raises(ResponseShapeError) as history:
+        drive(bound(history_max_pages=2).get_flow(OrderRef(venue_order_id="X-1")), history_endless, now_ms=NOW_MS)
+    assert history.value.message.startswith("aries: more than 2 pages of list order history;")
