@@ -1,0 +1,93 @@
+"""Aries answers at their edges: error bodies (the SDK's two shapes, and what is not JSON), acknowledgements
+that cannot be read (the outcome of a write is then unknown), and zero prices meaning "not used".
+
+Sources: finance-dev 0.9.0 models/apperror.py and errors/errorresponse.py (error shapes), models/ordresponse.py
+(``success`` is a boolean; ``avgPrice`` "is 0 until fills occur"), TradeOrderV2 (``price``/``stopPrice``
+"empty or zero when not used"), https://finance.dev/api-reference/orders/place-order (the ack example).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aries_testdata import NESTED_ERROR, ORD_RESPONSE, TRADE_ORDER_V2, json_answer, stop_order
+
+from stopkit.errors import OrderRejected, ResponseShapeError
+from stopkit.state import OrderKind
+from stopkit.wire import HttpResponse
+from stopkit_venues.aries import parse
+
+
+def _ack(**changes: Any) -> dict[str, Any]:
+    # The documented place-order answer (a NEW buy of 100 AAPL), changed.
+    body: dict[str, Any] = json.loads(ORD_RESPONSE)
+    body.update(changes)
+    return body
+
+
+def _place(body: dict[str, Any]) -> Any:
+    return parse.parse_place_response(stop_order(), json_answer(body), symbol="AAPL")
+
+
+def test_a_400_with_the_nested_error_body_is_a_refusal_quoting_the_message() -> None:
+    """A 400 with the SDK's nested error body is OrderRejected whose message quotes the venue's message."""
+    error = parse.classify_error(HttpResponse(status=400, body=NESTED_ERROR), writes=True)
+    assert isinstance(error, OrderRejected)
+    assert error.message == "aries: refused (HTTP 400): stopPrice must be below the market"
+    assert error.venue_code == "INVALID_STOP_PRICE"
+
+
+def test_a_4xx_whose_body_is_not_json_is_a_shape_error_saying_so() -> None:
+    """A 400 answered with an HTML page is no documented refusal: ResponseShapeError naming the status."""
+    error = parse.classify_error(HttpResponse(status=400, body=b"<html>Bad Request</html>"), writes=True)
+    assert isinstance(error, ResponseShapeError)
+    assert error.message == "aries: HTTP 400 with a body that is not JSON"
+
+
+def test_an_error_type_that_is_not_text_is_ignored() -> None:
+    """A nested error.type that is not a non-empty string counts as absent (a JSON object there must not crash)."""
+    body = b'{"error": {"type": {"kind": "VALIDATION"}, "code": "BAD", "message": "no"}}'
+    assert parse.error_fields(body) == (None, "BAD", "no")
+    assert parse.error_fields(b'{"error": {"type": 7, "code": 12, "message": ""}}') == (None, "12", None)
+    error = parse.classify_error(HttpResponse(status=422, body=body), writes=True)
+    assert isinstance(error, OrderRejected)
+    assert error.message == "aries: refused (HTTP 422): no"
+
+
+def test_an_ack_whose_success_is_not_a_boolean_has_an_unknown_outcome() -> None:
+    """success: "yes" is not the documented boolean: the placement's outcome is unknown (reconciled)."""
+    with pytest.raises(ResponseShapeError) as info:
+        _place(_ack(success="yes"))
+    assert info.value.message == "aries: success is not a boolean"
+    assert (info.value.venue, info.value.outcome_known, info.value.http_status) == ("aries", False, 200)
+
+
+def test_an_unreadable_ack_keeps_the_first_4096_characters_of_the_body() -> None:
+    """The raw body kept on an unreadable ack is its first 4096 characters."""
+    body = _ack(success=1, text="x" * 5000)
+    with pytest.raises(ResponseShapeError) as info:
+        _place(body)
+    assert info.value.raw_body == json.dumps(body)[:4096]
+
+
+def test_an_ack_with_an_unreadable_fill_quantity_names_aries_and_the_field() -> None:
+    """cumQty "abc" makes the ack unreadable: ResponseShapeError of aries naming cumQty, outcome unknown."""
+    with pytest.raises(ResponseShapeError) as info:
+        _place(_ack(cumQty="abc"))
+    assert (info.value.venue, info.value.outcome_known) == ("aries", False)
+    assert "cumQty" in info.value.message
+
+
+def test_zero_prices_mean_not_used() -> None:
+    """A STOP_LIMIT row with price "0" has no limit price, and an avgPrice of 0 after fills is no average."""
+    row = json.loads(TRADE_ORDER_V2)
+    row.update({"type": "STOP_LIMIT", "price": "0", "stopPrice": "145.00", "side": "SELL"})
+    state = parse.parse_trade_order(row)
+    assert (state.kind, state.limit_price, state.stop_price) == (OrderKind.STOP_LIMIT, None, Decimal("145.00"))
+    placed = _place(_ack(cumQty="10", leavesQty="90", avgPrice="0"))
+    assert (placed.filled_quantity, placed.average_fill_price) == (Decimal(10), None)
+    priced = _place(_ack(cumQty="10", leavesQty="90", avgPrice="145.02"))
+    assert priced.average_fill_price == Decimal("145.02")
