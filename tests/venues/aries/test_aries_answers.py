@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aries_testdata import NESTED_ERROR, ORD_RESPONSE, TRADE_ORDER_V2, json_answer, stop_order
 
-from stopkit.errors import OrderRejected, ResponseShapeError
+from stopkit.errors import OrderRejected, ResponseShapeError, UnknownVenueValue
 from stopkit.state import OrderKind
 from stopkit.wire import HttpResponse
 from stopkit_venues.aries import parse
@@ -91,3 +91,18 @@ def test_zero_prices_mean_not_used() -> None:
     assert (placed.filled_quantity, placed.average_fill_price) == (Decimal(10), None)
     priced = _place(_ack(cumQty="10", leavesQty="90", avgPrice="145.02"))
     assert priced.average_fill_price == Decimal("145.02")
+
+
+def test_a_replace_answer_with_an_unknown_status_or_quantity_is_unreadable_naming_the_field() -> None:
+    """A replace ack with an undocumented status or a qty that is no number: outcome unknown, the field named."""
+    row = json.loads(TRADE_ORDER_V2)
+    row.update({"type": "STOP", "side": "SELL", "price": "", "stopPrice": "145.00"})
+    previous = parse.parse_trade_order(row)
+    amendment = parse.Amendment(stop_price=Decimal(140))
+    with pytest.raises(UnknownVenueValue) as status:
+        parse.parse_replace_response(previous, amendment, json_answer({"clOrdId": "N-1", "status": "WEIRD"}))
+    assert (status.value.field, status.value.raw_value, status.value.outcome_known) == ("status", "WEIRD", False)
+    with pytest.raises(ResponseShapeError) as qty:
+        parse.parse_replace_response(previous, amendment, json_answer({"clOrdId": "N-1", "qty": "abc"}))
+    assert qty.value.message == "aries: qty is not a number: 'abc'"
+    assert qty.value.outcome_known is False
