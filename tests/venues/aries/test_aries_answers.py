@@ -9,6 +9,7 @@ Sources: finance-dev 0.9.0 models/apperror.py and errors/errorresponse.py (error
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -106,3 +107,41 @@ def test_a_replace_answer_with_an_unknown_status_or_quantity_is_unreadable_namin
         parse.parse_replace_response(previous, amendment, json_answer({"clOrdId": "N-1", "qty": "abc"}))
     assert qty.value.message == "aries: qty is not a number: 'abc'"
     assert qty.value.outcome_known is False
+
+
+def test_a_replace_answer_dates_the_new_state_with_its_transact_time() -> None:
+    """The replace ack's transactTime becomes the new state's updated_at (else the previous one stays)."""
+    row = json.loads(TRADE_ORDER_V2)
+    row.update({"type": "STOP", "side": "SELL", "price": "", "stopPrice": "145.00"})
+    previous = parse.parse_trade_order(row)
+    amendment = parse.Amendment(stop_price=Decimal(140))
+    body = {"clOrdId": "N-1", "status": "REPLACED", "transactTime": "2026-01-15T14:31:00Z"}
+    state = parse.parse_replace_response(previous, amendment, json_answer(body))
+    assert state.updated_at == datetime(2026, 1, 15, 14, 31, tzinfo=UTC)
+    unchanged = parse.parse_replace_response(previous, amendment, json_answer({"clOrdId": "N-2"}))
+    assert unchanged.updated_at == datetime(2026, 1, 15, 14, 30, 5, tzinfo=UTC)  # the row's updatedAt
+
+
+def test_an_option_row_is_refused_naming_its_security_type() -> None:
+    """A TradeOrderV2 row of an option is no equity stop: UnknownVenueValue carrying securityType's value."""
+    row = json.loads(TRADE_ORDER_V2)
+    row.update({"type": "STOP", "stopPrice": "1.5", "securityType": "OPTION"})
+    with pytest.raises(UnknownVenueValue) as info:
+        parse.parse_trade_order(row)
+    assert (info.value.field, info.value.raw_value, info.value.venue) == ("securityType", "OPTION", "aries")
+
+
+def test_reconciliation_candidates_without_a_creation_time_come_first() -> None:
+    """Candidates are oldest first; a row without createdAt counts as created at the allowance's start."""
+    base = json.loads(TRADE_ORDER_V2)
+    base.update({"type": "STOP", "side": "SELL", "price": "", "stopPrice": "145.00", "ordStatus": "NEW",
+                 "cumQty": "0"})  # fmt: skip
+    later = {**base, "clOrdId": "LATER", "createdAt": "2026-01-15T14:30:02Z"}
+    undated = {**base, "clOrdId": "UNDATED", "createdAt": ""}
+    first = {**base, "clOrdId": "FIRST", "createdAt": "2026-01-15T14:30:01Z"}
+    not_before_ms = int(datetime(2026, 1, 15, 14, 30, 0, tzinfo=UTC).timestamp() * 1000)
+    rows = parse.reconcile_candidates(
+        [later, undated, first], stop_order(), symbol="AAPL", side="SELL", order_type="STOP",
+        time_in_force="DAY", not_before_ms=not_before_ms,
+    )  # fmt: skip
+    assert [row["clOrdId"] for row in rows] == ["UNDATED", "FIRST", "LATER"]
