@@ -17,7 +17,7 @@ import pytest
 from aries_testdata import NESTED_ERROR, ORD_RESPONSE, TRADE_ORDER_V2, json_answer, stop_order
 
 from stopkit.errors import OrderRejected, ResponseShapeError, UnknownVenueValue
-from stopkit.state import OrderKind
+from stopkit.state import OrderKind, OrderStatus
 from stopkit.wire import HttpResponse
 from stopkit_venues.aries import parse
 
@@ -145,3 +145,35 @@ def test_reconciliation_candidates_without_a_creation_time_come_first() -> None:
         time_in_force="DAY", not_before_ms=not_before_ms,
     )  # fmt: skip
     assert [row["clOrdId"] for row in rows] == ["UNDATED", "FIRST", "LATER"]
+
+
+def test_a_rejected_ack_says_the_order_was_rejected_and_why() -> None:
+    """A 200 ack with status REJECTED is OrderRejected whose message gives ordRejReason and text."""
+    with pytest.raises(OrderRejected) as info:
+        _place(_ack(status="REJECTED", ordRejReason="HALTED", text="symbol halted"))
+    assert info.value.message == "aries: order rejected: HALTED; symbol halted"
+    assert (info.value.venue_code, info.value.outcome_known) == ("HALTED", True)
+
+
+def test_an_ack_filled_at_once_is_filled() -> None:
+    """An ack still saying NEW but with cumQty equal to the order's 100 shares is FILLED; fewer is partial."""
+    assert _place(_ack(status="NEW", cumQty="100", leavesQty="0", avgPrice="144.98")).status is OrderStatus.FILLED
+    partial = _place(_ack(status="NEW", cumQty="40", leavesQty="60", avgPrice="144.98"))
+    assert partial.status is OrderStatus.PARTIALLY_FILLED
+
+
+def test_an_ack_with_an_unreadable_transact_time_names_the_field() -> None:
+    """transactTime "nope" makes the ack unreadable: the error names transactTime, the outcome is unknown."""
+    with pytest.raises(ResponseShapeError) as info:
+        _place(_ack(transactTime="nope"))
+    assert info.value.message == "aries: transactTime is not an ISO 8601 timestamp: 'nope'"
+    assert info.value.outcome_known is False
+
+
+def test_an_orders_page_whose_orders_are_not_a_list_keeps_the_body() -> None:
+    """A page with "orders": {} is refused as a shape error carrying the answer's body for diagnosis."""
+    body = b'{"orders": {"clOrdId": "A-1"}, "nextCursor": 0}'
+    with pytest.raises(ResponseShapeError) as info:
+        parse.parse_orders_page(HttpResponse(status=200, body=body))
+    assert info.value.message == "aries: orders is not a list"
+    assert info.value.raw_body == body.decode()
