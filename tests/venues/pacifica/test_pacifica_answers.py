@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from stopkit.errors import AuthenticationError, DuplicateClientOrderId, OrderRejected, StopkitError, UnknownVenueValue
+from stopkit.state import OrderStatus
 from stopkit.wire import HttpResponse
 from stopkit_venues.pacifica import parse
 
@@ -73,3 +74,37 @@ def test_a_history_row_with_an_unreadable_order_id_or_status_names_pacifica_and_
     with pytest.raises(UnknownVenueValue) as status:
         parse.parse_history_row(_history_row(order_status="weird"))
     assert (status.value.venue, status.value.field, status.value.raw_value) == ("pacifica", "order_status", "weird")
+
+
+def test_a_listed_error_id_decides_before_the_text_and_an_unlisted_one_is_ignored() -> None:
+    """error_id signature_verification_failed is a refused credential whatever the status says; an error_id
+    not in the table leaves the text to decide (here a documented signature text)."""
+    listed = {"success": False, "error": "request refused", "code": 400, "error_id": "signature_verification_failed"}
+    error = parse.classify_error(_answer(400, listed), writes=True)
+    assert isinstance(error, AuthenticationError)
+    assert error.venue_code == "signature_verification_failed"
+    unlisted = {"success": False, "error": "Invalid signature", "code": 400, "error_id": "some_new_id"}
+    assert isinstance(parse.classify_error(_answer(400, unlisted), writes=True), AuthenticationError)
+    plain = {"success": False, "error": "request refused", "code": 400, "error_id": "some_new_id"}
+    assert isinstance(parse.classify_error(_answer(400, plain), writes=True), OrderRejected)
+
+
+def _event(history_id: int, event_type: str, order_status: str) -> dict[str, Any]:
+    # One row of GET /api/v1/orders/history_by_id (tests/contract/pacifica/rest_order_history_by_id_docs.json).
+    return {
+        "history_id": history_id, "order_id": 7, "client_order_id": None, "symbol": "BTC", "side": "ask",
+        "price": "0", "initial_amount": "0.1", "filled_amount": "0", "cancelled_amount": "0",
+        "event_type": event_type, "order_type": "stop_market", "order_status": order_status,
+        "stop_price": "48000", "stop_parent_order_id": None, "reduce_only": True,
+        "created_at": 1759224893638 + history_id,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("order_status", "reason"), [("open", None), ("cancelled", "cancel")])
+def test_a_closing_event_names_the_reason_only_once_the_status_is_closed(order_status: str, reason: str | None) -> None:
+    """The newest event 'cancel' ends the stop; its name becomes the reason only when order_status is closed."""
+    events = [_event(2, "cancel", order_status), _event(1, "stop_created", "open")]
+    answer = _answer(200, {"success": True, "data": events})
+    state = parse.parse_history_by_id(answer)
+    assert state is not None
+    assert (state.status, state.reason) == (OrderStatus.CANCELED, reason)
