@@ -177,3 +177,32 @@ def test_an_orders_page_whose_orders_are_not_a_list_keeps_the_body() -> None:
         parse.parse_orders_page(HttpResponse(status=200, body=body))
     assert info.value.message == "aries: orders is not a list"
     assert info.value.raw_body == body.decode()
+
+
+def test_an_option_row_is_refused_saying_its_security_type_and_category() -> None:
+    """The refusal of an option row quotes its securityType and category."""
+    row = json.loads(TRADE_ORDER_V2)
+    row.update({"type": "STOP", "stopPrice": "1.5", "securityType": "OPTION", "category": "SINGLE_LEG"})
+    with pytest.raises(UnknownVenueValue) as info:
+        parse.parse_trade_order(row)
+    assert info.value.message == (
+        "aries: an option order (securityType 'OPTION', category 'SINGLE_LEG') is not an equity stop"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("qty", "lots", "aries: qty is not a number: 'lots'"),
+        ("leavesQty", "some", "aries: leavesQty is not a number: 'some'"),
+        ("createdAt", "yesterday", "aries: createdAt is not an ISO 8601 timestamp: 'yesterday'"),
+        ("updatedAt", "later", "aries: updatedAt is not an ISO 8601 timestamp: 'later'"),
+    ],
+)
+def test_an_unreadable_row_field_is_refused_naming_aries_and_the_field(field: str, value: str, message: str) -> None:
+    """A TradeOrderV2 row with a malformed qty, leavesQty, createdAt or updatedAt: the error names the field."""
+    row = json.loads(TRADE_ORDER_V2)
+    row.update({"type": "STOP", "side": "SELL", "price": "", "stopPrice": "145.00", field: value})
+    with pytest.raises(ResponseShapeError) as info:
+        parse.parse_trade_order(row)
+    assert (info.value.venue, info.value.message) == ("aries", message)
