@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import stopkit
 from stopkit.errors import AuthenticationError, DuplicateClientOrderId, OrderRejected, StopkitError, UnknownVenueValue
 from stopkit.state import OrderStatus
 from stopkit.wire import HttpResponse
@@ -108,3 +109,36 @@ def test_a_closing_event_names_the_reason_only_once_the_status_is_closed(order_s
     state = parse.parse_history_by_id(answer)
     assert state is not None
     assert (state.status, state.reason) == (OrderStatus.CANCELED, reason)
+
+
+def test_a_create_answer_with_an_unreadable_order_id_names_the_field() -> None:
+    """A create-stop answer whose order_id is an object is unreadable, the error naming order_id."""
+    order = stopkit.StopOrder(
+        symbol="BTC",
+        side="sell",
+        quantity="0.1",
+        stop_price=48000,
+        position_effect="close",
+        client_order_id="d25ac10b-58cc-4372-a567-0e02b2c3d479",
+    )
+    answer = _answer(200, {"success": True, "data": {"order_id": {"id": 1}}, "error": None, "code": None})
+    with pytest.raises(StopkitError) as info:
+        parse.parse_place_response(order, answer)
+    assert info.value.message == "pacifica: order_id has an unexpected type dict"
+
+
+def test_a_history_page_whose_data_is_not_a_list_is_refused_by_pacifica() -> None:
+    """A history answer whose data is an object: ResponseShapeError of pacifica saying a list was expected."""
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_page(_answer(200, {"success": True, "data": {}, "error": None, "code": None}))
+    assert (info.value.venue, info.value.message) == (
+        "pacifica",
+        "pacifica: expected a list of order history rows, got dict",
+    )
+
+
+def test_a_history_row_with_an_unreadable_filled_amount_names_the_field() -> None:
+    """filled_amount "some" makes the row unreadable, the error naming filled_amount."""
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_row(_history_row(filled_amount="some"))
+    assert info.value.message == "pacifica: filled_amount is not a number: 'some'"
