@@ -9,13 +9,14 @@ tests/contract/pacifica/rest_order_history_docs.json.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import stopkit
 from stopkit.errors import AuthenticationError, DuplicateClientOrderId, OrderRejected, StopkitError, UnknownVenueValue
-from stopkit.state import OrderStatus
+from stopkit.state import OrderKind, OrderStatus
 from stopkit.wire import HttpResponse
 from stopkit_venues.pacifica import parse
 
@@ -142,3 +143,64 @@ def test_a_history_row_with_an_unreadable_filled_amount_names_the_field() -> Non
     with pytest.raises(StopkitError) as info:
         parse.parse_history_row(_history_row(filled_amount="some"))
     assert info.value.message == "pacifica: filled_amount is not a number: 'some'"
+
+
+def test_an_expired_signature_is_marked_for_a_resign_with_the_venue_clock() -> None:
+    """'Invalid message' (an expired signed request) is an AuthenticationError flagged stale_timestamp."""
+    error = parse.classify_error(_answer(400, {"success": False, "error": "Invalid message: expired", "code": 400}))
+    assert isinstance(error, AuthenticationError)
+    assert error.stale_timestamp is True
+    other = parse.classify_error(_answer(400, {"success": False, "error": "Invalid signature", "code": 400}))
+    assert isinstance(other, AuthenticationError)
+    assert other.stale_timestamp is False
+
+
+def test_an_events_answer_whose_data_is_not_a_list_is_refused_saying_so() -> None:
+    """history_by_id answering an object: ResponseShapeError saying a list of order events was expected."""
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_by_id(_answer(200, {"success": True, "data": {}, "error": None, "code": None}))
+    assert info.value.message == "pacifica: expected a list of order events, got dict"
+
+
+def test_a_cancel_answer_that_is_not_an_object_keeps_the_body() -> None:
+    """A 200 cancel answer that is a JSON list is unreadable (outcome unknown) and keeps the body."""
+    with pytest.raises(StopkitError) as info:
+        parse.parse_cancel_response(HttpResponse(status=200, body=b"[]"))
+    assert (info.value.outcome_known, info.value.raw_body) == (False, "[]")
+
+
+def test_the_kind_comes_from_the_stop_typed_events_even_after_an_older_plain_one() -> None:
+    """Events of a released stop: though an older event shows 'limit', the stop-typed event gives the kind."""
+    plain = {**_event(1, "make", "open"), "order_type": "limit"}
+    stop = {**_event(2, "stop_created", "open"), "order_type": "stop_limit", "price": "47950"}
+    state = parse.parse_history_by_id(_answer(200, {"success": True, "data": [stop, plain]}))
+    assert state is not None
+    assert state.kind is OrderKind.STOP_LIMIT
+
+
+def test_an_open_order_row_keeps_its_update_time() -> None:
+    """An open-orders row updated after its creation: the state's updated_at is the row's updated_at."""
+    row = {
+        "order_id": 7, "client_order_id": None, "symbol": "BTC", "side": "ask", "price": "0",
+        "initial_amount": "0.1", "filled_amount": "0", "cancelled_amount": "0", "stop_price": "48000",
+        "order_type": "stop_market", "stop_parent_order_id": None, "reduce_only": True,
+        "created_at": 1748956324604, "updated_at": 1748956389000,
+    }  # fmt: skip
+    state = parse.parse_open_order_row(row)
+    assert state.created_at == datetime(2025, 6, 3, 13, 12, 4, 604000, tzinfo=UTC)
+    assert state.updated_at == datetime(2025, 6, 3, 13, 13, 9, tzinfo=UTC)
+
+
+def test_a_history_page_with_an_object_cursor_is_refused_by_pacifica() -> None:
+    """next_cursor {} is no cursor: ResponseShapeError of pacifica quoting it."""
+    body = {"success": True, "data": [], "next_cursor": {}, "has_more": True, "error": None, "code": None}
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_page(_answer(200, body))
+    assert (info.value.venue, info.value.message) == ("pacifica", "pacifica: next_cursor must be a string, got {}")
+
+
+def test_a_market_list_that_is_not_a_list_is_refused_saying_markets() -> None:
+    """GET /api/v1/info answering an object: the error says a list of markets was expected."""
+    with pytest.raises(StopkitError) as info:
+        parse.parse_market_info(_answer(200, {"success": True, "data": {}, "error": None, "code": None}))
+    assert info.value.message == "pacifica: expected a list of markets, got dict"
