@@ -179,7 +179,7 @@ def test_the_kind_comes_from_the_stop_typed_events_even_after_an_older_plain_one
 
 
 def test_an_open_order_row_keeps_its_update_time() -> None:
-    """An open-orders row updated after its creation: the state's updated_at is the row's updated_at."""
+    """An open-orders row is a working order of pacifica, dated by its created_at and updated_at."""
     row = {
         "order_id": 7, "client_order_id": None, "symbol": "BTC", "side": "ask", "price": "0",
         "initial_amount": "0.1", "filled_amount": "0", "cancelled_amount": "0", "stop_price": "48000",
@@ -187,6 +187,7 @@ def test_an_open_order_row_keeps_its_update_time() -> None:
         "created_at": 1748956324604, "updated_at": 1748956389000,
     }  # fmt: skip
     state = parse.parse_open_order_row(row)
+    assert (state.venue, state.venue_order_id, state.status) == ("pacifica", "7", OrderStatus.ACCEPTED)
     assert state.created_at == datetime(2025, 6, 3, 13, 12, 4, 604000, tzinfo=UTC)
     assert state.updated_at == datetime(2025, 6, 3, 13, 13, 9, tzinfo=UTC)
 
