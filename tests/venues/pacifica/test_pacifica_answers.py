@@ -104,12 +104,15 @@ def _event(history_id: int, event_type: str, order_status: str) -> dict[str, Any
 
 @pytest.mark.parametrize(("order_status", "reason"), [("open", None), ("cancelled", "cancel")])
 def test_a_closing_event_names_the_reason_only_once_the_status_is_closed(order_status: str, reason: str | None) -> None:
-    """The newest event 'cancel' ends the stop; its name becomes the reason only when order_status is closed."""
+    """The newest event 'cancel' ends the stop and dates the update; its name becomes the reason only when
+    order_status is closed."""
     events = [_event(2, "cancel", order_status), _event(1, "stop_created", "open")]
     answer = _answer(200, {"success": True, "data": events})
     state = parse.parse_history_by_id(answer)
     assert state is not None
     assert (state.status, state.reason) == (OrderStatus.CANCELED, reason)
+    assert state.created_at == datetime(2025, 9, 30, 9, 34, 53, 639000, tzinfo=UTC)  # the oldest event's
+    assert state.updated_at == datetime(2025, 9, 30, 9, 34, 53, 640000, tzinfo=UTC)  # the newest event's
 
 
 def test_a_create_answer_with_an_unreadable_order_id_names_the_field() -> None:
