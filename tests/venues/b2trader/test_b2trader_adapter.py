@@ -18,6 +18,7 @@ from stopkit import (
     OrderNotFound,
     OrderStatus,
     RequestContext,
+    ResponseShapeError,
     StopOrder,
     UnsupportedOrder,
     VenueUnavailable,
@@ -379,3 +380,25 @@ def test_an_unknown_stop_cancel_outcome_is_not_turned_to_the_child() -> None:
     with pytest.raises(VenueUnavailable):
         flow.throw(failed.value)
     assert bound.released_child(STOP["orderId"]) == CHILD["orderId"]
+
+
+def test_an_unreadable_answer_to_the_stop_cancel_has_an_unknown_outcome() -> None:
+    """A 2xx to the stop DELETE that cannot be read: the venue may have cancelled, so the outcome is unknown."""
+    flow = support.make_bound().cancel_flow(OrderRef(venue_order_id="S-1"))
+    first = next(flow)
+    with pytest.raises(ResponseShapeError) as excinfo:
+        first.parse(HttpResponse(status=200, body=b"[]"))
+    assert excinfo.value.outcome_known is False
+
+
+def test_a_cancelled_child_reports_its_stop_as_activated() -> None:
+    """Whatever state the stop was noted with, the cancel result says Activated: the stop had released a child."""
+    bound = support.make_bound()
+    placed = parse_stop_order(STOP)  # ACCEPTED, WaitingForActivation
+    bound.note_activation(placed, CHILD["orderId"])
+    state, exchanges = _drive(
+        bound.cancel_flow(OrderRef(venue_order_id=STOP["orderId"])),
+        [_answer({"order": CHILD | {"status": "Cancelled"}})],
+    )
+    assert [request.url.rsplit("/", 2)[-2] for _, request in exchanges] == ["orders"]
+    assert (state.status, state.venue_status) == (OrderStatus.CANCELED, "Activated")
