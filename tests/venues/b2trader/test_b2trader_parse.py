@@ -682,3 +682,10 @@ def test_a_child_orders_fields_as_documented() -> None:
     assert state.updated_at == datetime(2025, 5, 20, 17, 22, 31, 900121, tzinfo=UTC)
     assert state.reason == "Trader"
     assert state.raw == _CHILD_DOC
+
+
+@pytest.mark.parametrize(("details", "reason"), [("Insufficient funds", "Insufficient funds"), ("  ", None)])
+def test_a_rejected_stop_carries_its_reject_details(details, reason) -> None:
+    """A Rejected stop's rejectDetails becomes its reason (blank text is no reason)."""
+    state = parse_stop_order({**_STOP_DOC, "status": "Rejected", "rejectDetails": details})
+    assert (state.status, state.reason) == (OrderStatus.REJECTED, reason)
