@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Generator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import b2trader_support as support
+import jwt
 import pytest
 
 from stopkit import (
@@ -402,3 +404,118 @@ def test_a_cancelled_child_reports_its_stop_as_activated() -> None:
     )
     assert [request.url.rsplit("/", 2)[-2] for _, request in exchanges] == ["orders"]
     assert (state.status, state.venue_status) == (OrderStatus.CANCELED, "Activated")
+
+
+# -- more of binding, reads and the child cancel ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "normalized"),
+    [("https://trade.example/api-X/", "https://trade.example/api-X"), ("  http://h.example//  ", "http://h.example")],
+)
+def test_base_url_loses_only_its_trailing_slashes_and_spaces(url, normalized) -> None:
+    """The base URL is kept as given but for surrounding spaces and trailing slashes."""
+    assert _bind({"base_url": url}).base_url == normalized
+
+
+def test_a_base_url_that_cannot_be_split_is_a_configuration_error() -> None:
+    """A malformed host (an unclosed IPv6 bracket) is refused as configuration, not a crash."""
+    with pytest.raises(ConfigurationError) as excinfo:
+        _bind({"base_url": "https://[::1"})
+    assert excinfo.value.message == (
+        "b2trader: base_url must be an http(s) URL like https://trade.example-broker.com, got 'https://[::1'"
+    )
+
+
+def test_the_bound_venues_attributes_show_tokens_masked() -> None:
+    """vars(bound) shows each held token as '***' (what a debugger or a log of the object prints)."""
+    text = repr(vars(support.make_bound()))
+    assert "'_api_token': '***'" in text
+    assert support.API_TOKEN not in text
+
+
+def test_a_ready_jwt_access_token_expires_at_its_exp() -> None:
+    """B2TRADER_ACCESS_TOKEN as a JWT: its exp claim (seconds) is the token's expiry in ms."""
+    token = jwt.encode({"sub": "acc", "exp": 1_755_191_245}, b"k" * 32, algorithm="HS256")
+    bound = _bind({"base_url": support.BASE_URL}, B2TRADER_ACCESS_TOKEN=token)
+    initial = bound.initial_token()
+    assert initial is not None
+    assert (initial.value, initial.expires_at_ms) == (token, 1_755_191_245_000)
+
+
+def test_a_one_second_ttl_still_caches_market_reads() -> None:
+    """markets_ttl_s=1 caches both reads for one second (only 0 turns caching off)."""
+    bound = _bind({"base_url": support.BASE_URL, "markets_ttl_s": 1})
+    assert bound.market_exchange("spot.btc_usdt").cache_key == "b2trader:market:spot.btc_usdt"
+    assert bound.markets_list_exchange().cache_key == "b2trader:markets"
+
+
+def test_several_unreadable_market_answers_are_listed_apart() -> None:
+    """Each unreadable answer is named with its problem, separated by '; '."""
+    markets, _ = _drive(
+        support.make_bound().markets_flow(("spot.a_usdt", "spot.b_usdt")),
+        [_answer([]), _answer({"marketId": "spot.b_usdt"})],
+    )
+    assert len(markets) == 0
+    assert markets.reason == (
+        "answers that could not be read: "
+        "spot.a_usdt (the answer is not a market object (https://support.xbtfx.com/en/articles/"
+        "13886694-rest-api-settings-get-market)); "
+        "spot.b_usdt (the answer has no priceScale (https://support.xbtfx.com/en/articles/"
+        "13886694-rest-api-settings-get-market))"
+    )
+
+
+def test_the_bound_classifier_treats_an_error_as_a_reads_by_default() -> None:
+    """bound.classify_error without writes: a 5xx keeps a known outcome."""
+    error = support.make_bound().classify_error(HttpResponse(status=503))
+    assert type(error) is VenueUnavailable
+    assert error.outcome_known is True
+
+
+def test_a_refused_child_cancel_says_the_child_may_be_live() -> None:
+    """A refused DELETE of the child: re-raised with a note naming the stop and the child to check."""
+    bound = support.make_bound()
+    bound.note_activation(parse_stop_order(STOP | {"status": "Activated"}), "C-9")
+    flow = bound.cancel_flow(OrderRef(venue_order_id=STOP["orderId"]))
+    exchange = next(flow)
+    with pytest.raises(OrderNotFound) as refused:
+        exchange.parse(_answer({"title": "Not Found"}, 404))
+    with pytest.raises(OrderNotFound) as excinfo:
+        flow.throw(refused.value)
+    assert excinfo.value.__notes__ == [
+        f"stop {STOP['orderId']} had activated and released order C-9; that order could not be "
+        "cancelled: it may have filled or may still be live, check it"
+    ]
+
+
+def test_two_cancels_of_the_same_activated_stop_both_finish() -> None:
+    """Two cancels in flight for one activated stop: both cancel the child and return; neither fails."""
+    bound = support.make_bound()
+    bound.note_activation(parse_stop_order(STOP | {"status": "Activated"}), CHILD["orderId"])
+    flows = [bound.cancel_flow(OrderRef(venue_order_id=STOP["orderId"])) for _ in range(2)]
+    exchanges = [next(flow) for flow in flows]
+    answer = _answer({"order": CHILD | {"status": "Cancelled"}})
+    for flow, exchange in zip(flows, exchanges, strict=True):
+        with pytest.raises(StopIteration) as done:
+            flow.send(exchange.parse(answer))
+        assert done.value.value.status is OrderStatus.CANCELED
+    assert bound.released_child(STOP["orderId"]) is None
+
+
+@pytest.mark.parametrize(
+    ("child_updated", "expected"),
+    [
+        ("2025-08-14T16:09:00.5Z", datetime(2025, 8, 14, 16, 9, 0, 500000, tzinfo=UTC)),
+        (None, datetime(2025, 8, 14, 16, 7, 25, 819304, tzinfo=UTC)),  # the stop's own updatedAt
+    ],
+)
+def test_the_stop_after_a_child_cancel_is_updated_when_the_child_was(child_updated, expected) -> None:
+    """updated_at of the returned stop: the child's, or the stop's own when the child has none."""
+    bound = support.make_bound()
+    bound.note_activation(parse_stop_order(STOP | {"status": "Activated"}), CHILD["orderId"])
+    state, _ = _drive(
+        bound.cancel_flow(OrderRef(venue_order_id=STOP["orderId"])),
+        [_answer({"order": CHILD | {"status": "Cancelled", "updatedAt": child_updated}})],
+    )
+    assert state.updated_at == expected
