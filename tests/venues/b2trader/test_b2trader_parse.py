@@ -27,8 +27,10 @@ from stopkit_venues.b2trader.adapter import B2TraderBound
 from stopkit_venues.b2trader.mapping import CHILD_ORDER_STATUS, STOP_STATUS
 from stopkit_venues.b2trader.parse import (
     classify_error,
+    classify_status,
     error_details,
     parse_child_order,
+    parse_order_response,
     parse_stop_order,
     parse_stop_response,
     parse_timestamp,
@@ -651,6 +653,7 @@ def test_a_malformed_stop_names_the_field(changes, error, message) -> None:
         ({"orderId": None}, ResponseShapeError, "b2trader: order.orderId is missing"),
         ({"marketId": None}, ResponseShapeError, "b2trader: order.marketId is missing or not a string: None"),
         ({"updatedAt": "x"}, ResponseShapeError, "b2trader: order.updatedAt is not an ISO 8601 timestamp: 'x'"),
+        ({"createdAt": "x"}, ResponseShapeError, "b2trader: order.createdAt is not an ISO 8601 timestamp: 'x'"),
         (
             {"requestedPrice": "-1"},
             ResponseShapeError,
@@ -676,7 +679,7 @@ def test_a_stop_with_a_null_time_in_force_is_read() -> None:
 def test_a_child_orders_fields_as_documented() -> None:
     """The documented OpenOrders item: LIMIT kind, no stop price, both timestamps in UTC, reason, raw kept."""
     state = parse_child_order(_CHILD_DOC)
-    assert (state.kind, state.side, state.symbol) == (OrderKind.LIMIT, Side.BUY, "cfd.eur_chf")
+    assert (state.venue, state.kind, state.side, state.symbol) == ("b2trader", OrderKind.LIMIT, Side.BUY, "cfd.eur_chf")
     assert (state.stop_price, state.limit_price) == (None, Decimal("0.9"))
     assert state.created_at == datetime(2025, 5, 20, 17, 22, 31, 899000, tzinfo=UTC)
     assert state.updated_at == datetime(2025, 5, 20, 17, 22, 31, 900121, tzinfo=UTC)
@@ -689,3 +692,44 @@ def test_a_rejected_stop_carries_its_reject_details(details, reason) -> None:
     """A Rejected stop's rejectDetails becomes its reason (blank text is no reason)."""
     state = parse_stop_order({**_STOP_DOC, "status": "Rejected", "rejectDetails": details})
     assert (state.status, state.reason) == (OrderStatus.REJECTED, reason)
+
+
+@pytest.mark.parametrize("status", [300, 302])
+def test_a_3xx_carrying_a_readable_order_is_an_error(status) -> None:
+    """parse_order_response reads only a 2xx: a redirect holding a valid order object is not the cancel answer."""
+    with pytest.raises(ResponseShapeError) as excinfo:
+        parse_order_response(_answer({"order": _CHILD_DOC}, status), writes=False)
+    assert (excinfo.value.http_status, excinfo.value.message) == (status, f"b2trader: unexpected HTTP {status}")
+
+
+@pytest.mark.parametrize(("writes", "known"), [(True, False), (False, True)])
+def test_a_5xx_to_the_child_cancel_keeps_the_writes_outcome_rule(writes, known) -> None:
+    """parse_order_response passes writes on: a 5xx after the DELETE leaves the outcome unknown."""
+    with pytest.raises(VenueUnavailable) as excinfo:
+        parse_order_response(HttpResponse(status=503), writes=writes)
+    assert excinfo.value.outcome_known is known
+
+
+def test_field_errors_with_several_messages_are_joined_by_commas() -> None:
+    """A field with several messages lists them comma-separated; fields are separated by '; '."""
+    payload = {"errors": {"order.side": ["Invalid value.", "Required."], "": ["a", "b"]}}
+    assert error_details(payload) == (None, "order.side: Invalid value., Required.; a, b")
+
+
+def test_an_unexpected_status_keeps_the_bodys_code_and_text() -> None:
+    """A 3xx with a JSON error body: ResponseShapeError that still carries the venue's code and message."""
+    error = classify_error(_answer({"code": "E7", "message": "Moved"}, 302))
+    assert type(error) is ResponseShapeError
+    assert (error.venue_code, error.venue_message, error.venue) == ("E7", "Moved", "b2trader")
+
+
+@pytest.mark.parametrize("status", [302, 600])
+def test_classify_status_outside_4xx_and_5xx_is_a_shape_error(status) -> None:
+    """classify_status (also the token exchange's classifier) gives a status of no error class a ResponseShapeError
+    with the message and details handed in."""
+    error = classify_status(
+        HttpResponse(status=status), writes=True, message="M", venue_code="C", venue_message="V", raw_body="R"
+    )
+    assert type(error) is ResponseShapeError
+    assert (error.message, error.venue, error.http_status) == ("M", "b2trader", status)
+    assert (error.venue_code, error.venue_message, error.raw_body) == ("C", "V", "R")
