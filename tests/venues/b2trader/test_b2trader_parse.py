@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -733,3 +734,33 @@ def test_classify_status_outside_4xx_and_5xx_is_a_shape_error(status) -> None:
     assert type(error) is ResponseShapeError
     assert (error.message, error.venue, error.http_status) == ("M", "b2trader", status)
     assert (error.venue_code, error.venue_message, error.raw_body) == ("C", "V", "R")
+
+
+def test_timestamps_are_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offset timestamp is converted to UTC itself, not to the machine's zone (TZ set to Tokyo here)."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        moment = parse_timestamp("2025-08-14T18:07:25.5+02:00", field="order.createdAt")
+        assert moment is not None
+        assert moment.isoformat() == "2025-08-14T16:07:25.500000+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+@pytest.mark.parametrize("price", [None, "absent"])
+def test_a_stop_without_an_activation_price_is_still_read(price) -> None:
+    """activationPrice is optional in a stop answer: null or absent reads as no stop price."""
+    obj = {**_STOP_DOC, "activationPrice": price}
+    if price == "absent":
+        del obj["activationPrice"]
+    state = parse_stop_order(obj)
+    assert (state.stop_price, state.status) == (None, OrderStatus.ACCEPTED)
+
+
+def test_a_non_json_2xx_stop_answer_names_the_venue() -> None:
+    """An unparseable 2xx to a stop request: ResponseShapeError from b2trader with the status kept."""
+    with pytest.raises(ResponseShapeError) as excinfo:
+        parse_stop_response(HttpResponse(status=200, body=b"<html>"), writes=False)
+    assert (excinfo.value.venue, excinfo.value.http_status, excinfo.value.outcome_known) == ("b2trader", 200, True)
