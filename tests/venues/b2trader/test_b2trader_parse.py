@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -25,7 +26,16 @@ from stopkit import (
 )
 from stopkit_venues.b2trader.adapter import B2TraderBound
 from stopkit_venues.b2trader.mapping import CHILD_ORDER_STATUS, STOP_STATUS
-from stopkit_venues.b2trader.parse import classify_error, parse_child_order, parse_stop_response, parse_timestamp
+from stopkit_venues.b2trader.parse import (
+    classify_error,
+    classify_status,
+    error_details,
+    parse_child_order,
+    parse_order_response,
+    parse_stop_order,
+    parse_stop_response,
+    parse_timestamp,
+)
 
 
 @pytest.fixture
@@ -482,3 +492,275 @@ def test_unreadable_2xx_after_a_write_has_an_unknown_outcome(bound, doc_stop, bo
     with pytest.raises(ResponseShapeError) as read:
         bound.parse_stop_response(response)
     assert read.value.outcome_known is True
+
+
+# -- what an error says: the message a caller reads, per status and body -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("response", "expected", "message"),
+    [
+        (
+            HttpResponse(
+                status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="Expired"'}
+            ),
+            AuthenticationError,
+            "b2trader refused the credentials (HTTP 401): Expired",
+        ),
+        (_answer({"title": "Forbidden"}, 403), AuthenticationError, "b2trader refused access (HTTP 403): Forbidden"),
+        (
+            _answer({"detail": "No such stop"}, 404),
+            OrderNotFound,
+            "b2trader does not know the order (HTTP 404): No such stop",
+        ),
+        (HttpResponse(status=429), RateLimited, "b2trader throttled (HTTP 429)"),
+        (
+            _answer({"message": "Insufficient balance"}, 400),
+            OrderRejected,
+            "b2trader refused the request (HTTP 400): Insufficient balance",
+        ),
+        (_answer({}, 405), OrderRejected, "b2trader refused the request (HTTP 405)"),
+        (HttpResponse(status=503), VenueUnavailable, "b2trader is unavailable (HTTP 503)"),
+        (_answer({"message": "maintenance"}, 500), VenueUnavailable, "b2trader is unavailable (HTTP 500): maintenance"),
+        (HttpResponse(status=404), ResponseShapeError, "b2trader: HTTP 404 with an empty body"),
+        (HttpResponse(status=409, body=b"oops"), ResponseShapeError, "b2trader: HTTP 409 with a body that is not JSON"),
+        (_answer({"message": "M"}, 302), ResponseShapeError, "b2trader: unexpected HTTP 302"),
+        (_answer({}, 600), ResponseShapeError, "b2trader: unexpected HTTP 600"),  # past 599: no 5xx
+    ],
+)
+def test_error_messages_name_the_venue_the_status_and_the_venues_words(response, expected, message) -> None:
+    """Each class of answer reads as one sentence: who, what it did, the HTTP status, then the venue's text."""
+    error = classify_error(response)
+    assert type(error) is expected
+    assert error.message == message
+    assert (error.venue, error.http_status) == ("b2trader", response.status)
+
+
+def test_a_5xx_is_a_known_outcome_by_default() -> None:
+    """classify_error without writes (a read) leaves a 5xx's outcome known: nothing was asked to change."""
+    error = classify_error(HttpResponse(status=503))
+    assert type(error) is VenueUnavailable
+    assert error.outcome_known is True
+
+
+@pytest.mark.parametrize(
+    ("challenge", "text"),
+    [
+        ('Bearer error="invalid_token", error_description="The token expired"', "The token expired"),
+        ('Bearer error="invalid_token"', "invalid_token"),
+        ('Bearer realm="b2trader"', None),
+    ],
+)
+def test_a_401_challenge_gives_its_description_then_its_error(challenge, text) -> None:
+    """WWW-Authenticate: error_description first, else error, else nothing."""
+    error = classify_error(HttpResponse(status=401, headers={"WWW-Authenticate": challenge}))
+    assert type(error) is AuthenticationError
+    assert error.venue_message == text
+
+
+def test_a_challenge_header_counts_only_on_401_and_403() -> None:
+    """A 404 that happens to carry WWW-Authenticate keeps its own (empty) details: the header is not its text."""
+    response = HttpResponse(
+        status=404, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, body=b'{"status": 404}'
+    )
+    error = classify_error(response)
+    assert type(error) is OrderNotFound
+    assert error.venue_message is None
+    assert error.message == "b2trader does not know the order (HTTP 404)"
+
+
+@pytest.mark.parametrize(
+    ("payload", "details"),
+    [
+        ({}, (None, None)),
+        ({"message": "M"}, (None, "M")),
+        ("  a bare string  ", (None, "a bare string")),
+        ("   ", (None, None)),
+        ([1, 2], (None, None)),
+        ({"code": "C1", "message": "M"}, ("C1", "M")),
+        ({"errorCode": 30100, "message": "M"}, ("30100", "M")),
+        ({"code": True, "errorCode": "E2"}, ("E2", None)),  # a boolean is no code
+        ({"title": "Bad", "detail": "Worse", "message": "Worst"}, (None, "Bad; Worse; Worst")),
+        ({"title": "Same", "detail": "Same"}, (None, "Same")),  # a repeated text once
+        ({"error": " halted "}, (None, "halted")),
+        ({"error": {"code": 7, "message": "boom"}}, ("7", "boom")),
+        ({"code": "C1", "error": {"code": 7, "message": "boom"}}, ("C1", "boom")),  # the outer code first
+        (
+            {"errors": {"order.marketId": ["unknown", 3], "order.side": "bad", "": ["general"], "x": [1]}},
+            (None, "order.marketId: unknown; order.side: bad; general"),
+        ),
+        ({"errors": ["plain", {"message": "object"}, {"code": 1}, 5]}, (None, "plain; object")),
+        ({"order": {"rejectDetails": "Insufficient funds"}}, (None, "Insufficient funds")),
+        ({"title": "T", "order": {"rejectDetails": " "}}, (None, "T")),
+    ],
+)
+def test_error_details_read_every_documented_and_defensive_shape(payload, details) -> None:
+    """(venue_code, venue_message) of each error body shape, literal."""
+    assert error_details(payload) == details
+
+
+# -- a malformed stop or child names the field and the venue ----------------------------------------------
+
+_CHILD_DOC = json.loads(support.DOC_WS_ITEM)["item"][0]
+_STOP_DOC = json.loads(support.DOC_RESPONSE_BODY)["order"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"status": None}, ResponseShapeError, "b2trader: order.status is missing or not a string: None"),
+        ({"status": ""}, ResponseShapeError, "b2trader: order.status is missing or not a string: ''"),
+        ({"orderType": "Trailing"}, UnknownVenueValue, "b2trader: unknown order.orderType value 'Trailing'"),
+        ({"side": "Short"}, UnknownVenueValue, "b2trader: unknown order.side value 'Short'"),
+        ({"timeInForce": "Gtx"}, UnknownVenueValue, "b2trader: unknown order.timeInForce value 'Gtx'"),
+        ({"status": "Teleported"}, UnknownVenueValue, "b2trader: unknown order.status value 'Teleported'"),
+        (
+            {"cancellationDate": "soon"},
+            ResponseShapeError,
+            "b2trader: order.cancellationDate is not an ISO 8601 timestamp: 'soon'",
+        ),
+        ({"orderId": None}, ResponseShapeError, "b2trader: order.orderId is missing"),
+        ({"marketId": 5}, ResponseShapeError, "b2trader: order.marketId is missing or not a string: 5"),
+        ({"requestedAmount": None}, ResponseShapeError, "b2trader: order.requestedAmount is missing"),
+        ({"createdAt": "x"}, ResponseShapeError, "b2trader: order.createdAt is not an ISO 8601 timestamp: 'x'"),
+        ({"updatedAt": "x"}, ResponseShapeError, "b2trader: order.updatedAt is not an ISO 8601 timestamp: 'x'"),
+        (
+            {"orderType": "Limit", "requestedPrice": "0"},
+            ResponseShapeError,
+            "b2trader: order.requestedPrice of a Limit order is not positive: '0'",
+        ),
+    ],
+)
+def test_a_malformed_stop_names_the_field(changes, error, message) -> None:
+    """parse_stop_order's errors: the exact class, the venue, and the field in the message."""
+    with pytest.raises(error) as excinfo:
+        parse_stop_order({**_STOP_DOC, **changes})
+    assert (type(excinfo.value), excinfo.value.venue, excinfo.value.message) == (error, "b2trader", message)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"status": None}, ResponseShapeError, "b2trader: order.status is missing or not a string: None"),
+        ({"status": "Teleported"}, UnknownVenueValue, "b2trader: unknown order.status value 'Teleported'"),
+        ({"orderType": "StopLimit"}, UnknownVenueValue, "b2trader: unknown order.orderType value 'StopLimit'"),
+        ({"side": None}, UnknownVenueValue, "b2trader: unknown order.side value None"),
+        ({"requestedAmount": None}, ResponseShapeError, "b2trader: order.requestedAmount is missing"),
+        (
+            {"remainingAmount": True},
+            ResponseShapeError,
+            "b2trader: order.remainingAmount is a boolean, expected a number",
+        ),
+        ({"orderId": None}, ResponseShapeError, "b2trader: order.orderId is missing"),
+        ({"marketId": None}, ResponseShapeError, "b2trader: order.marketId is missing or not a string: None"),
+        ({"updatedAt": "x"}, ResponseShapeError, "b2trader: order.updatedAt is not an ISO 8601 timestamp: 'x'"),
+        ({"createdAt": "x"}, ResponseShapeError, "b2trader: order.createdAt is not an ISO 8601 timestamp: 'x'"),
+        (
+            {"requestedPrice": "-1"},
+            ResponseShapeError,
+            "b2trader: order.requestedPrice of a Limit order is not positive: '-1'",
+        ),
+    ],
+)
+def test_a_malformed_child_order_names_the_field(changes, error, message) -> None:
+    """parse_child_order's errors: the exact class, the venue, and the field in the message."""
+    with pytest.raises(error) as excinfo:
+        parse_child_order({**_CHILD_DOC, **changes})
+    assert (type(excinfo.value), excinfo.value.venue, excinfo.value.message) == (error, "b2trader", message)
+
+
+def test_a_stop_with_a_null_time_in_force_is_read() -> None:
+    """timeInForce null (not validated) still reads as the documented stop, raw kept whole."""
+    obj = {**_STOP_DOC, "timeInForce": None}
+    state = parse_stop_order(obj)
+    assert (state.status, state.kind, state.side) == (OrderStatus.ACCEPTED, OrderKind.STOP_MARKET, Side.BUY)
+    assert state.raw == obj
+
+
+def test_a_child_orders_fields_as_documented() -> None:
+    """The documented OpenOrders item: LIMIT kind, no stop price, both timestamps in UTC, reason, raw kept."""
+    state = parse_child_order(_CHILD_DOC)
+    assert (state.venue, state.kind, state.side, state.symbol) == ("b2trader", OrderKind.LIMIT, Side.BUY, "cfd.eur_chf")
+    assert (state.stop_price, state.limit_price) == (None, Decimal("0.9"))
+    assert state.created_at == datetime(2025, 5, 20, 17, 22, 31, 899000, tzinfo=UTC)
+    assert state.updated_at == datetime(2025, 5, 20, 17, 22, 31, 900121, tzinfo=UTC)
+    assert state.reason == "Trader"
+    assert state.raw == _CHILD_DOC
+
+
+@pytest.mark.parametrize(("details", "reason"), [("Insufficient funds", "Insufficient funds"), ("  ", None)])
+def test_a_rejected_stop_carries_its_reject_details(details, reason) -> None:
+    """A Rejected stop's rejectDetails becomes its reason (blank text is no reason)."""
+    state = parse_stop_order({**_STOP_DOC, "status": "Rejected", "rejectDetails": details})
+    assert (state.status, state.reason) == (OrderStatus.REJECTED, reason)
+
+
+@pytest.mark.parametrize("status", [300, 302])
+def test_a_3xx_carrying_a_readable_order_is_an_error(status) -> None:
+    """parse_order_response reads only a 2xx: a redirect holding a valid order object is not the cancel answer."""
+    with pytest.raises(ResponseShapeError) as excinfo:
+        parse_order_response(_answer({"order": _CHILD_DOC}, status), writes=False)
+    assert (excinfo.value.http_status, excinfo.value.message) == (status, f"b2trader: unexpected HTTP {status}")
+
+
+@pytest.mark.parametrize(("writes", "known"), [(True, False), (False, True)])
+def test_a_5xx_to_the_child_cancel_keeps_the_writes_outcome_rule(writes, known) -> None:
+    """parse_order_response passes writes on: a 5xx after the DELETE leaves the outcome unknown."""
+    with pytest.raises(VenueUnavailable) as excinfo:
+        parse_order_response(HttpResponse(status=503), writes=writes)
+    assert excinfo.value.outcome_known is known
+
+
+def test_field_errors_with_several_messages_are_joined_by_commas() -> None:
+    """A field with several messages lists them comma-separated; fields are separated by '; '."""
+    payload = {"errors": {"order.side": ["Invalid value.", "Required."], "": ["a", "b"]}}
+    assert error_details(payload) == (None, "order.side: Invalid value., Required.; a, b")
+
+
+def test_an_unexpected_status_keeps_the_bodys_code_and_text() -> None:
+    """A 3xx with a JSON error body: ResponseShapeError that still carries the venue's code and message."""
+    error = classify_error(_answer({"code": "E7", "message": "Moved"}, 302))
+    assert type(error) is ResponseShapeError
+    assert (error.venue_code, error.venue_message, error.venue) == ("E7", "Moved", "b2trader")
+
+
+@pytest.mark.parametrize("status", [302, 600])
+def test_classify_status_outside_4xx_and_5xx_is_a_shape_error(status) -> None:
+    """classify_status (also the token exchange's classifier) gives a status of no error class a ResponseShapeError
+    with the message and details handed in."""
+    error = classify_status(
+        HttpResponse(status=status), writes=True, message="M", venue_code="C", venue_message="V", raw_body="R"
+    )
+    assert type(error) is ResponseShapeError
+    assert (error.message, error.venue, error.http_status) == ("M", "b2trader", status)
+    assert (error.venue_code, error.venue_message, error.raw_body) == ("C", "V", "R")
+
+
+def test_timestamps_are_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offset timestamp is converted to UTC itself, not to the machine's zone (TZ set to Tokyo here)."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        moment = parse_timestamp("2025-08-14T18:07:25.5+02:00", field="order.createdAt")
+        assert moment is not None
+        assert moment.isoformat() == "2025-08-14T16:07:25.500000+00:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+@pytest.mark.parametrize("price", [None, "absent"])
+def test_a_stop_without_an_activation_price_is_still_read(price) -> None:
+    """activationPrice is optional in a stop answer: null or absent reads as no stop price."""
+    obj = {**_STOP_DOC, "activationPrice": price}
+    if price == "absent":
+        del obj["activationPrice"]
+    state = parse_stop_order(obj)
+    assert (state.stop_price, state.status) == (None, OrderStatus.ACCEPTED)
+
+
+def test_a_non_json_2xx_stop_answer_names_the_venue() -> None:
+    """An unparseable 2xx to a stop request: ResponseShapeError from b2trader with the status kept."""
+    with pytest.raises(ResponseShapeError) as excinfo:
+        parse_stop_response(HttpResponse(status=200, body=b"<html>"), writes=False)
+    assert (excinfo.value.venue, excinfo.value.http_status, excinfo.value.outcome_known) == ("b2trader", 200, True)

@@ -23,7 +23,7 @@ from stopkit import (
 )
 from stopkit_venues.b2trader import translate
 from stopkit_venues.b2trader.adapter import B2TraderBound
-from stopkit_venues.b2trader.mapping import market_id_for
+from stopkit_venues.b2trader.mapping import market_id_for, unified_symbol
 from stopkit_venues.b2trader.translate import format_cancellation_date
 
 
@@ -406,3 +406,169 @@ def test_market_stop_time_in_force_setting(b2t, ctx) -> None:
 def test_native_market_ids_follow_the_documented_pattern_only(bound, symbol) -> None:
     """Any {marketType}.{base}_{quote} id passes unchanged: asset ids are broker-defined."""
     assert translate.check_spot_order(StopOrder(symbol=symbol, side="buy", quantity=1, stop_price=1)) == symbol
+
+
+def test_markets_list_request_exact(bound, ctx) -> None:
+    """GET /frontoffice/api/v5/markets ("Get markets"): upper-case GET, no query, bearer and Accept, no body."""
+    request = translate.build_markets_request(base_url=bound.base_url, token=ctx.access_token)
+    assert (request.method, request.url) == ("GET", "https://trade.broker.invalid/frontoffice/api/v5/markets")
+    assert list(request.headers.items()) == [("Authorization", "Bearer jwt-test-value"), ("Accept", "*/*")]
+    assert request.body is None
+
+
+def test_market_request_percent_encodes_the_market_id(bound, ctx) -> None:
+    """A market id cannot escape its path segment: '/' and '?' are escaped too."""
+    request = translate.build_market_request("spot.a/../b?c", base_url=bound.base_url, token=ctx.access_token)
+    assert request.url == "https://trade.broker.invalid/frontoffice/api/v5/markets/spot.a%2F..%2Fb%3Fc"
+
+
+def test_place_body_defaults_are_decimal_strings_and_ioc(b2t) -> None:
+    """build_place_body's defaults: decimals as canonical strings, a GTC stop-market sent as Ioc."""
+    order = StopOrder(**b2t.order_kwargs(quantity=Decimal("0.0100")))
+    assert translate.build_place_body(order) == {
+        "order": {
+            "marketId": "spot.btc_usdt",
+            "side": "Buy",
+            "orderType": "Market",
+            "activationPrice": "128000",
+            "requestedAmount": "0.01",
+            "timeInForce": "Ioc",
+        }
+    }
+
+
+# -- symbols back: the unified symbol of a market id (Markets) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("market_id", "symbol"),
+    [
+        ("spot.btc_usdt", "BTC/USDT"),
+        ("Spot.eth_btc", "ETH/BTC"),
+        ("spot.a_b_c", "spot.a_b_c"),  # two "_": the pair is ambiguous, the id is kept
+        ("cfd.eur_chf", "cfd.eur_chf"),  # another market type: kept
+        ("BTCUSDT", "BTCUSDT"),  # not a market id: kept
+    ],
+)
+def test_unified_symbol_from_the_market_id_alone(market_id, symbol) -> None:
+    """Without asset ids a SPOT id with one "_" becomes BASE/QUOTE upper-cased; anything else is kept."""
+    assert unified_symbol(market_id) == symbol
+
+
+@pytest.mark.parametrize(
+    ("base", "quote", "symbol"),
+    [
+        ("btc", "usdt", "BTC/USDT"),  # the asset ids win over the id's own pair
+        (None, "usdt", "XY/Z"),  # one asset id missing: from the id
+        ("btc", None, "XY/Z"),
+        ("btc", "", "XY/Z"),
+        ("", "usdt", "XY/Z"),
+        (7, "usdt", "XY/Z"),
+    ],
+)
+def test_unified_symbol_uses_the_asset_ids_only_when_both_are_given(base, quote, symbol) -> None:
+    """baseAssetId/quoteAssetId give the symbol when both are non-empty strings; else the id's pair is read."""
+    assert unified_symbol("spot.xy_z", base=base, quote=quote) == symbol
+
+
+# -- what a refused order tells its caller: the class, the venue, the feature or field, the message ------
+
+SPOT_ONLY = (
+    "stopkit places B2TRADER stops on SPOT markets only: the perpetual stop body differs (lots, leverage) "
+    "and no CFD stop path is documented (see docs/venues/b2trader.md)"
+)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "feature", "message"),
+    [
+        (
+            "BTC/USDT:USDT",
+            "market_type",
+            f"b2trader: symbol 'BTC/USDT:USDT' is a derivative (perpetual/CFD) symbol: {SPOT_ONLY}",
+        ),
+        (
+            "cfd.eur_chf",
+            "market_type=cfd",
+            f"b2trader: market type 'cfd' of 'cfd.eur_chf' is not supported: {SPOT_ONLY}",
+        ),
+        (
+            "Perpetual.btc_usdt",
+            "market_type=Perpetual",
+            f"b2trader: market type 'Perpetual' of 'Perpetual.btc_usdt' is not supported: {SPOT_ONLY}",
+        ),
+    ],
+)
+def test_a_derivative_symbol_is_refused_naming_the_venue_and_market_type(symbol, feature, message) -> None:
+    """UnsupportedOrder from b2trader with the market type as the feature and the reason spelled out."""
+    with pytest.raises(UnsupportedOrder) as excinfo:
+        market_id_for(symbol)
+    assert (excinfo.value.venue, excinfo.value.feature, excinfo.value.message) == ("b2trader", feature, message)
+
+
+def test_a_symbol_of_neither_form_is_invalid_naming_the_symbol_field() -> None:
+    """InvalidOrder from b2trader on the field symbol, showing both accepted forms."""
+    with pytest.raises(InvalidOrder) as excinfo:
+        market_id_for("BTCUSDT")
+    assert (excinfo.value.venue, excinfo.value.field) == ("b2trader", "symbol")
+    assert excinfo.value.message == (
+        "b2trader: symbol 'BTCUSDT' is neither a unified spot symbol like 'BTC/USDT' "
+        "nor a market id like 'spot.btc_usdt'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "feature", "message"),
+    [
+        (
+            {"side": Side.SELL, "position_effect": PositionEffect.OPEN},
+            "position_effect=OPEN",
+            "b2trader: side=SELL with position_effect=OPEN is a short sale; spot markets cannot short "
+            "(sell only what you hold: position_effect=None or CLOSE)",
+        ),
+        (
+            {"side": Side.BUY, "position_effect": PositionEffect.CLOSE},
+            "position_effect=CLOSE",
+            "b2trader: side=BUY with position_effect=CLOSE would cover a short; spot markets have no short "
+            "positions (position_effect=None or OPEN)",
+        ),
+        (
+            {"time_in_force": TimeInForce.DAY},
+            "time_in_force=DAY",
+            "b2trader: time_in_force=DAY does not apply to a stop-market: it releases a Market order, which fills "
+            "at once or not at all (the documented Market stop uses Ioc); GTD and DAY apply to limit and "
+            "stop-limit orders (https://docs.bbp.b2trader.b2broker.com/knowledge-base/time-in-force)",
+        ),
+    ],
+)
+def test_spot_rule_refusals_name_the_venue_feature_and_reason(b2t, overrides, feature, message) -> None:
+    """check_spot_order's UnsupportedOrder: venue b2trader, the refused feature, the spot rule in words."""
+    with pytest.raises(UnsupportedOrder) as excinfo:
+        translate.check_spot_order(StopOrder(**b2t.order_kwargs(**overrides)))
+    assert (excinfo.value.venue, excinfo.value.feature) == ("b2trader", feature)
+    assert excinfo.value.message == message
+
+
+def test_place_body_refuses_a_whole_position_quantity(b2t) -> None:
+    """build_place_body alone (no check_order first) refuses quantity=None: requestedAmount is always given."""
+    order = StopOrder(**b2t.order_kwargs(side=Side.SELL, quantity=None, position_effect=PositionEffect.CLOSE))
+    with pytest.raises(UnsupportedOrder) as excinfo:
+        translate.build_place_body(order)
+    assert (excinfo.value.venue, excinfo.value.feature) == ("b2trader", "quantity=None")
+    assert excinfo.value.message == (
+        "b2trader: quantity=None (whole position) is not supported: spot has no positions; "
+        "give requestedAmount in base units"
+    )
+
+
+def test_place_request_defaults_are_decimal_strings_and_ioc(b2t) -> None:
+    """build_place_request's defaults: the documented request with decimal strings, a GTC stop-market as Ioc."""
+    order = StopOrder(**b2t.order_kwargs())
+    request = translate.build_place_request(
+        order, base_url=b2t.BASE_URL, account_id=b2t.ACCOUNT_ID, token=support.make_ctx().access_token
+    )
+    assert (request.method, request.url) == ("POST", "https://trade.broker.invalid/frontoffice/api/v3/stop-orders")
+    assert request.body == (
+        b'{"order":{"marketId":"spot.btc_usdt","side":"Buy","orderType":"Market","activationPrice":"128000",'
+        b'"requestedAmount":"0.01","timeInForce":"Ioc"}}'
+    )
