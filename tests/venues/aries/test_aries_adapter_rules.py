@@ -262,3 +262,24 @@ def test_listings_are_bounded_in_pages_and_the_error_names_the_listing() -> None
     with pytest.raises(ResponseShapeError) as history:
         drive(bound(history_max_pages=2).get_flow(OrderRef(venue_order_id="X-1")), history_endless, now_ms=NOW_MS)
     assert history.value.message.startswith("aries: more than 2 pages of list order history;")
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"), [("ARIES_CLIENT_ID", "ARIES_CLIENT_SECRET"), ("ARIES_CLIENT_SECRET", "ARIES_CLIENT_ID")]
+)
+def test_a_client_id_or_secret_alone_is_refused_naming_the_missing_one(given: str, missing: str) -> None:
+    """The client id and secret go together: bind() names the one that is not set."""
+    credentials = Credentials("aries", {"ARIES_ACCESS_TOKEN": STATIC_TOKEN, given: "x-1", "ARIES_ACCOUNT_ID": ACCOUNT})
+    with pytest.raises(ConfigurationError) as info:
+        VENUE.bind(credentials)
+    assert info.value.message == (f"aries: {missing} is not set (ARIES_CLIENT_ID and ARIES_CLIENT_SECRET go together)")
+
+
+def test_open_orders_carry_the_client_order_id_of_orders_this_client_placed() -> None:
+    """Aries stores no client order id: open_orders() gives back the one this client placed the order with."""
+    venue = bound()
+    placed = parse.parse_trade_order(_row(clOrdId="MINE-1"), client_order_id="cid-mine")
+    venue.memory.record(placed)
+    rows = [_row(clOrdId="MINE-1"), _row(clOrdId="OTHER-1")]
+    states = drive(venue.open_orders_flow(), lambda request: _page(*rows), now_ms=NOW_MS)
+    assert [(s.venue_order_id, s.client_order_id) for s in states] == [("MINE-1", "cid-mine"), ("OTHER-1", None)]
