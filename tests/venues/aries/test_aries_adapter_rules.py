@@ -283,3 +283,35 @@ def test_open_orders_carry_the_client_order_id_of_orders_this_client_placed() ->
     rows = [_row(clOrdId="MINE-1"), _row(clOrdId="OTHER-1")]
     states = drive(venue.open_orders_flow(), lambda request: _page(*rows), now_ms=NOW_MS)
     assert [(s.venue_order_id, s.client_order_id) for s in states] == [("MINE-1", "cid-mine"), ("OTHER-1", None)]
+
+
+def test_a_base_url_that_is_not_http_is_refused_quoting_it() -> None:
+    """AriesConfig built directly with an ftp:// base_url raises ValueError quoting the value."""
+    with pytest.raises(ValueError, match=r"^base_url must be an absolute http\(s\) URL, got 'ftp://api\.aries\.com'$"):
+        AriesConfig(base_url="ftp://api.aries.com")
+
+
+def test_a_fractional_quantity_is_refused_saying_how_to_allow_it() -> None:
+    """Whole shares unless fractional_shares: 1.5 shares is refused before any I/O, naming the setting."""
+    with pytest.raises(InvalidOrder) as info:
+        bound().check_order(stop_order(quantity=Decimal("1.5")))
+    assert info.value.message == (
+        "aries: quantity must be whole shares, got 1.5 (set fractional_shares=true if the account allows fractions)"
+    )
+    bound(fractional_shares=True).check_order(stop_order(quantity=Decimal("1.5")))
+
+
+def test_a_modify_keeps_the_client_order_id_this_client_placed_the_order_with() -> None:
+    """Modifying a state read without our client order id still returns the one this client placed it with."""
+    venue = bound()
+    venue.memory.record(parse.parse_trade_order(_row(clOrdId="MINE-1"), client_order_id="cid-mine"))
+    state = parse.parse_trade_order(_row(clOrdId="MINE-1"))
+    assert state.client_order_id is None
+
+    def answer(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/v1/orders/replace"):
+            return json_answer({"success": True, "clOrdId": "MINE-2", "origClOrdId": "MINE-1", "status": "REPLACED"})
+        return _page(_row(clOrdId="MINE-1"))
+
+    new = drive(venue.modify_flow(state, Amendment(stop_price=Decimal(140))), answer, now_ms=NOW_MS)
+    assert (new.venue_order_id, new.client_order_id, new.stop_price) == ("MINE-2", "cid-mine", Decimal(140))
