@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from aries_testdata import NESTED_ERROR, ORD_RESPONSE, TRADE_ORDER_V2, json_answer, stop_order
 
-from stopkit.errors import OrderRejected, ResponseShapeError, UnknownVenueValue
+from stopkit.errors import OrderNotFound, OrderRejected, ResponseShapeError, UnknownVenueValue
 from stopkit.state import OrderKind, OrderStatus
 from stopkit.wire import HttpResponse
 from stopkit_venues.aries import parse
@@ -206,3 +206,11 @@ def test_an_unreadable_row_field_is_refused_naming_aries_and_the_field(field: st
     with pytest.raises(ResponseShapeError) as info:
         parse.parse_trade_order(row)
     assert (info.value.venue, info.value.message) == ("aries", message)
+
+
+def test_a_404_is_not_found_quoting_the_message() -> None:
+    """A 404 with the nested error body is OrderNotFound whose message quotes the venue's message."""
+    body = b'{"error": {"type": "NOT_FOUND", "code": "ORDER_NOT_FOUND", "message": "order not found"}}'
+    error = parse.classify_error(HttpResponse(status=404, body=body), writes=True)
+    assert isinstance(error, OrderNotFound)
+    assert error.message == "aries: not found (HTTP 404): order not found"
