@@ -175,7 +175,7 @@ def test_an_orders_page_whose_orders_are_not_a_list_keeps_the_body() -> None:
     body = b'{"orders": {"clOrdId": "A-1"}, "nextCursor": 0}'
     with pytest.raises(ResponseShapeError) as info:
         parse.parse_orders_page(HttpResponse(status=200, body=body))
-    assert info.value.message == "aries: orders is not a list"
+    assert (info.value.venue, info.value.message) == ("aries", "aries: orders is not a list")
     assert info.value.raw_body == body.decode()
 
 
@@ -214,3 +214,11 @@ def test_a_404_is_not_found_quoting_the_message() -> None:
     error = parse.classify_error(HttpResponse(status=404, body=body), writes=True)
     assert isinstance(error, OrderNotFound)
     assert error.message == "aries: not found (HTTP 404): order not found"
+
+
+def test_a_place_answer_that_is_not_an_object_is_unreadable_saying_what_it_is() -> None:
+    """A 200 place answer that is a JSON list: outcome unknown, the error saying the place answer was expected."""
+    with pytest.raises(ResponseShapeError) as info:
+        parse.parse_place_response(stop_order(), HttpResponse(status=200, body=b"[1]"), symbol="AAPL")
+    assert info.value.message == "aries: expected a JSON object for the place answer, got list"
+    assert info.value.outcome_known is False
