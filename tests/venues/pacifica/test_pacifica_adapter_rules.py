@@ -214,3 +214,13 @@ def test_a_newest_first_history_search_stops_at_the_first_page_older_than_the_se
     result, paths = _drive(flow, answer)
     assert result is None
     assert paths == ["/api/v1/orders", "/api/v1/orders/history", "/api/v1/orders/history"]
+
+
+def test_a_configured_api_key_goes_with_the_cancel() -> None:
+    """With PACIFICA_API_KEY set, the signed cancel carries the PF-API-KEY header (the higher credit budget)."""
+    venue = stopkit.bind("pacifica", credentials={"PACIFICA_PRIVATE_KEY": SEED_HEX, "PACIFICA_API_KEY": "pf-key-1"})
+    cancel = next(venue.cancel_flow(stopkit.OrderRef(venue_order_id="7", symbol="BTC")))
+    request = cancel.build(RequestContext(now_ms=SENT_AT_MS, access_token=None))
+    assert request.headers.get("PF-API-KEY") == "pf-key-1"
+    plain = next(_bound().cancel_flow(stopkit.OrderRef(venue_order_id="7", symbol="BTC")))
+    assert "PF-API-KEY" not in plain.build(RequestContext(now_ms=SENT_AT_MS, access_token=None)).headers

@@ -208,3 +208,13 @@ def test_a_market_list_that_is_not_a_list_is_refused_saying_markets() -> None:
     with pytest.raises(StopkitError) as info:
         parse.parse_market_info(_answer(200, {"success": True, "data": {}, "error": None, "code": None}))
     assert info.value.message == "pacifica: expected a list of markets, got dict"
+
+
+def test_a_create_answer_without_an_order_id_keeps_the_body() -> None:
+    """A 200 create-stop answer without order_id: outcome unknown, the error keeping the answer's body."""
+    order = stopkit.StopOrder(symbol="BTC", side="sell", quantity="0.1", stop_price=48000, position_effect="close")
+    body = {"success": True, "data": {}, "error": None, "code": None}
+    with pytest.raises(StopkitError) as info:
+        parse.parse_place_response(order, _answer(200, body))
+    assert info.value.message == "pacifica: create-stop answer has no order_id"
+    assert (info.value.outcome_known, info.value.raw_body) == (False, json.dumps(body))
