@@ -218,3 +218,11 @@ def test_a_create_answer_without_an_order_id_keeps_the_body() -> None:
         parse.parse_place_response(order, _answer(200, body))
     assert info.value.message == "pacifica: create-stop answer has no order_id"
     assert (info.value.outcome_known, info.value.raw_body) == (False, json.dumps(body))
+
+
+def test_an_event_with_an_unreadable_filled_amount_names_the_field() -> None:
+    """The newest event's filled_amount "some" makes the events unreadable, the error naming filled_amount."""
+    events = [{**_event(2, "cancel", "cancelled"), "filled_amount": "some"}, _event(1, "stop_created", "open")]
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_by_id(_answer(200, {"success": True, "data": events}))
+    assert info.value.message == "pacifica: filled_amount is not a number: 'some'"
