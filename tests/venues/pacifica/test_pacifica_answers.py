@@ -226,3 +226,16 @@ def test_an_event_with_an_unreadable_filled_amount_names_the_field() -> None:
     with pytest.raises(StopkitError) as info:
         parse.parse_history_by_id(_answer(200, {"success": True, "data": events}))
     assert info.value.message == "pacifica: filled_amount is not a number: 'some'"
+
+
+def test_the_stop_price_falls_back_to_the_newest_event() -> None:
+    """When the order's own event shows no stop_price, the newest event's is used; unreadable, it is named."""
+    first = {**_event(1, "stop_created", "open"), "stop_price": None}
+    events = [_event(2, "cancel", "cancelled"), first]
+    state = parse.parse_history_by_id(_answer(200, {"success": True, "data": events}))
+    assert state is not None
+    assert state.stop_price == 48000
+    broken = [{**_event(2, "cancel", "cancelled"), "stop_price": "high"}, first]
+    with pytest.raises(StopkitError) as info:
+        parse.parse_history_by_id(_answer(200, {"success": True, "data": broken}))
+    assert info.value.message == "pacifica: stop_price is not a number: 'high'"
