@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -136,18 +137,33 @@ class SQLiteJournal(Journal):
     def _connect(self) -> sqlite3.Connection:
         from stopkit.errors import ConfigurationError
 
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"journal_mode stayed {mode}")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigurationError(f"journal {self.path}: cannot open it as a SQLite journal ({exc})") from None
-        return conn
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        while True:
+            conn: sqlite3.Connection | None = None
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise sqlite3.OperationalError(f"journal_mode stayed {mode}")
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.executescript(_SCHEMA)
+            except sqlite3.OperationalError as exc:
+                if conn is not None:
+                    conn.close()
+                # Processes opening a new journal together: switching it to WAL and creating the schema can
+                # meet SQLite's lock-upgrade refusal, which returns at once without waiting for the busy
+                # timeout. Each step is idempotent: start over until the busy timeout has passed.
+                if _is_locked(exc) and time.monotonic() < deadline:
+                    time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not a secret
+                    continue
+                raise ConfigurationError(f"journal {self.path}: cannot open it as a SQLite journal ({exc})") from None
+            except (OSError, sqlite3.Error) as exc:
+                if conn is not None:
+                    conn.close()
+                raise ConfigurationError(f"journal {self.path}: cannot open it as a SQLite journal ({exc})") from None
+            return conn
 
     async def open(self) -> None:
         async with self._open_lock:
@@ -360,6 +376,14 @@ class SQLiteJournal(Journal):
             return row is not None and int(row[0]) > _now_ms()
 
         return await self._call(run)  # pragma: no cover - Windows
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    # SQLITE_BUSY / SQLITE_LOCKED ("database is locked", "database table is locked").
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc)
 
 
 @contextlib.contextmanager
