@@ -193,8 +193,9 @@ async def test_a_read_parser_crash_is_a_retried_shape_error(fake_adapter: FakeAd
     """A read whose parser crashes on a hostile body raises ResponseShapeError (retried), never the raw error."""
     client, transport = connect(fake_adapter, lambda r: HttpResponse(status=200, body=b"[" * 100_000))
     async with client:
-        with pytest.raises(ResponseShapeError):
+        with pytest.raises(ResponseShapeError) as info:
             await client.get(venue_order_id="1")
+    assert (info.value.venue, info.value.http_status) == ("fakevenue", 200)
     assert len(transport.sent) == FAST.max_attempts
 
 
@@ -326,10 +327,10 @@ async def test_two_free_candidates_are_ambiguous() -> None:
     async with client:
         with pytest.raises(StopkitError) as info:
             await client.place(order())
-    notes = " ".join(info.value.__notes__)
-    assert "R1" in notes
-    assert "R2" in notes
-    assert "ambiguous" in notes
+    assert info.value.__notes__ == [
+        "reconciliation by terms is ambiguous: candidates R1, R2 (0 owned by other calls of this client); none "
+        "was claimed: check the venue before resending"
+    ]
 
 
 async def test_a_row_carrying_another_client_order_id_is_not_ours() -> None:
@@ -632,6 +633,8 @@ class PlainBound(FakeBound):
         ("http://127.0.0.1:9", False, True),
         ("http://[::1]:9", False, True),
         ("http://localhost:9", False, True),
+        ("http://sim.localhost:9", False, True),  # RFC 6761: every name under .localhost is loopback
+        ("http://localhost.example:9", False, False),
     ],
 )
 async def test_plain_text_urls_only_to_loopback_unless_allowed(base: str, allow: bool, sent: bool) -> None:
@@ -742,3 +745,22 @@ async def test_the_memory_of_seen_orders_is_bounded(fake_adapter: FakeAdapter) -
     assert kept.venue_order_id == first.venue_order_id
     assert client.last_state(client_order_id=order(3).client_order_id) is None  # the oldest order was forgotten
     assert len(client._seen) == 8
+
+
+async def test_a_cancel_answer_without_the_client_order_id_keeps_the_one_asked_for() -> None:
+    """A cancel by both ids whose answer omits the client order id (the venue stores none) returns the state with
+    the client order id given, so last_state finds it by that id; the client never saw the order before."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        assert request.url == f"{BASE}/cancel/C9"
+        return HttpResponse(status=200, body=b"{}")
+
+    client, _ = connect(TermsAdapter(), handler)
+    async with client:
+        state = await client.cancel(venue_order_id="C9", client_order_id="bot-order-9")
+        assert (state.venue_order_id, state.client_order_id, state.status) == (
+            "C9",
+            "bot-order-9",
+            OrderStatus.CANCELED,
+        )
+        assert client.last_state(client_order_id="bot-order-9") == state
