@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -576,3 +577,29 @@ async def test_a_write_that_crashes_is_unknown_and_its_caller_informed() -> None
         (record,) = client.pending()
     assert (record.operation, record.outcome, record.caller_informed) == ("place", WriteOutcome.UNKNOWN, True)
     assert transport.sent == []
+
+
+async def test_a_budget_of_its_own_kind_is_entered_around_each_request(fake_adapter: FakeAdapter) -> None:
+    """A Throttle subclass with its own slot (as stopkit.ratelimit_redis's shared budget) is entered once per request
+    with the request's cost, and the request goes out stamped as usual (clock, first attempt)."""
+    from stopkit.ratelimit import RateLimit, Throttle
+
+    class CountingBudget(Throttle):
+        def __init__(self) -> None:
+            super().__init__(RateLimit(capacity=10, window_s=1))
+            self.entered: list[float] = []
+
+        @contextlib.asynccontextmanager
+        async def slot(self, cost: float = 1.0) -> AsyncIterator[None]:
+            self.entered.append(cost)
+            yield
+
+    budget = CountingBudget()
+    transport = MockTransport(ok)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, transport=transport, clock=FrozenClock(1_000), retry=FAST, throttle=budget
+    ) as client:
+        state = await client.place(ORDER)
+    assert state.venue_order_id == "7"
+    assert budget.entered == [1.0]
+    assert (transport.sent[0].headers["X-Now"], transport.sent[0].headers["X-Attempt"]) == ("1000", "1")

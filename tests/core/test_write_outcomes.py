@@ -764,3 +764,42 @@ async def test_a_cancel_answer_without_the_client_order_id_keeps_the_one_asked_f
             OrderStatus.CANCELED,
         )
         assert client.last_state(client_order_id="bot-order-9") == state
+
+
+async def test_a_flow_that_crashes_after_its_write_is_unknown() -> None:
+    """A venue flow that crashes on the answer to its write (the venue may have acted) raises ResponseShapeError
+    with outcome_known=False and the write stays UNKNOWN; one that crashes on a read's answer is a known failure."""
+
+    class CrashingBound(FakeBound):
+        def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
+            answer: OrderState = yield Exchange(
+                build=functools.partial(self.build_place_request, order),
+                parse=functools.partial(self.parse_place_response, order),
+                writes=True,
+                label="place",
+            )
+            raise KeyError(f"no follow-up for {answer.venue_order_id}")
+
+        def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
+            answer: OrderState = yield Exchange(
+                build=lambda ctx: HttpRequest(method="GET", url=f"{BASE}/open/{ref.venue_order_id}"),
+                parse=lambda response: _state("7", OrderStatus.ACCEPTED),
+                label="open",
+            )
+            raise KeyError(f"no follow-up for {answer.venue_order_id}")
+
+    class CrashingAdapter(FakeAdapter):
+        def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
+            return CrashingBound(self, token_auth=False)
+
+    client, transport = connect(CrashingAdapter(), lambda r: OK_PLACE)
+    async with client:
+        with pytest.raises(ResponseShapeError, match=r"^fakevenue: an answer could not be handled \(KeyError\)") as w:
+            await client.place(order())
+        with pytest.raises(ResponseShapeError, match=r"^fakevenue: an answer could not be handled \(KeyError\)") as r:
+            await client.get(venue_order_id="7")
+        (record,) = client.pending()
+    assert w.value.outcome_known is False
+    assert record.outcome is WriteOutcome.UNKNOWN
+    assert r.value.outcome_known is True
+    assert [request.method for request in transport.sent] == ["POST", "GET"]
