@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import pytest
@@ -446,6 +447,31 @@ async def test_wait_for_timeout_is_settled_unknown_when_nothing_is_found() -> No
     assert record.error.outcome_known is False
 
 
+async def test_a_settlement_is_bounded_by_the_retry_policys_total_time() -> None:
+    """Without settle_timeout_s, a background settlement whose reconciliation never answers gives up after the retry
+    policy's total_timeout_s: UNKNOWN, with an OutcomeUnknown saying how long it took; close() returns."""
+    gate = asyncio.Event()
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        await gate.wait()  # neither the POST nor the reconciliation is ever answered
+        return OK_PLACE
+
+    transport = MockTransport(handler)
+    policy = RetryPolicy(max_attempts=1, backoff=False, timeout_s=5, total_timeout_s=0.2)
+    client = stopkit.connect(TermsAdapter(), credentials={}, transport=transport, retry=policy)
+    task = asyncio.ensure_future(client.place(order()))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.wait_for(client.close(), timeout=5)
+    gate.set()
+    (record,) = client.pending()
+    assert record.outcome is WriteOutcome.UNKNOWN
+    assert isinstance(record.error, OutcomeUnknown)
+    assert record.error.message == "fakevenue: place: settling took longer than 0.2 s"
+
+
 # -- cancel and modify settle by reading back ----------------------------------------------------
 
 
@@ -651,8 +677,14 @@ async def test_plain_text_urls_only_to_loopback_unless_allowed(base: str, allow:
         if sent:
             await client.place(order())
         else:
-            with pytest.raises(ConfigurationError, match=r"clear text|refusing"):
+            with pytest.raises(ConfigurationError) as info:
                 await client.place(order())
+            parts = urlsplit(base)
+            assert info.value.message.startswith(f"fakevenue: refusing {parts.scheme}:// to {parts.hostname}: ")
+            assert info.value.message.endswith(
+                "credentials would travel in clear text (only https/wss; http/ws to loopback; set allow_insecure=True "
+                "in the venue config to allow it)"
+            )
     assert len(transport.sent) == (1 if sent else 0)
 
 
