@@ -161,6 +161,18 @@ def test_response_json_reads_what_json_loads_reads(value: object, encoding: str)
     assert HttpResponse(status=200, body=body).json() == json.loads(body, parse_float=Decimal)
 
 
+def test_response_json_reads_a_bytearray_body_with_exact_decimals() -> None:
+    """A transport that hands the body over as a bytearray gets the same answer: exact Decimals, and a
+    ResponseShapeError for what is not JSON."""
+    body = bytearray(b'{"price": 0.1, "qty": [2.50, 3]}')
+    response = HttpResponse(status=200, body=body)  # type: ignore[arg-type]  # typed bytes; a bytearray is read too
+    parsed = response.json()
+    assert parsed == {"price": Decimal("0.1"), "qty": [Decimal("2.50"), 3]}
+    assert type(parsed["price"]) is Decimal
+    with pytest.raises(ResponseShapeError):
+        HttpResponse(status=200, body=bytearray(b"<html/>")).json()  # type: ignore[arg-type]  # as above
+
+
 @pytest.mark.parametrize("body", [b"", b"x", b"\xff\xfe\xfd", b'{"a":', b"[" * 100_000, b"\xef\xbb\xbf{}"])
 def test_response_json_fails_where_json_loads_fails(body: bytes) -> None:
     """What json.loads refuses is a ResponseShapeError; what it reads (a UTF-8 BOM) is read the same."""
