@@ -161,6 +161,24 @@ def test_response_json_reads_what_json_loads_reads(value: object, encoding: str)
     assert HttpResponse(status=200, body=body).json() == json.loads(body, parse_float=Decimal)
 
 
+def test_response_json_errors_say_what_is_wrong_with_the_body() -> None:
+    """Not JSON and nested too deeply are told apart in the ResponseShapeError, which keeps the status and the body."""
+    with pytest.raises(ResponseShapeError) as info:
+        HttpResponse(status=502, body=b"<html>Bad gateway</html>").json(venue="v")
+    assert (info.value.message, info.value.venue) == ("venue answered with a body that is not JSON", "v")
+    with pytest.raises(ResponseShapeError) as info:
+        HttpResponse(status=200, body=b"[" * 100_000 + b"]" * 100_000).json()
+    assert info.value.message == "venue answered with JSON nested too deeply to decode"
+    assert info.value.http_status == 200
+
+
+def test_response_json_reads_an_encoded_lone_surrogate_as_json_loads_does() -> None:
+    """A body carrying a UTF-8-encoded lone surrogate (which some servers write) is read, as json.loads reads it."""
+    body = b'{"name": "\xed\xa0\x80"}'
+    assert HttpResponse(status=200, body=body).json() == {"name": "\ud800"}
+    assert json.loads(body) == {"name": "\ud800"}
+
+
 def test_response_json_reads_a_bytearray_body_with_exact_decimals() -> None:
     """A transport that hands the body over as a bytearray gets the same answer: exact Decimals, and a
     ResponseShapeError for what is not JSON."""
