@@ -150,3 +150,14 @@ def test_later_waits_grow_from_backoff_initial_s_up_to_backoff_max_s() -> None:
     late = [wait(first) for _ in range(200)]
     assert all(0 <= w <= 0.3 for w in late)
     assert max(late) > 0.15
+
+
+async def test_a_refusal_on_a_retry_ends_the_retries() -> None:
+    """The retry of a retryable failure is refused (OrderRejected, not retryable): that refusal is raised at once,
+    no third attempt."""
+    refusal = OrderRejected("no")
+    calls, attempt = _counting(VenueUnavailable("down"), refusal)
+    with pytest.raises(OrderRejected) as info:
+        await run_with_retry(RetryPolicy(max_attempts=5, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
+    assert info.value is refusal
+    assert calls == [1, 2]
