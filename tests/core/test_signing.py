@@ -75,6 +75,6 @@ def test_base58_keeps_leading_zero_bytes() -> None:
 
 
 def test_b58decode_refuses_non_ascii_text_saying_so() -> None:
-    """Base58 text with a non-ASCII look-alike (Cyrillic 'о' for 'o') is a ValueError saying it must be ASCII."""
+    """Base58 text with a non-ASCII look-alike (U+043E, a Cyrillic o) is a ValueError saying it must be ASCII."""
     with pytest.raises(ValueError, match=r"^base58 text must be ASCII$"):
         b58decode("3yZe7d\u043e")
