@@ -161,3 +161,13 @@ async def test_a_refusal_on_a_retry_ends_the_retries() -> None:
         await run_with_retry(RetryPolicy(max_attempts=5, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
     assert info.value is refusal
     assert calls == [1, 2]
+
+
+async def test_a_single_attempt_policy_never_retries() -> None:
+    """max_attempts=1: a retryable failure is raised after the one attempt."""
+    error = VenueUnavailable("down")
+    calls, attempt = _counting(error)
+    with pytest.raises(VenueUnavailable) as info:
+        await run_with_retry(RetryPolicy(max_attempts=1, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
+    assert info.value is error
+    assert calls == [1]

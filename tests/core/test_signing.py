@@ -78,3 +78,12 @@ def test_b58decode_refuses_non_ascii_text_saying_so() -> None:
     """Base58 text with a non-ASCII look-alike (U+043E, a Cyrillic o) is a ValueError saying it must be ASCII."""
     with pytest.raises(ValueError, match=r"^base58 text must be ASCII$"):
         b58decode("3yZe7d\u043e")
+
+
+def test_errors_call_an_unnamed_key_the_private_key() -> None:
+    """Without name=, the errors call the setting "private key" (and never print the key)."""
+    with pytest.raises(ConfigurationError, match=r"^private key is empty$"):
+        Ed25519Signer.from_key("   ")
+    with pytest.raises(ConfigurationError, match=r"^private key is not base58, 64 hex digits") as info:
+        Ed25519Signer.from_key("0OIl-not-a-key")
+    assert "0OIl" not in str(info.value)
