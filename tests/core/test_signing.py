@@ -87,3 +87,17 @@ def test_errors_call_an_unnamed_key_the_private_key() -> None:
     with pytest.raises(ConfigurationError, match=r"^private key is not base58, 64 hex digits") as info:
         Ed25519Signer.from_key("0OIl-not-a-key")
     assert "0OIl" not in str(info.value)
+
+
+def test_a_seed_of_the_wrong_length_is_refused_with_its_length() -> None:
+    """from_seed needs exactly 32 bytes; the error gives the length it got."""
+    with pytest.raises(ConfigurationError, match=r"^an Ed25519 seed is 32 bytes, got 31$"):
+        Ed25519Signer.from_seed(bytes(31))
+
+
+def test_a_base58_secret_whose_halves_disagree_names_the_setting() -> None:
+    """A base58 64-byte secret whose public half is another key's is refused, naming the setting it came from."""
+    seed = bytes(range(32))
+    other = Ed25519Signer.from_seed(bytes(32)).public_key
+    with pytest.raises(ConfigurationError, match=r"^MY_KEY: the public half of the 64-byte secret key does not"):
+        Ed25519Signer.from_key(b58encode(seed + other), name="MY_KEY")
