@@ -8,7 +8,14 @@ import types
 import pytest
 import tenacity
 
-from stopkit import OrderRejected, RateLimited, TransportError, VenueUnavailable
+from stopkit import (
+    OrderRejected,
+    RateLimited,
+    ResponseShapeError,
+    TransportError,
+    UnknownVenueValue,
+    VenueUnavailable,
+)
 from stopkit import retry as retry_module
 from stopkit.retry import RetryPolicy, run_with_retry
 
@@ -171,3 +178,25 @@ async def test_a_single_attempt_policy_never_retries() -> None:
         await run_with_retry(RetryPolicy(max_attempts=1, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
     assert info.value is error
     assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("error", "for_reads", "for_writes"),
+    [
+        (ValueError("a bug"), False, False),
+        (OrderRejected("no"), False, False),
+        (VenueUnavailable("5xx after a read"), True, True),
+        (VenueUnavailable("5xx after a write", outcome_known=False), True, False),
+        (TransportError("refused", outcome_known=True), True, True),
+        (TransportError("reset", outcome_known=False), True, False),
+        (RateLimited("slow", retry_after_s=0), True, True),
+        (ResponseShapeError("html page"), True, False),
+        (ResponseShapeError("html page", outcome_known=False), True, False),
+        (UnknownVenueValue("weird", field="status", raw_value="X"), False, False),
+    ],
+)
+def test_the_retry_rule_for_reads_and_writes(error: BaseException, for_reads: bool, for_writes: bool) -> None:
+    """The retry predicate, built when a retry begins: reads retry every retryable error and any garbled answer;
+    writes only a retryable error whose outcome is known (the venue did not act)."""
+    assert retry_module._should_retry(False)(error) is for_reads
+    assert retry_module._should_retry(True)(error) is for_writes

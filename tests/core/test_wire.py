@@ -95,6 +95,21 @@ def test_decimals_become_exact_json_numbers() -> None:
         compact_json({"p": Decimal("NaN")})
 
 
+def test_decimal_bodies_stay_ascii() -> None:
+    """With a Decimal in the document, non-ASCII text is still written as ASCII escapes (the body is ASCII)."""
+    assert compact_json({"name": "caf\u00e9 \u2603", "p": Decimal("1.50")}) == b'{"name":"caf\\u00e9 \\u2603","p":1.5}'
+    assert canonical_json({"p": Decimal(2), "name": "\u00e9"}) == b'{"name":"\\u00e9","p":2}'
+
+
+def test_without_a_decimal_any_string_is_written_as_json_dumps_writes_it() -> None:
+    """No Decimal in the document: even text that looks like stopkit's decimal placeholder is plain text, written
+    byte for byte as json.dumps writes it (the placeholder is refused only where it could be confused)."""
+    value = {"note": "\x00stopkit-decimal-0\x00", "n": 1}
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    assert compact_json(value) == expected
+    assert canonical_json(value) == json.dumps(value, separators=(",", ":"), sort_keys=True).encode("ascii")
+
+
 @given(st.decimals(allow_nan=False, allow_infinity=False))
 def test_decimal_json_round_trip(value: Decimal) -> None:
     """Any finite Decimal survives compact_json → json.loads(parse_float=Decimal) exactly."""
