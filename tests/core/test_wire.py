@@ -91,6 +91,8 @@ def test_decimals_become_exact_json_numbers() -> None:
     assert canonical_json({"b": Decimal(1), "a": "x"}) == b'{"a":"x","b":1}'
     with pytest.raises(ValueError, match="reserved"):
         compact_json({"s": "\x00stopkit-decimal-0\x00", "p": Decimal(1)})
+    with pytest.raises(ValueError, match="reserved"):  # an object key too (it was written as the number: bad JSON)
+        compact_json({"\x00stopkit-decimal-0\x00": Decimal(1)})
     with pytest.raises(ValueError, match="JSON number"):
         compact_json({"p": Decimal("NaN")})
 
