@@ -191,9 +191,14 @@ def _swap_decimals(value: Any, numbers: list[str]) -> Any:
         numbers.append(format_decimal(value))
         return _PLACEHOLDER.format(len(numbers) - 1)
     if isinstance(value, dict):
-        return {key: _swap_decimals(item, numbers) for key, item in value.items()}
+        return {_check_text(key): _swap_decimals(item, numbers) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_swap_decimals(item, numbers) for item in value]
+    return _check_text(value)
+
+
+def _check_text(value: Any) -> Any:
+    # A string (value or object key) must not hold the placeholder text: it would be taken for a number.
     if isinstance(value, str) and _RESERVED in value:
         raise ValueError("a JSON string holds stopkit's reserved decimal placeholder text")
     return value

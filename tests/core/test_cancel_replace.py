@@ -5,9 +5,11 @@ in-test order book venue."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from decimal import Decimal
 
+import attrs
 import pytest
 from book_venue import BASE, Book, BookAdapter, NoReadBookAdapter
 
@@ -69,7 +71,7 @@ async def test_modify_without_a_replace_endpoint_needs_the_opt_in() -> None:
         placed = await client.place(stop())
         with pytest.raises(UnsupportedOrder, match="allow_cancel_replace=True") as info:
             await client.modify(placed, stop_price=Decimal("101"))
-    assert "not atomic" in str(info.value)
+    assert "(not atomic: no stop protects the position between the two writes)" in str(info.value)
     assert writes(transport) == ["POST /orders"]
 
 
@@ -271,6 +273,46 @@ async def test_an_order_that_is_no_longer_live_is_never_replaced() -> None:
             await client.modify(replaced, stop_price=Decimal(97), allow_cancel_replace=True)
     assert info.value.step is ReplaceStep.CANCEL_FAILED
     assert book.acted == ["place O1", "cancel O1", "place O2"]
+
+
+async def test_a_state_without_any_id_is_refused_before_any_write() -> None:
+    """A state carrying neither a venue order id nor a client order id names no order to cancel: InvalidArgument
+    on the state (even with a template), nothing sent."""
+    book = Book()
+    client, transport = client_for(book)
+    async with client:
+        placed = await client.place(stop())
+        anonymous = attrs.evolve(placed, venue_order_id=None, client_order_id=None)
+        with pytest.raises(InvalidArgument, match="neither a venue order id nor a client order id") as info:
+            await client.modify(anonymous, stop_price=Decimal(99), allow_cancel_replace=True, template=stop())
+    assert info.value.field == "state"
+    assert writes(transport) == ["POST /orders"]
+    assert book.live() == ["O1"]
+
+
+async def test_a_cancel_answered_filled_places_nothing() -> None:
+    """The cancel's answer shows the order already FILLED (it ended before the cancel): CANCEL_FAILED with the filled
+    state, and no replacement is placed (the position it protected is closed)."""
+    book = Book()
+
+    def handle(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/cancel/O1"):
+            book.orders["O1"]["status"] = "filled"
+            return HttpResponse(status=200, body=json.dumps(book.orders["O1"]).encode())
+        return book.handle(request)
+
+    client, transport = client_for(book)
+    transport.handler = handle
+    async with client:
+        placed = await client.place(stop())
+        with pytest.raises(CancelReplaceFailed, match=re.escape("order O1 had already ended (FILLED)")) as info:
+            await client.modify(placed, stop_price=Decimal(99), allow_cancel_replace=True)
+    error = info.value
+    assert error.step is ReplaceStep.CANCEL_FAILED
+    assert error.old_state is not None
+    assert error.old_state.status is OrderStatus.FILLED
+    assert writes(transport) == ["POST /orders", "POST /cancel/O1"]
+    assert book.acted == ["place O1"]
 
 
 async def test_a_template_of_another_kind_is_refused() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from conftest import FakeAdapter
+from conftest import FakeAdapter, FakeBound
 
 import stopkit
 from stopkit import (
@@ -15,7 +18,9 @@ from stopkit import (
     HttpRequest,
     HttpResponse,
     InvalidOrder,
+    OrderState,
     OrderStatus,
+    RequestContext,
     RetryPolicy,
     Side,
     StopOrder,
@@ -23,8 +28,11 @@ from stopkit import (
     TransportError,
     UnsupportedOrder,
     VenueUnavailable,
+    WriteOutcome,
 )
+from stopkit.orders import AnyStopOrder
 from stopkit.testing import MockTransport
+from stopkit.venue import BoundVenue, Credentials, Exchange, Flow
 
 ORDER = StopOrder(symbol="X", side=Side.SELL, quantity=Decimal(1), stop_price=Decimal(10))
 FAST = RetryPolicy(max_attempts=3, backoff=False, timeout_s=1)
@@ -192,8 +200,11 @@ async def test_expired_token_refreshed_before_use(fake_adapter: FakeAdapter) -> 
     assert auth == ["Bearer T1", "Bearer T1", "Bearer T2"]
 
 
-async def test_401_refreshes_once_and_retries_a_read(fake_adapter: FakeAdapter) -> None:
-    """A 401 on a read leads to one token refresh and one resend; a second 401 propagates."""
+async def test_401_refreshes_once_and_retries_a_read(
+    fake_adapter: FakeAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 401 on a read leads to one token refresh (logged, naming the request) and one resend; a second 401
+    propagates."""
     tokens = iter(["T1", "T2", "T3"])
     reads = iter([401, 200])
 
@@ -203,11 +214,13 @@ async def test_401_refreshes_once_and_retries_a_read(fake_adapter: FakeAdapter) 
         return HttpResponse(status=next(reads), body=b'{"status": "accepted"}')
 
     transport = MockTransport(handler)
+    caplog.set_level("INFO", logger="stopkit.client")
     async with stopkit.connect(
         fake_adapter, credentials={}, config={"token_auth": True}, transport=transport, retry=FAST
     ) as client:
         state = await client.get(venue_order_id="7")
     assert state.status is OrderStatus.ACCEPTED
+    assert "fakevenue: open refused the token; refreshing once" in caplog.messages
     assert sum(1 for r in transport.sent if "/open/" in r.url) == 2
     assert sum(1 for r in transport.sent if r.url.endswith("/token")) == 2
 
@@ -317,7 +330,9 @@ async def test_unknown_outcome_not_found_keeps_the_original_error(fake_adapter: 
         with pytest.raises(VenueUnavailable) as info:
             await client.place(ORDER)
     assert info.value.outcome_known is False
-    assert any("found no matching order" in note for note in info.value.__notes__)
+    assert info.value.__notes__ == [
+        "reconciliation found no matching order; it may still appear: check again before resending"
+    ]
     assert sum(1 for r in transport.sent if r.method == "POST") == 1
 
 
@@ -339,8 +354,9 @@ async def test_modify_validates_and_runs_the_venue_flow(fake_adapter: FakeAdapte
         placed = await client.place(ORDER)
         with pytest.raises(InvalidOrder, match="at least one"):
             await client.modify(placed)
-        with pytest.raises(InvalidOrder, match="no limit price"):
+        with pytest.raises(InvalidOrder, match="no limit price") as limit_info:
             await client.modify(placed, limit_price=Decimal(9))
+        assert limit_info.value.field == "limit_price"
         with pytest.raises(InvalidOrder):
             await client.modify(placed, stop_price=9.5)
         sent_before = len(transport.sent)
@@ -426,3 +442,164 @@ async def test_shared_throttle_between_clients(fake_adapter: FakeAdapter) -> Non
             *(c.place(StopOrder(symbol="X", side="sell", quantity=1, stop_price=1)) for c in (a, b, a, b))
         )
         assert loop.time() - started >= 0.25
+
+
+async def test_recover_without_a_journal_says_how_to_get_one(fake_adapter: FakeAdapter) -> None:
+    """recover() on a client without a journal raises ConfigurationError naming the venue and the connect option."""
+    transport = MockTransport(ok)
+    async with stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(stopkit.ConfigurationError) as info:
+            await client.recover()
+    assert str(info.value) == "fakevenue: recover() needs a journal: stopkit.connect(..., journal=...)"
+    assert transport.sent == []
+
+
+async def test_a_resent_order_whose_answer_is_lost_is_reconciled(
+    fake_adapter: FakeAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """401 to an order POST, the lookup finds nothing, the resend's answer is lost (504): the order is looked up
+    again and found, not sent a third time."""
+    tokens = iter(["T1", "T2"])
+    lookups = iter([HttpResponse(status=404), HttpResponse(status=200, body=b'{"id": 9}')])
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        if request.url.endswith("/token"):
+            return HttpResponse(status=200, body=json.dumps({"token": next(tokens), "expires_in": 3600}).encode())
+        if "/by-coid/" in request.url:
+            return next(lookups)
+        if request.headers["Authorization"] == "Bearer T1":
+            return HttpResponse(status=401)
+        return HttpResponse(status=504)
+
+    transport = MockTransport(handler)
+    caplog.set_level("INFO", logger="stopkit.client")
+    async with stopkit.connect(
+        fake_adapter, credentials={}, config={"token_auth": True, "reconcile": True}, transport=transport, retry=FAST
+    ) as client:
+        state = await client.place(ORDER)
+    assert (state.venue_order_id, state.client_order_id) == ("9", ORDER.client_order_id)
+    kinds = [
+        ("lookup" if "/by-coid/" in r.url else r.headers.get("Authorization"))
+        for r in transport.sent
+        if not r.url.endswith("/token")
+    ]
+    assert kinds == ["Bearer T1", "lookup", "Bearer T2", "lookup"]
+    assert (
+        "fakevenue: the token was refused and refreshed; no such order is on the venue: sending again"
+        in caplog.messages
+    )
+
+
+async def test_a_modify_cancelled_after_sending_is_settled_unknown_by_a_read_back(fake_adapter: FakeAdapter) -> None:
+    """The caller of a modify is cancelled while the replace is out; the background read-back shows the old terms:
+    the write is UNKNOWN with an OutcomeUnknown saying the caller was cancelled, and nothing is resent."""
+    gate = asyncio.Event()
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        if "/replace/" in request.url:
+            await gate.wait()  # the answer never comes in time
+        if "/open/" in request.url:
+            return HttpResponse(status=200, body=b'{"status": "accepted"}')
+        return ok(request)
+
+    transport = MockTransport(handler)
+    client = stopkit.connect(fake_adapter, credentials={}, transport=transport, retry=FAST)
+    placed = await client.place(ORDER)
+    task = asyncio.ensure_future(client.modify(placed, stop_price=Decimal(11)))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await client.close()
+    gate.set()
+    (record,) = client.pending()
+    assert (record.operation, record.outcome) == ("modify", WriteOutcome.UNKNOWN)
+    assert isinstance(record.error, stopkit.OutcomeUnknown)
+    assert record.error.message == "fakevenue: modify: the caller was cancelled after the request may have been sent"
+    assert record.error.__notes__ == ["read back: the order is ACCEPTED with its old terms; the modify may yet land"]
+    assert [r.url.removeprefix("https://fake.invalid") for r in transport.sent] == ["/orders", "/replace/7", "/open/7"]
+
+
+async def test_a_settlement_that_crashes_is_logged_with_its_error_type(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in the venue's reconciliation (its request cannot be built) must not vanish in the background task:
+    the write stays UNKNOWN and the log names the settlement and the exception type."""
+
+    class CrashingBound(FakeBound):
+        def reconcile_flow(self, order: AnyStopOrder, *, sent_at_ms: int) -> Flow[OrderState | None] | None:
+            return self._crash()
+
+        def _crash(self) -> Flow[OrderState | None]:
+            def build(ctx: RequestContext) -> HttpRequest:
+                raise LookupError("no such route")
+
+            state: OrderState | None = yield Exchange(build=build, parse=lambda r: None, label="reconcile")
+            return state
+
+    class CrashingAdapter(FakeAdapter):
+        def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
+            return CrashingBound(self, token_auth=False)
+
+    gate = asyncio.Event()
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        await gate.wait()
+        return ok(request)
+
+    client = stopkit.connect(CrashingAdapter(), credentials={}, transport=MockTransport(handler), retry=FAST)
+    task = asyncio.ensure_future(client.place(ORDER))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await client.close()
+    gate.set()
+    (record,) = client.pending()
+    assert (record.outcome, record.error) == (WriteOutcome.UNKNOWN, None)
+    assert "fakevenue: settling place failed: LookupError" in caplog.messages
+
+
+async def test_a_write_that_crashes_is_unknown_and_its_caller_informed() -> None:
+    """A write that fails with something other than a stopkit error (here the venue's request builder crashes)
+    re-raises it unchanged; the write is listed UNKNOWN, marked as reported to its caller."""
+
+    class BrokenBound(FakeBound):
+        def build_place_request(self, order: AnyStopOrder, ctx: RequestContext) -> HttpRequest:
+            raise LookupError("no route for this order")
+
+    class BrokenAdapter(FakeAdapter):
+        def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
+            return BrokenBound(self, token_auth=False)
+
+    transport = MockTransport(ok)
+    async with stopkit.connect(BrokenAdapter(), credentials={}, transport=transport, retry=FAST) as client:
+        with pytest.raises(LookupError, match="no route for this order"):
+            await client.place(ORDER)
+        (record,) = client.pending()
+    assert (record.operation, record.outcome, record.caller_informed) == ("place", WriteOutcome.UNKNOWN, True)
+    assert transport.sent == []
+
+
+async def test_a_budget_of_its_own_kind_is_entered_around_each_request(fake_adapter: FakeAdapter) -> None:
+    """A Throttle subclass with its own slot (as stopkit.ratelimit_redis's shared budget) is entered once per request
+    with the request's cost, and the request goes out stamped as usual (clock, first attempt)."""
+    from stopkit.ratelimit import RateLimit, Throttle
+
+    class CountingBudget(Throttle):
+        def __init__(self) -> None:
+            super().__init__(RateLimit(capacity=10, window_s=1))
+            self.entered: list[float] = []
+
+        @contextlib.asynccontextmanager
+        async def slot(self, cost: float = 1.0) -> AsyncIterator[None]:
+            self.entered.append(cost)
+            yield
+
+    budget = CountingBudget()
+    transport = MockTransport(ok)
+    async with stopkit.connect(
+        fake_adapter, credentials={}, transport=transport, clock=FrozenClock(1_000), retry=FAST, throttle=budget
+    ) as client:
+        state = await client.place(ORDER)
+    assert state.venue_order_id == "7"
+    assert budget.entered == [1.0]
+    assert (transport.sent[0].headers["X-Now"], transport.sent[0].headers["X-Attempt"]) == ("1000", "1")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 import attrs
@@ -135,6 +135,19 @@ def test_naive_expire_at_is_refused() -> None:
     """A naive datetime is ambiguous and refused."""
     with pytest.raises(InvalidOrder, match="timezone"):
         StopOrder(**BASE, time_in_force=TimeInForce.GTD, expire_at=datetime(2026, 12, 1))
+
+
+class _NoOffset(tzinfo):
+    # A tzinfo that does not know its offset: Python counts such a datetime as naive.
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_expire_at_with_a_tzinfo_that_has_no_offset_is_refused() -> None:
+    """A datetime whose tzinfo gives no UTC offset is naive too (the instant is unknown): InvalidOrder on expire_at."""
+    with pytest.raises(InvalidOrder, match="expire_at must be timezone-aware") as info:
+        StopOrder(**BASE, time_in_force=TimeInForce.GTD, expire_at=datetime(2026, 12, 1, tzinfo=_NoOffset()))
+    assert info.value.field == "expire_at"
 
 
 def test_whole_position_quantity_is_representable() -> None:

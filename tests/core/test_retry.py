@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import types
 
 import pytest
+import tenacity
 
-from stopkit import OrderRejected, RateLimited, TransportError, VenueUnavailable
+from stopkit import (
+    OrderRejected,
+    RateLimited,
+    ResponseShapeError,
+    TransportError,
+    UnknownVenueValue,
+    VenueUnavailable,
+)
+from stopkit import retry as retry_module
 from stopkit.retry import RetryPolicy, run_with_retry
 
 
@@ -105,3 +115,88 @@ async def test_garbled_read_answers_are_read_again_but_writes_are_not() -> None:
     with pytest.raises(UnknownVenueValue):
         await run_with_retry(RetryPolicy(max_attempts=2, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
     assert calls == [1]
+
+
+async def test_a_wait_that_uses_up_the_whole_budget_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Retry-After that would end exactly at total_timeout_s leaves no time for another attempt: the 429 is raised
+    at once (the clock is frozen, so the wait fills the budget exactly)."""
+    monkeypatch.setattr(retry_module, "time", types.SimpleNamespace(monotonic=lambda: 100.0))
+    calls, attempt = _counting(RateLimited("slow", retry_after_s=0.05), RateLimited("slow", retry_after_s=0.05))
+    policy = RetryPolicy(max_attempts=3, total_timeout_s=0.05)
+    with pytest.raises(RateLimited):
+        await run_with_retry(policy, attempt, writes=False)  # type: ignore[arg-type]
+    assert calls == [1]
+
+
+async def test_retries_stop_once_the_total_time_since_the_first_attempt_is_spent() -> None:
+    """The first attempt spent 0.4 s of a 0.5 s budget: the retries get only what is left (about two quick
+    attempts), not a fresh budget."""
+    calls: list[int] = []
+
+    async def attempt(number: int) -> str:
+        calls.append(number)
+        await asyncio.sleep(0.4 if number == 1 else 0.05)
+        raise VenueUnavailable("down")
+
+    policy = RetryPolicy(max_attempts=100, backoff=False, total_timeout_s=0.5)
+    with pytest.raises(VenueUnavailable):
+        await run_with_retry(policy, attempt, writes=False)
+    assert 2 <= len(calls) <= 4
+
+
+def test_later_waits_grow_from_backoff_initial_s_up_to_backoff_max_s() -> None:
+    """Between tenacity's attempts the jittered wait is drawn up to backoff_initial_s * 2**(n-1), capped at
+    backoff_max_s: at most 0.1 s after the first retry, at most 0.3 s (and more than 0.15 s at times) later on."""
+    policy = RetryPolicy(backoff_initial_s=0.1, backoff_max_s=0.3)
+    wait = retry_module._wait(policy)
+    error = VenueUnavailable("down")
+    first = tenacity.RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+    first.set_exception((type(error), error, None))
+    assert all(0 <= wait(first) <= 0.1 for _ in range(200))
+    first.attempt_number = 10
+    late = [wait(first) for _ in range(200)]
+    assert all(0 <= w <= 0.3 for w in late)
+    assert max(late) > 0.15
+
+
+async def test_a_refusal_on_a_retry_ends_the_retries() -> None:
+    """The retry of a retryable failure is refused (OrderRejected, not retryable): that refusal is raised at once,
+    no third attempt."""
+    refusal = OrderRejected("no")
+    calls, attempt = _counting(VenueUnavailable("down"), refusal)
+    with pytest.raises(OrderRejected) as info:
+        await run_with_retry(RetryPolicy(max_attempts=5, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
+    assert info.value is refusal
+    assert calls == [1, 2]
+
+
+async def test_a_single_attempt_policy_never_retries() -> None:
+    """max_attempts=1: a retryable failure is raised after the one attempt."""
+    error = VenueUnavailable("down")
+    calls, attempt = _counting(error)
+    with pytest.raises(VenueUnavailable) as info:
+        await run_with_retry(RetryPolicy(max_attempts=1, backoff=False), attempt, writes=False)  # type: ignore[arg-type]
+    assert info.value is error
+    assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    ("error", "for_reads", "for_writes"),
+    [
+        (ValueError("a bug"), False, False),
+        (OrderRejected("no"), False, False),
+        (VenueUnavailable("5xx after a read"), True, True),
+        (VenueUnavailable("5xx after a write", outcome_known=False), True, False),
+        (TransportError("refused", outcome_known=True), True, True),
+        (TransportError("reset", outcome_known=False), True, False),
+        (RateLimited("slow", retry_after_s=0), True, True),
+        (ResponseShapeError("html page"), True, False),
+        (ResponseShapeError("html page", outcome_known=False), True, False),
+        (UnknownVenueValue("weird", field="status", raw_value="X"), False, False),
+    ],
+)
+def test_the_retry_rule_for_reads_and_writes(error: BaseException, for_reads: bool, for_writes: bool) -> None:
+    """The retry predicate, built when a retry begins: reads retry every retryable error and any garbled answer;
+    writes only a retryable error whose outcome is known (the venue did not act)."""
+    assert retry_module._should_retry(False)(error) is for_reads
+    assert retry_module._should_retry(True)(error) is for_writes

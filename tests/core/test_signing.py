@@ -72,3 +72,32 @@ def test_base58_keeps_leading_zero_bytes() -> None:
     data = b"\x00\x00\x01\x02"
     assert b58encode(data).startswith("11")
     assert b58decode(b58encode(data)) == data
+
+
+def test_b58decode_refuses_non_ascii_text_saying_so() -> None:
+    """Base58 text with a non-ASCII look-alike (U+043E, a Cyrillic o) is a ValueError saying it must be ASCII."""
+    with pytest.raises(ValueError, match=r"^base58 text must be ASCII$"):
+        b58decode("3yZe7d\u043e")
+
+
+def test_errors_call_an_unnamed_key_the_private_key() -> None:
+    """Without name=, the errors call the setting "private key" (and never print the key)."""
+    with pytest.raises(ConfigurationError, match=r"^private key is empty$"):
+        Ed25519Signer.from_key("   ")
+    with pytest.raises(ConfigurationError, match=r"^private key is not base58, 64 hex digits") as info:
+        Ed25519Signer.from_key("0OIl-not-a-key")
+    assert "0OIl" not in str(info.value)
+
+
+def test_a_seed_of_the_wrong_length_is_refused_with_its_length() -> None:
+    """from_seed needs exactly 32 bytes; the error gives the length it got."""
+    with pytest.raises(ConfigurationError, match=r"^an Ed25519 seed is 32 bytes, got 31$"):
+        Ed25519Signer.from_seed(bytes(31))
+
+
+def test_a_base58_secret_whose_halves_disagree_names_the_setting() -> None:
+    """A base58 64-byte secret whose public half is another key's is refused, naming the setting it came from."""
+    seed = bytes(range(32))
+    other = Ed25519Signer.from_seed(bytes(32)).public_key
+    with pytest.raises(ConfigurationError, match=r"^MY_KEY: the public half of the 64-byte secret key does not"):
+        Ed25519Signer.from_key(b58encode(seed + other), name="MY_KEY")

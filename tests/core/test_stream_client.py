@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from stopkit import (
+    AuthenticationError,
     Capabilities,
+    FrozenClock,
     HttpRequest,
     HttpResponse,
     OrderKind,
@@ -53,7 +55,8 @@ def _state(order_id: str, status: OrderStatus, filled: str = "0") -> OrderState:
 
 
 class _Protocol(StreamProtocol):
-    # Frames are JSON: {"ready": true} | {"orders": [[id, status, filled], ...]} | {"reconnect": "why"}.
+    # Frames are JSON: {"ready": true} | {"orders": [[id, status, filled], ...]} | {"reconnect": "why"} |
+    # {"reply": [frame, ...]} (frames to send back at once).
     ping_interval_s = 0.05
     stall_timeout_s = 5.0
 
@@ -73,7 +76,12 @@ class _Protocol(StreamProtocol):
     def handle_text(self, text: str, *, known: Sequence[OrderState] = ()) -> StreamStep:
         message = json.loads(text)
         updates = tuple(_state(i, OrderStatus[s], f) for i, s, f in message.get("orders", []))
-        return StreamStep(updates=updates, ready=bool(message.get("ready")), reconnect=message.get("reconnect"))
+        return StreamStep(
+            updates=updates,
+            send=tuple(message.get("reply", ())),
+            ready=bool(message.get("ready")),
+            reconnect=message.get("reconnect"),
+        )
 
     def resync_flow(self, known: Sequence[OrderState]) -> Flow[Resync] | None:
         if not self.resync:
@@ -81,12 +89,14 @@ class _Protocol(StreamProtocol):
         return self._read_back()
 
     def _read_back(self) -> Flow[Resync]:
-        rows: list[list[str]] = yield Exchange(
+        # The REST answer: [[id, status, filled], ...], or {"rows": [...], "gap": "what could not be read back"}.
+        answer: Any = yield Exchange(
             build=lambda ctx: HttpRequest(method="GET", url="https://rest.invalid/orders"),
             parse=lambda response: json.loads(response.body),
             label="orders",
         )
-        return Resync(states=tuple(_state(i, OrderStatus[s], f) for i, s, f in rows))
+        rows, gap = (answer["rows"], answer["gap"]) if isinstance(answer, dict) else (answer, None)
+        return Resync(states=tuple(_state(i, OrderStatus[s], f) for i, s, f in rows), gap_reason=gap)
 
 
 class _Bound(BoundVenue):
@@ -127,23 +137,29 @@ class _Adapter(VenueAdapter):
         return _Bound(self, resync=bool((config or {}).get("resync")))
 
 
-def _client(servers: list[Any], *, resync: bool = True, rest: list[list[str]] | None = None) -> VenueClient:
-    # One scripted server coroutine per connection, in order; REST answers `rest` to the read-back.
+def _client(
+    servers: list[Any], *, resync: bool = True, rest: Any = None, rest_body: bytes | None = None, clock: Any = None
+) -> VenueClient:
+    # One scripted server coroutine per connection, in order; REST answers `rest` (as JSON) or `rest_body` to the
+    # read-back.
     scripts = iter(servers)
 
     async def ws(server: FakeServerSocket) -> None:
         await next(scripts)(server)
 
-    transport = MockTransport(lambda request: HttpResponse(status=200, body=json.dumps(rest or []).encode()), ws=ws)
+    body = rest_body if rest_body is not None else json.dumps(rest or []).encode()
+    transport = MockTransport(lambda request: HttpResponse(status=200, body=body), ws=ws)
     bound = _Adapter().bind(Credentials("streamvenue", {}), {"resync": resync})
-    return VenueClient(bound, transport=transport, retry=RetryPolicy(backoff=False))
+    return VenueClient(bound, transport=transport, retry=RetryPolicy(backoff=False), clock=clock)
 
 
-async def _collect(client: VenueClient, count: int, **kwargs: Any) -> list[OrderState | StreamGap]:
+async def _collect(
+    client: VenueClient, count: int, *, reconnect: ReconnectPolicy = FAST, **kwargs: Any
+) -> list[OrderState | StreamGap]:
     out: list[OrderState | StreamGap] = []
 
     async def run() -> None:
-        async with contextlib.aclosing(client.watch_orders(reconnect=FAST, **kwargs)) as updates:
+        async with contextlib.aclosing(client.watch_orders(reconnect=reconnect, **kwargs)) as updates:
             async for update in updates:
                 out.append(update)
                 if len(out) == count:
@@ -297,3 +313,129 @@ async def test_a_frame_the_protocol_cannot_read_is_a_gap_not_the_end() -> None:
     assert "RecursionError" in out[1].reason
     assert isinstance(out[2], OrderState)
     assert out[2].status is OrderStatus.TRIGGERED
+
+
+async def test_a_failed_read_back_after_a_reconnect_is_a_gap_since_the_last_frame() -> None:
+    """The REST read-back after a reconnect answers garbage: a StreamGap since the last frame before the drop (the
+    client's clock then), saying the read-back failed; the stream goes on."""
+
+    async def first(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True, orders=[["7", "ACCEPTED", "0"]]))
+
+    async def second(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True))
+        await sock.send(_frame(orders=[["7", "TRIGGERED", "0"]]))
+        await asyncio.sleep(10)
+
+    client = _client([first, second], rest_body=b"<html>502</html>", clock=FrozenClock(1_000))
+    got = await _collect(client, 3)
+    assert isinstance(got[0], OrderState)
+    gap = got[1]
+    assert isinstance(gap, StreamGap)
+    assert (gap.venue, gap.since_ms) == ("streamvenue", 1_000)
+    assert gap.reason == (
+        "stream reconnected; read-back failed: streamvenue: the answer to orders (HTTP 200) could not be read "
+        "(JSONDecodeError) (venue=streamvenue, http_status=200)"
+    )
+    assert isinstance(got[2], OrderState)
+    assert got[2].status is OrderStatus.TRIGGERED
+    await client.close()
+
+
+async def test_a_partial_read_back_yields_its_states_then_a_gap() -> None:
+    """A read-back that recovers some orders but not all: the recovered change first, then a StreamGap with the
+    venue's reason, since the last frame before the drop."""
+
+    async def first(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True, orders=[["7", "ACCEPTED", "0"]]))
+
+    async def second(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True))
+        await asyncio.sleep(10)
+
+    rest = {"rows": [["7", "FILLED", "1"]], "gap": "order 8 left the open set unread"}
+    client = _client([first, second], rest=rest, clock=FrozenClock(2_500))
+    got = await _collect(client, 3)
+    assert [(u.venue_order_id, u.status) for u in got if isinstance(u, OrderState)] == [
+        ("7", OrderStatus.ACCEPTED),
+        ("7", OrderStatus.FILLED),
+    ]
+    assert got[2] == StreamGap(venue="streamvenue", since_ms=2_500, reason="order 8 left the open set unread")
+    await client.close()
+
+
+async def test_a_connection_that_breaks_mid_session_is_reopened() -> None:
+    """Sending on a connection the venue already closed raises TransportError inside the session: the client
+    reconnects and the stream goes on."""
+
+    async def breaks(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True, orders=[["5", "ACCEPTED", "0"]]))
+        await sock.send(_frame(reply=['{"ack": true}']))  # the client answers after the venue has closed
+
+    async def healthy(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True, orders=[["5", "TRIGGERED", "0"]]))
+        await asyncio.sleep(10)
+
+    client = _client([breaks, healthy])
+    got = await _collect(client, 2)
+    assert [(u.venue_order_id, u.status) for u in got if isinstance(u, OrderState)] == [
+        ("5", OrderStatus.ACCEPTED),
+        ("5", OrderStatus.TRIGGERED),
+    ]
+    assert len(client._transport.ws_requests) == 2  # type: ignore[attr-defined]
+    await client.close()
+
+
+async def test_refused_connections_count_from_zero_up_to_max_failures() -> None:
+    """Every connection attempt refused: with max_failures=2 the client gives up after exactly two attempts and
+    raises the last refusal."""
+
+    async def refuse(sock: FakeServerSocket) -> None:
+        raise TransportError("refused", outcome_known=True)
+
+    client = _client([refuse] * 5)
+    policy = ReconnectPolicy(initial_s=0.0, max_s=0.0, jitter=0.0, max_failures=2)
+    with pytest.raises(TransportError, match="refused"):
+        await _collect(client, 1, reconnect=policy)
+    assert len(client._transport.ws_requests) == 2  # type: ignore[attr-defined]
+    await client.close()
+
+
+async def test_a_session_refused_three_times_raises_the_refusal() -> None:
+    """The venue refuses the session's authentication at every handshake: the third refusal is raised (not the
+    second), even with a reconnect policy that never gives up."""
+
+    async def refuse(sock: FakeServerSocket) -> None:
+        raise AuthenticationError("session refused", venue="streamvenue")
+
+    client = _client([refuse] * 5)
+    policy = ReconnectPolicy(initial_s=0.0, max_s=0.0, jitter=0.0, max_failures=None)
+    with pytest.raises(AuthenticationError, match="session refused"):
+        await _collect(client, 1, reconnect=policy)
+    assert len(client._transport.ws_requests) == 3  # type: ignore[attr-defined]
+    await client.close()
+
+
+async def test_a_live_session_resets_the_failure_count() -> None:
+    """A session that went live and then dropped starts the reconnect budget afresh: with max_failures=2 the client
+    makes one more connection attempt after the drop, and raises that attempt's refusal."""
+
+    async def live_then_drop(sock: FakeServerSocket) -> None:
+        await sock.receive()
+        await sock.send(_frame(ready=True, orders=[["4", "ACCEPTED", "0"]]))
+
+    async def refuse(sock: FakeServerSocket) -> None:
+        raise TransportError("refused after the drop", outcome_known=True)
+
+    client = _client([live_then_drop, refuse, refuse, refuse])
+    policy = ReconnectPolicy(initial_s=0.0, max_s=0.0, jitter=0.0, max_failures=2)
+    with pytest.raises(TransportError, match="refused after the drop"):
+        await _collect(client, 2, reconnect=policy)
+    assert len(client._transport.ws_requests) == 2  # type: ignore[attr-defined]
+    await client.close()

@@ -91,8 +91,25 @@ def test_decimals_become_exact_json_numbers() -> None:
     assert canonical_json({"b": Decimal(1), "a": "x"}) == b'{"a":"x","b":1}'
     with pytest.raises(ValueError, match="reserved"):
         compact_json({"s": "\x00stopkit-decimal-0\x00", "p": Decimal(1)})
+    with pytest.raises(ValueError, match="reserved"):  # an object key too (it was written as the number: bad JSON)
+        compact_json({"\x00stopkit-decimal-0\x00": Decimal(1)})
     with pytest.raises(ValueError, match="JSON number"):
         compact_json({"p": Decimal("NaN")})
+
+
+def test_decimal_bodies_stay_ascii() -> None:
+    """With a Decimal in the document, non-ASCII text is still written as ASCII escapes (the body is ASCII)."""
+    assert compact_json({"name": "caf\u00e9 \u2603", "p": Decimal("1.50")}) == b'{"name":"caf\\u00e9 \\u2603","p":1.5}'
+    assert canonical_json({"p": Decimal(2), "name": "\u00e9"}) == b'{"name":"\\u00e9","p":2}'
+
+
+def test_without_a_decimal_any_string_is_written_as_json_dumps_writes_it() -> None:
+    """No Decimal in the document: even text that looks like stopkit's decimal placeholder is plain text, written
+    byte for byte as json.dumps writes it (the placeholder is refused only where it could be confused)."""
+    value = {"note": "\x00stopkit-decimal-0\x00", "n": 1}
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    assert compact_json(value) == expected
+    assert canonical_json(value) == json.dumps(value, separators=(",", ":"), sort_keys=True).encode("ascii")
 
 
 @given(st.decimals(allow_nan=False, allow_infinity=False))
@@ -159,6 +176,36 @@ def test_response_json_reads_what_json_loads_reads(value: object, encoding: str)
     """HttpResponse.json() of any body equals json.loads(body, parse_float=Decimal), in every JSON encoding."""
     body = json.dumps(value, ensure_ascii=False).encode(encoding)
     assert HttpResponse(status=200, body=body).json() == json.loads(body, parse_float=Decimal)
+
+
+def test_response_json_errors_say_what_is_wrong_with_the_body() -> None:
+    """Not JSON and nested too deeply are told apart in the ResponseShapeError, which keeps the status and the body."""
+    with pytest.raises(ResponseShapeError) as info:
+        HttpResponse(status=502, body=b"<html>Bad gateway</html>").json(venue="v")
+    assert (info.value.message, info.value.venue) == ("venue answered with a body that is not JSON", "v")
+    with pytest.raises(ResponseShapeError) as info:
+        HttpResponse(status=200, body=b"[" * 100_000 + b"]" * 100_000).json()
+    assert info.value.message == "venue answered with JSON nested too deeply to decode"
+    assert info.value.http_status == 200
+
+
+def test_response_json_reads_an_encoded_lone_surrogate_as_json_loads_does() -> None:
+    """A body carrying a UTF-8-encoded lone surrogate (which some servers write) is read, as json.loads reads it."""
+    body = b'{"name": "\xed\xa0\x80"}'
+    assert HttpResponse(status=200, body=body).json() == {"name": "\ud800"}
+    assert json.loads(body) == {"name": "\ud800"}
+
+
+def test_response_json_reads_a_bytearray_body_with_exact_decimals() -> None:
+    """A transport that hands the body over as a bytearray gets the same answer: exact Decimals, and a
+    ResponseShapeError for what is not JSON."""
+    body = bytearray(b'{"price": 0.1, "qty": [2.50, 3]}')
+    response = HttpResponse(status=200, body=body)  # type: ignore[arg-type]  # typed bytes; a bytearray is read too
+    parsed = response.json()
+    assert parsed == {"price": Decimal("0.1"), "qty": [Decimal("2.50"), 3]}
+    assert type(parsed["price"]) is Decimal
+    with pytest.raises(ResponseShapeError):
+        HttpResponse(status=200, body=bytearray(b"<html/>")).json()  # type: ignore[arg-type]  # as above
 
 
 @pytest.mark.parametrize("body", [b"", b"x", b"\xff\xfe\xfd", b'{"a":', b"[" * 100_000, b"\xef\xbb\xbf{}"])

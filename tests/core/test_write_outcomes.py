@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import pytest
@@ -193,8 +194,9 @@ async def test_a_read_parser_crash_is_a_retried_shape_error(fake_adapter: FakeAd
     """A read whose parser crashes on a hostile body raises ResponseShapeError (retried), never the raw error."""
     client, transport = connect(fake_adapter, lambda r: HttpResponse(status=200, body=b"[" * 100_000))
     async with client:
-        with pytest.raises(ResponseShapeError):
+        with pytest.raises(ResponseShapeError) as info:
             await client.get(venue_order_id="1")
+    assert (info.value.venue, info.value.http_status) == ("fakevenue", 200)
     assert len(transport.sent) == FAST.max_attempts
 
 
@@ -326,10 +328,10 @@ async def test_two_free_candidates_are_ambiguous() -> None:
     async with client:
         with pytest.raises(StopkitError) as info:
             await client.place(order())
-    notes = " ".join(info.value.__notes__)
-    assert "R1" in notes
-    assert "R2" in notes
-    assert "ambiguous" in notes
+    assert info.value.__notes__ == [
+        "reconciliation by terms is ambiguous: candidates R1, R2 (0 owned by other calls of this client); none "
+        "was claimed: check the venue before resending"
+    ]
 
 
 async def test_a_row_carrying_another_client_order_id_is_not_ours() -> None:
@@ -443,6 +445,31 @@ async def test_wait_for_timeout_is_settled_unknown_when_nothing_is_found() -> No
     assert record.outcome is WriteOutcome.UNKNOWN
     assert record.error is not None
     assert record.error.outcome_known is False
+
+
+async def test_a_settlement_is_bounded_by_the_retry_policys_total_time() -> None:
+    """Without settle_timeout_s, a background settlement whose reconciliation never answers gives up after the retry
+    policy's total_timeout_s: UNKNOWN, with an OutcomeUnknown saying how long it took; close() returns."""
+    gate = asyncio.Event()
+
+    async def handler(request: HttpRequest) -> HttpResponse:
+        await gate.wait()  # neither the POST nor the reconciliation is ever answered
+        return OK_PLACE
+
+    transport = MockTransport(handler)
+    policy = RetryPolicy(max_attempts=1, backoff=False, timeout_s=5, total_timeout_s=0.2)
+    client = stopkit.connect(TermsAdapter(), credentials={}, transport=transport, retry=policy)
+    task = asyncio.ensure_future(client.place(order()))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.wait_for(client.close(), timeout=5)
+    gate.set()
+    (record,) = client.pending()
+    assert record.outcome is WriteOutcome.UNKNOWN
+    assert isinstance(record.error, OutcomeUnknown)
+    assert record.error.message == "fakevenue: place: settling took longer than 0.2 s"
 
 
 # -- cancel and modify settle by reading back ----------------------------------------------------
@@ -632,6 +659,8 @@ class PlainBound(FakeBound):
         ("http://127.0.0.1:9", False, True),
         ("http://[::1]:9", False, True),
         ("http://localhost:9", False, True),
+        ("http://sim.localhost:9", False, True),  # RFC 6761: every name under .localhost is loopback
+        ("http://localhost.example:9", False, False),
     ],
 )
 async def test_plain_text_urls_only_to_loopback_unless_allowed(base: str, allow: bool, sent: bool) -> None:
@@ -648,8 +677,14 @@ async def test_plain_text_urls_only_to_loopback_unless_allowed(base: str, allow:
         if sent:
             await client.place(order())
         else:
-            with pytest.raises(ConfigurationError, match=r"clear text|refusing"):
+            with pytest.raises(ConfigurationError) as info:
                 await client.place(order())
+            parts = urlsplit(base)
+            assert info.value.message.startswith(f"fakevenue: refusing {parts.scheme}:// to {parts.hostname}: ")
+            assert info.value.message.endswith(
+                "credentials would travel in clear text (only https/wss; http/ws to loopback; set allow_insecure=True "
+                "in the venue config to allow it)"
+            )
     assert len(transport.sent) == (1 if sent else 0)
 
 
@@ -742,3 +777,61 @@ async def test_the_memory_of_seen_orders_is_bounded(fake_adapter: FakeAdapter) -
     assert kept.venue_order_id == first.venue_order_id
     assert client.last_state(client_order_id=order(3).client_order_id) is None  # the oldest order was forgotten
     assert len(client._seen) == 8
+
+
+async def test_a_cancel_answer_without_the_client_order_id_keeps_the_one_asked_for() -> None:
+    """A cancel by both ids whose answer omits the client order id (the venue stores none) returns the state with
+    the client order id given, so last_state finds it by that id; the client never saw the order before."""
+
+    def handler(request: HttpRequest) -> HttpResponse:
+        assert request.url == f"{BASE}/cancel/C9"
+        return HttpResponse(status=200, body=b"{}")
+
+    client, _ = connect(TermsAdapter(), handler)
+    async with client:
+        state = await client.cancel(venue_order_id="C9", client_order_id="bot-order-9")
+        assert (state.venue_order_id, state.client_order_id, state.status) == (
+            "C9",
+            "bot-order-9",
+            OrderStatus.CANCELED,
+        )
+        assert client.last_state(client_order_id="bot-order-9") == state
+
+
+async def test_a_flow_that_crashes_after_its_write_is_unknown() -> None:
+    """A venue flow that crashes on the answer to its write (the venue may have acted) raises ResponseShapeError
+    with outcome_known=False and the write stays UNKNOWN; one that crashes on a read's answer is a known failure."""
+
+    class CrashingBound(FakeBound):
+        def place_flow(self, order: AnyStopOrder) -> Flow[OrderState]:
+            answer: OrderState = yield Exchange(
+                build=functools.partial(self.build_place_request, order),
+                parse=functools.partial(self.parse_place_response, order),
+                writes=True,
+                label="place",
+            )
+            raise KeyError(f"no follow-up for {answer.venue_order_id}")
+
+        def get_flow(self, ref: OrderRef) -> Flow[OrderState]:
+            answer: OrderState = yield Exchange(
+                build=lambda ctx: HttpRequest(method="GET", url=f"{BASE}/open/{ref.venue_order_id}"),
+                parse=lambda response: _state("7", OrderStatus.ACCEPTED),
+                label="open",
+            )
+            raise KeyError(f"no follow-up for {answer.venue_order_id}")
+
+    class CrashingAdapter(FakeAdapter):
+        def bind(self, credentials: Credentials, config: Mapping[str, Any] | None = None) -> BoundVenue:
+            return CrashingBound(self, token_auth=False)
+
+    client, transport = connect(CrashingAdapter(), lambda r: OK_PLACE)
+    async with client:
+        with pytest.raises(ResponseShapeError, match=r"^fakevenue: an answer could not be handled \(KeyError\)") as w:
+            await client.place(order())
+        with pytest.raises(ResponseShapeError, match=r"^fakevenue: an answer could not be handled \(KeyError\)") as r:
+            await client.get(venue_order_id="7")
+        (record,) = client.pending()
+    assert w.value.outcome_known is False
+    assert record.outcome is WriteOutcome.UNKNOWN
+    assert r.value.outcome_known is True
+    assert [request.method for request in transport.sent] == ["POST", "GET"]
