@@ -101,15 +101,15 @@ def parse_decimal_text(text: str, *, field: str, error: type[InvalidArgument] = 
 def check_decimal(value: Decimal, *, field: str, error: type[InvalidArgument] = InvalidOrder) -> Decimal:
     """``value`` when it is finite, has at most :data:`MAX_SIGNIFICANT_DIGITS` significant digits
     and a magnitude within ``10**±MAX_EXPONENT``; zero passes. Raises ``error`` naming ``field``."""
-    if not value.is_finite():
+    _, digits, exponent = value.as_tuple()  # one call: exponent is "n", "N" or "F" when not finite
+    if not isinstance(exponent, int):
         raise error(f"{field} must be finite, got {value}", field=field)
-    if value.is_zero():
+    if digits[0] == 0:  # a coefficient has no leading zero unless it is zero
         return value
-    adjusted = value.adjusted()
+    significant = len(digits)
+    adjusted = exponent + significant - 1  # Decimal.adjusted()
     if not -MAX_EXPONENT <= adjusted <= MAX_EXPONENT:
         raise error(f"{field} is out of range (magnitude 1e{adjusted}): no venue takes it", field=field)
-    digits = value.as_tuple().digits
-    significant = len(digits)
     while significant > 1 and digits[significant - 1] == 0:  # trailing zeros are not significant
         significant -= 1
     if significant > MAX_SIGNIFICANT_DIGITS:
