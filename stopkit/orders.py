@@ -20,7 +20,7 @@ import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 
@@ -163,30 +163,31 @@ def _positive(value: object, field: str) -> Decimal:
     return result
 
 
-_ENUM_SPELLINGS: dict[type[enum.Enum], dict[str, enum.Enum]] = {}
-
-
-def _spellings(enum_cls: type[enum.Enum]) -> dict[str, enum.Enum]:
-    # Each member by its value and by its lower-cased name; the first member in definition order wins.
-    table = _ENUM_SPELLINGS.get(enum_cls)
-    if table is None:
-        table = {}
-        member: enum.Enum
-        for member in enum_cls:
-            if isinstance(member.value, str):
-                table.setdefault(member.value, member)
-            table.setdefault(member.name.lower(), member)
-        _ENUM_SPELLINGS[enum_cls] = table
+def _enum_spellings(enum_cls: type[E]) -> dict[str, E]:
+    # Each member by its value (when text) and by its lower-cased name; the first member in definition
+    # order wins a spelling two members share.
+    table: dict[str, E] = {}
+    for member in enum_cls:
+        if isinstance(member.value, str):
+            table.setdefault(member.value, member)
+        table.setdefault(member.name.lower(), member)
     return table
+
+
+# Each enum's spellings, built on first use (a cache: it changes only how fast a spelling is found).
+_SPELLINGS: dict[type[enum.Enum], dict[str, Any]] = {}
 
 
 def _to_enum(enum_cls: type[E], value: object, field: str) -> E:
     if isinstance(value, enum_cls):
         return value
     if isinstance(value, str) and value.isascii():  # no case folding of non-ASCII look-alikes
-        member = _spellings(enum_cls).get(value.lower())
+        table = _SPELLINGS.get(enum_cls)
+        if table is None:
+            table = _SPELLINGS[enum_cls] = _enum_spellings(enum_cls)
+        member: E | None = table.get(value.lower())
         if member is not None:
-            return cast(E, member)  # the table holds enum_cls's members
+            return member
     allowed = ", ".join(m.name for m in enum_cls)
     raise InvalidOrder(f"{field} must be one of {allowed}, got {value!r}", field=field)
 

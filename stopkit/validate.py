@@ -110,7 +110,7 @@ def check_decimal(value: Decimal, *, field: str, error: type[InvalidArgument] = 
     adjusted = exponent + significant - 1  # Decimal.adjusted()
     if not -MAX_EXPONENT <= adjusted <= MAX_EXPONENT:
         raise error(f"{field} is out of range (magnitude 1e{adjusted}): no venue takes it", field=field)
-    while significant > 1 and digits[significant - 1] == 0:  # trailing zeros are not significant
+    while digits[significant - 1] == 0:  # trailing zeros are not significant (digits[0] is not 0 here)
         significant -= 1
     if significant > MAX_SIGNIFICANT_DIGITS:
         raise error(

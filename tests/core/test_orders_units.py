@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
+from stopkit import orders
 from stopkit.errors import InvalidOrder
 from stopkit.orders import (
     OrderKind,
@@ -135,3 +137,27 @@ def test_defaults_and_kinds() -> None:
     assert OrderKind.STOP_MARKET.is_stop
     assert not OrderKind.LIMIT.is_stop
     assert not OrderKind.MARKET.is_stop
+
+
+def test_enum_spellings_are_each_members_value_and_lower_cased_name_first_member_first() -> None:
+    """An enum's spellings: its text values and lower-cased names; a spelling two members share belongs to the
+    one defined first; a value that is not text is no spelling. Read the same way on every later call."""
+
+    class Colour(enum.Enum):
+        RED = "r"
+        ROUGE = "red"  # RED's lower-cased name, and RED comes first
+        GREEN = 2
+
+    assert orders._enum_spellings(Colour) == {
+        "r": Colour.RED,
+        "red": Colour.RED,
+        "rouge": Colour.ROUGE,
+        "green": Colour.GREEN,
+    }
+    for _ in range(2):  # the second round reads the cached table
+        assert orders._to_enum(Colour, "R", "colour") is Colour.RED
+        assert orders._to_enum(Colour, "red", "colour") is Colour.RED
+        assert orders._to_enum(Colour, "ROUGE", "colour") is Colour.ROUGE
+        assert orders._to_enum(Colour, "Green", "colour") is Colour.GREEN
+        with pytest.raises(InvalidOrder, match=r"^colour must be one of RED, ROUGE, GREEN, got '2'$"):
+            orders._to_enum(Colour, "2", "colour")
