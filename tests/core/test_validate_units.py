@@ -118,3 +118,18 @@ def test_decimals_refused_naming_the_field(value: Decimal, why: str) -> None:
     with pytest.raises(InvalidArgument) as arg:
         check_decimal(value, field="q", error=InvalidArgument)
     assert type(arg.value) is InvalidArgument
+
+
+@pytest.mark.parametrize(
+    ("text", "significant"),
+    [("1." + "2" * 30 + "0", 31), ("1." + "2" * 30 + "000", 31), ("1." + "2" * 29 + "00", None)],
+)
+def test_only_trailing_zeros_are_left_out_of_the_significant_digits(text: str, significant: int | None) -> None:
+    """Trailing zeros are dropped one by one, and only they: 31 digits before them are still 31 (refused); 30
+    digits followed by zeros pass."""
+    value = Decimal(text)
+    if significant is None:
+        assert check_decimal(value, field="quantity") is value
+    else:
+        with pytest.raises(InvalidOrder, match=rf"^quantity has {significant} significant digits; at most 30"):
+            check_decimal(value, field="quantity")
