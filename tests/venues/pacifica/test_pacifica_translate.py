@@ -259,6 +259,9 @@ def test_read_requests_are_unsigned_gets() -> None:
     assert dict(request.headers) == {"PF-API-KEY": "k"}
     request = translate.build_history_by_id_request(order_id=42, config=venue.config, api_key=None)
     assert request.url == "https://api.pacifica.fi/api/v1/orders/history_by_id?order_id=42"
+    assert dict(request.headers) == {}
+    request = translate.build_history_by_id_request(order_id=42, config=venue.config, api_key="k")
+    assert dict(request.headers) == {"PF-API-KEY": "k"}
 
 
 def test_docs_config_table_matches_the_code() -> None:
