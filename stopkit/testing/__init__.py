@@ -5,6 +5,7 @@
   method, path, query and body (not host or port, since simulators listen on
   ephemeral ports), and scrub secrets from requests and responses on record.
 - :func:`scrub_text`: the secret scrubber itself, for checking cassettes.
+- :func:`drive_flow`: runs an adapter's pure flow without I/O, each request answered by a function.
 - WebSockets: ``MockTransport(handler, ws=server)`` opens in-memory :class:`FakeWebSocket`
   connections whose other end runs ``server(FakeServerSocket)``; :class:`SimSocketHub` is the
   server side simulators use for their WebSocket endpoints (see :mod:`stopkit.testing.streams`).
@@ -15,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from stopkit.context import FrozenClock, SequentialIds
-from stopkit.errors import TransportError
+from stopkit.context import FrozenClock, RequestContext, SequentialIds
+from stopkit.errors import StopkitError, TransportError
 from stopkit.retry import ReconnectPolicy, RetryPolicy
 from stopkit.stream import WsRequest
 from stopkit.testing.streams import FakeServerSocket, FakeWebSocket, SimSocket, SimSocketHub
@@ -39,6 +40,7 @@ __all__ = [
     "SimSocket",
     "SimSocketHub",
     "configure_vcr",
+    "drive_flow",
     "make_vcr",
     "raw_body_matcher",
     "scrub_text",
@@ -61,6 +63,38 @@ SECRET_FIELDS = frozenset(
 """JSON, form and query fields whose values are replaced with ``***`` in cassettes."""
 
 MASK = "***"
+
+
+def drive_flow(
+    flow: Generator[Any, Any, Any],
+    answer: Callable[[HttpRequest], HttpResponse],
+    *,
+    ctx: RequestContext,
+) -> tuple[Any, list[tuple[Any, HttpRequest]]]:
+    """Run a venue adapter's flow (``place_flow``, ``cancel_flow``, ...) as the client runs it, without I/O.
+
+    Each exchange is built with ``ctx`` and answered by ``answer(request)``; a :class:`~stopkit.errors.StopkitError`
+    raised by the exchange's parser is thrown back into the flow (as the client does, so the flow may handle
+    it); any other exception propagates. No retries, throttling, token refresh or write-outcome rule: for
+    those, run the flow through :func:`stopkit.connect` with a :class:`MockTransport`.
+
+    Returns ``(result, exchanges)``: the flow's return value and every ``(Exchange, HttpRequest)`` in order.
+    Raises whatever the flow raises (a ``StopkitError`` it did not handle included).
+    """
+    exchanges: list[tuple[Any, HttpRequest]] = []
+    try:
+        exchange = next(flow)
+        while True:
+            request = exchange.build(ctx)
+            exchanges.append((exchange, request))
+            try:
+                value = exchange.parse(answer(request))
+            except StopkitError as exc:
+                exchange = flow.throw(exc)
+                continue
+            exchange = flow.send(value)
+    except StopIteration as stop:
+        return stop.value, exchanges
 
 
 WsServer = Callable[[FakeServerSocket], Awaitable[None]]

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from stopkit.context import AccessToken, RequestContext
-from stopkit.errors import StopkitError
 from stopkit.orders import StopLimitOrder, StopOrder
+from stopkit.testing import drive_flow
 from stopkit.venue import Credentials
 from stopkit.wire import HttpRequest, HttpResponse
 from stopkit_venues.aries import VENUE
@@ -111,19 +111,8 @@ def stop_limit_order(**overrides: Any) -> StopLimitOrder:
 def drive(flow: Generator[Any, Any, Any], answer: Callable[[HttpRequest], HttpResponse], *, now_ms: int) -> Any:
     """Run a pure flow as the client does (each exchange built at ``now_ms``, answered by ``answer``, a stopkit
     error from the parser thrown back into the flow); returns the flow's result."""
-    ctx = RequestContext(now_ms=now_ms, access_token=AccessToken("t"))
-    try:
-        exchange = next(flow)
-        while True:
-            request = exchange.build(ctx)
-            try:
-                result = exchange.parse(answer(request))
-            except StopkitError as exc:
-                exchange = flow.throw(exc)
-                continue
-            exchange = flow.send(result)
-    except StopIteration as stop:
-        return stop.value
+    result, _ = drive_flow(flow, answer, ctx=RequestContext(now_ms=now_ms, access_token=AccessToken("t")))
+    return result
 
 
 def json_answer(body: object, status: int = 200) -> HttpResponse:

@@ -25,7 +25,7 @@ from stopkit import (
     UnsupportedOrder,
     VenueUnavailable,
 )
-from stopkit.errors import StopkitError
+from stopkit.testing import drive_flow
 from stopkit.venue import OrderRef
 from stopkit.wire import HttpResponse
 from stopkit_venues.b2trader import VENUE
@@ -47,19 +47,7 @@ def _answer(obj: object, status: int = 200) -> HttpResponse:
 
 def _drive(flow: Generator[Any, Any, Any], answers: list[HttpResponse]) -> tuple[Any, list[tuple[Any, Any]]]:
     # Run a flow as the core does: build each exchange's request, parse the next answer (errors thrown in).
-    exchanges = []
-    exchange = next(flow)
-    try:
-        while True:
-            exchanges.append((exchange, exchange.build(CTX)))
-            try:
-                value = exchange.parse(answers.pop(0))
-            except StopkitError as exc:
-                exchange = flow.throw(exc)
-                continue
-            exchange = flow.send(value)
-    except StopIteration as stop:
-        return stop.value, exchanges
+    return drive_flow(flow, lambda _request: answers.pop(0), ctx=CTX)
 
 
 # -- binding ------------------------------------------------------------------------------------

@@ -19,8 +19,9 @@ import pytest
 
 import stopkit
 from stopkit.context import AccessToken, RequestContext
-from stopkit.errors import ConfigurationError, InvalidOrder, OrderNotFound, StopkitError
+from stopkit.errors import ConfigurationError, InvalidOrder, OrderNotFound
 from stopkit.state import OrderKind, OrderStatus
+from stopkit.testing import drive_flow
 from stopkit.wire import HttpRequest, HttpResponse
 
 SEED_HEX = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -77,21 +78,8 @@ def _history_row(client_order_id: str, created_at: int, order_id: int, **changes
 
 def _drive(flow: Generator[Any, Any, Any], answer: Callable[[HttpRequest], HttpResponse]) -> tuple[Any, list[str]]:
     # Run a flow as the client does; returns (result, paths requested).
-    ctx = RequestContext(now_ms=SENT_AT_MS, access_token=AccessToken("t"))
-    paths: list[str] = []
-    try:
-        exchange = next(flow)
-        while True:
-            request = exchange.build(ctx)
-            paths.append(urlsplit(request.url).path)
-            try:
-                result = exchange.parse(answer(request))
-            except StopkitError as exc:
-                exchange = flow.throw(exc)
-                continue
-            exchange = flow.send(result)
-    except StopIteration as stop:
-        return stop.value, paths
+    result, exchanges = drive_flow(flow, answer, ctx=RequestContext(now_ms=SENT_AT_MS, access_token=AccessToken("t")))
+    return result, [urlsplit(request.url).path for _, request in exchanges]
 
 
 # -- credentials and local refusals --------------------------------------------------------------
