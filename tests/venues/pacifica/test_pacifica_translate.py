@@ -292,3 +292,31 @@ def test_docs_config_table_matches_the_code() -> None:
         assert source not in ("", "—") or "assumption" in status, line
         assert "sheet" not in line, line
         assert "shared/" not in line, line
+
+
+def test_place_payload_itself_refuses_an_index_trigger() -> None:
+    """place_payload (not only the adapter's check) refuses an INDEX trigger: UnsupportedOrder naming the feature
+    and the venue, with the reason."""
+    with pytest.raises(UnsupportedOrder) as info:
+        place_payload(_order(trigger_type=TriggerType.INDEX_PRICE), builder_code=None)
+    assert info.value.message == (
+        "pacifica: trigger_type=INDEX_PRICE is not supported: Pacifica triggers on mark, last trade or mid price only"
+    )
+    assert info.value.feature == "trigger_type=INDEX_PRICE"
+    assert info.value.venue == "pacifica"
+
+
+def test_the_market_info_read_carries_the_api_key_only_when_configured() -> None:
+    """GET /api/v1/info: no body, so no Content-Type; PF-API-KEY only when an API key is configured."""
+    from stopkit_venues.pacifica import translate
+
+    venue = _bind()
+    plain = translate.build_market_info_request(config=venue.config, api_key=None)
+    assert (plain.method, plain.url, plain.body, dict(plain.headers)) == (
+        "GET",
+        "https://api.pacifica.fi/api/v1/info",
+        None,
+        {},
+    )
+    keyed = translate.build_market_info_request(config=venue.config, api_key="k")
+    assert dict(keyed.headers) == {"PF-API-KEY": "k"}
