@@ -320,3 +320,13 @@ def test_the_market_info_read_carries_the_api_key_only_when_configured() -> None
     )
     keyed = translate.build_market_info_request(config=venue.config, api_key="k")
     assert dict(keyed.headers) == {"PF-API-KEY": "k"}
+
+
+def test_a_client_order_id_that_is_not_a_uuid_is_refused_naming_venue_and_field() -> None:
+    """Pacifica's client order ids are full UUIDs: anything else is InvalidOrder naming the field and the venue."""
+    from stopkit_venues.pacifica.translate import validate_client_order_id
+
+    with pytest.raises(InvalidOrder) as info:
+        validate_client_order_id("my-order-1")
+    assert (info.value.field, info.value.venue) == ("client_order_id", "pacifica")
+    assert info.value.message.endswith("got 'my-order-1'")
