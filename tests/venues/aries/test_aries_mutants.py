@@ -17,6 +17,7 @@ from aries_testdata import TRADE_ORDER_V2, bound, stop_order
 from stopkit.context import AccessToken, RequestContext
 from stopkit.errors import ConfigurationError, InvalidOrder, OrderRejected, ResponseShapeError, StopkitError
 from stopkit.state import OrderStatus
+from stopkit.testing import drive_flow
 from stopkit.wire import HttpRequest, HttpResponse
 from stopkit_venues.aries import parse
 
@@ -105,19 +106,8 @@ def test_resolve_chain_prefers_the_successor_that_is_not_superseded() -> None:
 
 
 def _drive(flow: Generator[Any, Any, Any], answer: Callable[[HttpRequest], HttpResponse]) -> Any:
-    ctx = RequestContext(now_ms=SENT_MS, access_token=AccessToken("t"))
-    try:
-        exchange = next(flow)
-        while True:
-            request = exchange.build(ctx)
-            try:
-                result = exchange.parse(answer(request))
-            except StopkitError as exc:
-                exchange = flow.throw(exc)
-                continue
-            exchange = flow.send(result)
-    except StopIteration as stop:
-        return stop.value
+    result, _ = drive_flow(flow, answer, ctx=RequestContext(now_ms=SENT_MS, access_token=AccessToken("t")))
+    return result
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from stopkit.context import AccessToken, RequestContext
 from stopkit.errors import InvalidOrder, OrderRejected, StopkitError
 from stopkit.retry import RetryPolicy
 from stopkit.state import OrderStatus
-from stopkit.testing import MockTransport
+from stopkit.testing import MockTransport, drive_flow
 from stopkit.wire import HttpRequest, HttpResponse
 from stopkit_venues.pacifica import parse, translate
 from stopkit_venues.pacifica.constants import MARKET_INFO_CACHE_KEY
@@ -63,21 +63,8 @@ def _history_row(client_order_id: str, created_at: int, order_id: int, **changes
 
 def _drive(flow: Generator[Any, Any, Any], answer: Callable[[HttpRequest], HttpResponse]) -> tuple[Any, list[str]]:
     # Run a flow as the client does; returns (result, paths requested).
-    ctx = RequestContext(now_ms=SENT_AT_MS, access_token=AccessToken("t"))
-    paths: list[str] = []
-    try:
-        exchange = next(flow)
-        while True:
-            request = exchange.build(ctx)
-            paths.append(urlsplit(request.url).path)
-            try:
-                result = exchange.parse(answer(request))
-            except StopkitError as exc:
-                exchange = flow.throw(exc)
-                continue
-            exchange = flow.send(result)
-    except StopIteration as stop:
-        return stop.value, paths
+    result, exchanges = drive_flow(flow, answer, ctx=RequestContext(now_ms=SENT_AT_MS, access_token=AccessToken("t")))
+    return result, [urlsplit(request.url).path for _, request in exchanges]
 
 
 def _history_answers(page_one: list[dict[str, Any]], page_two: list[dict[str, Any]]) -> Callable[..., HttpResponse]:
